@@ -1,0 +1,47 @@
+/** The validated, defaulted config the rest of the program sees. Durations are already milliseconds or seconds. */
+
+export interface BackupTargetConfig {
+  /** Bare lower-case GUID (a `urn:veeam:Backup:` prefix in the file is stripped). */
+  id: string;
+  rpoSeconds: number;
+}
+
+export interface EmConfig {
+  /** `em` label; defaults to the URL host. */
+  name: string;
+  /** Base URL without trailing slash and without /api. */
+  url: string;
+  username: string;
+  /** Exactly one of password / passwordFile is set. `${VAR}` is already expanded. */
+  password?: string;
+  passwordFile?: string;
+  apiVersion: string;
+  format: 'xml' | 'json';
+  restorePoints: 'entity' | 'reference';
+  tls: { caFile?: string; insecureSkipVerify: boolean; serverName?: string };
+  backups: BackupTargetConfig[];
+}
+
+export interface ExporterConfig {
+  poll: {
+    schedule: string;
+    concurrency: number;
+    timeoutMs: number;
+    retries: number;
+    metadataRefreshMs: number;
+  };
+  defaults: { rpoSeconds: number };
+  enterpriseManagers: EmConfig[];
+}
+
+/** One problem in a config file, pinned to its key path and, where known, its position. */
+export interface ConfigIssue {
+  file: string;
+  /** e.g. `enterpriseManagers[0].backups[2].rpo`; '' for the whole document. */
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type ConfigResult = { ok: true; config: ExporterConfig; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };

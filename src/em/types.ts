@@ -1,0 +1,48 @@
+import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
+
+/** What the EM client needs to know about one Enterprise Manager; built from the config. */
+export interface EmClientOptions {
+  /** Value of the `em` label, used in every message. */
+  name: string;
+  /** Base URL without /api, e.g. https://em01.example.local:9398 */
+  url: string;
+  username: string;
+  /** Called at each logon, so a rotated passwordFile is honoured without a restart. */
+  password: () => string | Promise<string>;
+  apiVersion: string; // value of ?v= on sessionMngr, e.g. 'latest'
+  format: 'xml' | 'json';
+  restorePoints: 'entity' | 'reference';
+  tls: { caPem?: string; insecureSkipVerify: boolean; serverName?: string };
+  timeoutMs: number;
+  retries: number;
+  /** Requests in flight at once; also the socket pool size. */
+  concurrency: number;
+  /** Bodies larger than this are refused without buffering them; default 32 MiB. */
+  maxResponseBytes?: number;
+}
+
+/** Receives one call per HTTP exchange, for veeam_em_api_requests_total and the duration histogram. */
+export interface ApiObserver {
+  request(em: string, endpoint: ApiEndpoint, code: number | 'error', seconds: number): void;
+}
+
+/** A failure talking to EM, already classified and worded for an operator. Never carries secrets. */
+export interface EmFailure {
+  reason: PollErrorReason;
+  /** One line: which EM, which backup, what happened and what to check. */
+  message: string;
+  /** HTTP status if EM answered. */
+  status?: number;
+}
+
+export interface EmClient {
+  readonly name: string;
+  /** GET /backups/{id}?format=Entity */
+  getBackup(backupId: string): Promise<BackupMetadata>;
+  /** GET /backups/{id}/restorePoints[?format=Entity], parsed from either representation. */
+  getRestorePoints(backupId: string): Promise<RestorePoint[]>;
+  /** DELETE the current logon session, if any. Never throws. */
+  logout(): Promise<void>;
+  /** Logout and release sockets. */
+  close(): Promise<void>;
+}

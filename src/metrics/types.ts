@@ -1,0 +1,53 @@
+import type { BackupMetadata, PollErrorReason, RestorePointSummary } from '../domain.js';
+
+/** A backup the exporter is told to watch. */
+export interface BackupTarget {
+  em: string;
+  backupId: string;
+  rpoSeconds: number;
+}
+
+export interface LastPoll {
+  ok: boolean;
+  atMs: number;
+  reason?: PollErrorReason;
+  /** Operator-facing message of the failure; never holds secrets. */
+  message?: string;
+}
+
+/** Everything known about one backup. Values survive failed polls; only removal deletes them. */
+export interface BackupRecord {
+  readonly em: string;
+  readonly backupId: string;
+  readonly rpoSeconds: number;
+  readonly metadata?: BackupMetadata;
+  readonly summary?: RestorePointSummary;
+  readonly lastPoll?: LastPoll;
+  readonly lastSuccessMs?: number;
+}
+
+export interface EmRecord {
+  readonly name: string;
+  /** Undefined until the first cycle ends. */
+  readonly up?: boolean;
+  readonly lastCycleEndMs?: number;
+  readonly lastCycleSeconds?: number;
+}
+
+/** The exporter's memory between polls. Writers: polling. Readers: metrics and the status page. */
+export interface ExporterState {
+  /** Replace the watched set: records that are still wanted keep their values, the rest vanish at once. */
+  setTargets(emNames: readonly string[], targets: readonly BackupTarget[]): void;
+  recordMetadata(em: string, backupId: string, metadata: BackupMetadata): void;
+  recordSuccess(em: string, backupId: string, summary: RestorePointSummary, atMs: number): void;
+  recordFailure(em: string, backupId: string, failure: { reason: PollErrorReason; message: string }, atMs: number): void;
+  recordCycle(em: string, cycle: { up: boolean; endedAtMs: number; durationSeconds: number }): void;
+  backups(): readonly BackupRecord[];
+  ems(): readonly EmRecord[];
+}
+
+/** Events from polling that only counters care about. */
+export interface PollEvents {
+  overrun(em: string): void;
+  pollError(em: string, reason: PollErrorReason): void;
+}
