@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from '../config/index.js';
+import type { ExporterConfig } from '../config/types.js';
+import { EmSimulator } from '../simulator/index.js';
+import { DEMO_UNKNOWN_BACKUP_ID, demoBackups } from './demo-backups.js';
+
+const DEMO_USER = { username: 'DEMO\\svc_monitor', password: 'demo-password' };
+
+export interface RunningDemo {
+  config: ExporterConfig;
+  simulatorUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the simulated Enterprise Manager on loopback with the demo site and returns a config that
+ * watches it, trusting its certificate through a CA file exactly as a production config would.
+ */
+export async function startDemo(now = Date.now()): Promise<RunningDemo> {
+  const backups = demoBackups(now);
+  const simulator = new EmSimulator({ host: '127.0.0.1', users: [DEMO_USER], backups });
+  const started = await simulator.start();
+  const dir = await mkdtemp(join(tmpdir(), 'veeam-em-exporter-demo-'));
+  const caFile = join(dir, 'demo-em-ca.pem');
+  await writeFile(caFile, started.caPem, { mode: 0o600 });
+
+  const defaultRpoSeconds = parseDuration('26h') / 1000;
+  const config: ExporterConfig = {
+    // Every 30 s, so the demo visibly polls while someone watches it.
+    poll: { schedule: '*/30 * * * * *', concurrency: 4, timeoutMs: 10_000, retries: 1, metadataRefreshMs: 3_600_000 },
+    defaults: { rpoSeconds: defaultRpoSeconds },
+    enterpriseManagers: [
+      {
+        name: 'demo-em',
+        url: started.url,
+        username: DEMO_USER.username,
+        password: DEMO_USER.password,
+        apiVersion: 'latest',
+        format: 'xml',
+        restorePoints: 'entity',
+        tls: { caFile, insecureSkipVerify: false },
+        backups: [
+          ...backups.map((b) => ({ id: b.id, rpoSeconds: b.rpo ? parseDuration(b.rpo) / 1000 : defaultRpoSeconds })),
+          { id: DEMO_UNKNOWN_BACKUP_ID, rpoSeconds: defaultRpoSeconds },
+        ],
+      },
+    ],
+  };
+
+  return {
+    config,
+    simulatorUrl: started.url,
+    async stop() {
+      await simulator.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

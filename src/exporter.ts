@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { readEmPassword } from './config/index.js';
+import type { EmConfig, ExporterConfig } from './config/types.js';
+import { createEmClient } from './em/index.js';
+import type { EmClient } from './em/types.js';
+import { createExporterMetrics, createExporterState } from './metrics/index.js';
+import type { BackupTarget, ExporterState } from './metrics/types.js';
+import { EmPoller } from './polling/index.js';
+
+export interface ExporterOptions {
+  config: ExporterConfig;
+  logger: Logger;
+  version: string;
+  now?: () => number;
+}
+
+interface EmRuntime {
+  config: EmConfig;
+  /** Everything that, when changed, needs a new session: connection settings and the password itself. */
+  fingerprint: string;
+  client: EmClient;
+  poller: EmPoller;
+}
+
+/**
+ * The composition root: config in, running pollers and a metrics registry out. `main` adds the
+ * HTTP server and signals around it; tests drive it directly.
+ */
+export class Exporter {
+  readonly state: ExporterState;
+  readonly metrics: ReturnType<typeof createExporterMetrics>;
+  private config: ExporterConfig;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly runtimes = new Map<string, EmRuntime>();
+  private firstCycles: Promise<unknown> | undefined;
+  private ready = false;
+  private started = false;
+
+  constructor(options: ExporterOptions) {
+    this.config = options.config;
+    this.log = options.logger;
+    this.now = options.now ?? Date.now;
+    this.state = createExporterState();
+    this.metrics = createExporterMetrics({
+      state: this.state,
+      schedule: options.config.poll.schedule,
+      version: options.version,
+      now: this.now,
+    });
+  }
+
+  get schedule(): string {
+    return this.config.poll.schedule;
+  }
+
+  /** True once the first cycle of every EM has ended, success or not. */
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Logs on and starts every schedule; the first cycles run at once. Resolves when they are done. */
+  async start(): Promise<void> {
+    await this.apply(this.config, false);
+    this.started = true;
+    this.firstCycles = Promise.all([...this.runtimes.values()].map((rt) => rt.poller.start()));
+    await this.firstCycles;
+    this.ready = true;
+  }
+
+  /** One cycle of every EM without any schedule (for --once); true when every poll succeeded. */
+  async runOnce(): Promise<boolean> {
+    await this.apply(this.config, false);
+    const outcomes = await Promise.all([...this.runtimes.values()].map((rt) => rt.poller.runCycle()));
+    this.ready = true;
+    return outcomes.every((o) => o.failed === 0 && o.up);
+  }
+
+  /**
+   * Swaps in a new, already validated config. EMs whose connection settings and password are unchanged
+   * keep their session; the others are logged out and replaced; removed backups lose their series now.
+   */
+  async reload(config: ExporterConfig): Promise<void> {
+    const scheduleChanged = JSON.stringify(config.poll) !== JSON.stringify(this.config.poll);
+    this.config = config;
+    if (scheduleChanged) {
+      // The schedule, limits and timeouts are baked into every poller and client: start them afresh.
+      await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em)));
+    }
+    await this.apply(config, this.started);
+  }
+
+  /** Stops polling and logs out of every EM. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em)));
+  }
+
+  private async apply(config: ExporterConfig, startNew: boolean): Promise<void> {
+    const targets: BackupTarget[] = config.enterpriseManagers.flatMap((em) =>
+      em.backups.map((b) => ({ em: em.name, backupId: b.id, rpoSeconds: b.rpoSeconds })),
+    );
+    const wanted = new Map(config.enterpriseManagers.map((em) => [em.name, em]));
+
+    for (const name of this.runtimes.keys()) if (!wanted.has(name)) await this.retire(name);
+    this.state.setTargets([...wanted.keys()], targets);
+
+    for (const em of config.enterpriseManagers) {
+      const fingerprint = await this.fingerprintOf(em);
+      const existing = this.runtimes.get(em.name);
+      if (existing && existing.fingerprint === fingerprint) {
+        existing.config = em;
+        existing.poller.setBackups(em.backups);
+        continue;
+      }
+      if (existing) {
+        this.log.info({ em: em.name }, 'connection settings or credentials changed: logging out and on again');
+        await this.retire(em.name, false);
+      }
+      const runtime = await this.createRuntime(em, fingerprint, config);
+      this.runtimes.set(em.name, runtime);
+      if (startNew) void runtime.poller.start();
+    }
+  }
+
+  private async createRuntime(em: EmConfig, fingerprint: string, config: ExporterConfig): Promise<EmRuntime> {
+    if (em.tls.insecureSkipVerify) {
+      this.log.warn({ em: em.name }, 'TLS certificate verification is OFF for this EM (tls.insecureSkipVerify); anyone on the path can read its credentials');
+    }
+    const caPem = em.tls.caFile ? await readFile(em.tls.caFile, 'utf8') : undefined;
+    const client = createEmClient(
+      {
+        name: em.name,
+        url: em.url,
+        username: em.username,
+        password: () => readEmPassword(em),
+        apiVersion: em.apiVersion,
+        format: em.format,
+        restorePoints: em.restorePoints,
+        tls: { caPem, insecureSkipVerify: em.tls.insecureSkipVerify, serverName: em.tls.serverName },
+        timeoutMs: config.poll.timeoutMs,
+        retries: config.poll.retries,
+        concurrency: config.poll.concurrency,
+      },
+      { api: this.metrics.api, log: this.log.child({ em: em.name }) },
+    );
+    const poller = new EmPoller(
+      { em: em.name, client, backups: em.backups, concurrency: config.poll.concurrency, schedule: config.poll.schedule },
+      {
+        state: this.state,
+        events: this.metrics.events,
+        log: this.log,
+        now: this.now,
+        metadataRefreshMs: config.poll.metadataRefreshMs,
+      },
+    );
+    return { config: em, fingerprint, client, poller };
+  }
+
+  private async retire(name: string, forget = true): Promise<void> {
+    const runtime = this.runtimes.get(name);
+    if (!runtime) return;
+    this.runtimes.delete(name);
+    await runtime.poller.stop();
+    await runtime.client.close();
+    if (forget) this.metrics.forgetEm(name);
+  }
+
+  private async fingerprintOf(em: EmConfig): Promise<string> {
+    const { backups: _backups, ...connection } = em;
+    let secret = '';
+    try {
+      secret = await readEmPassword(em);
+    } catch {
+      // An unreadable passwordFile fails the logon later, with the file named in that error.
+    }
+    // Hashed so the password is never held twice in memory as plain text nor compared as a string.
+    return createHash('sha256').update(JSON.stringify(connection)).update('\0').update(secret).digest('hex');
+  }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+import type { Logger } from 'pino';
+import { HELP_TEXT, parseFlags, parseListenAddress, type Flags } from './cli/flags.js';
+import { formatIssues, loadConfigFile } from './config/index.js';
+import type { ExporterConfig } from './config/types.js';
+import { startDemo, type RunningDemo } from './demo/index.js';
+import { Exporter } from './exporter.js';
+import { createLogger } from './logging/index.js';
+import { createHttpServer } from './server/index.js';
+import { VERSION } from './version.js';
+
+const EXIT_OK = 0;
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`veeam-em-exporter: ${parsed.error}\nTry --help.\n`);
+    return EXIT_USAGE;
+  }
+  const flags = parsed.flags;
+  if (flags.help) {
+    process.stdout.write(HELP_TEXT);
+    return EXIT_OK;
+  }
+  if (flags.version) {
+    process.stdout.write(`veeam-em-exporter ${VERSION} (node ${process.version})\n`);
+    return EXIT_OK;
+  }
+
+  const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
+  let demo: RunningDemo | undefined;
+  let config: ExporterConfig;
+  if (flags.demo) {
+    demo = await startDemo();
+    config = demo.config;
+    log.info({ simulator: demo.simulatorUrl }, 'demo: simulated Enterprise Manager started on loopback');
+  } else {
+    const loaded = await loadConfigFile(flags.configFile);
+    if (!loaded.ok) {
+      process.stderr.write(`${formatIssues(loaded.issues)}\n`);
+      return EXIT_USAGE;
+    }
+    for (const warning of loaded.warnings) log.warn({ key: warning.path, file: warning.file }, warning.message);
+    config = loaded.config;
+  }
+
+  if (flags.configCheck) {
+    process.stdout.write('config OK\n');
+    await demo?.stop();
+    return EXIT_OK;
+  }
+
+  const exporter = new Exporter({ config, logger: log, version: VERSION });
+  if (flags.once) {
+    const allOk = await exporter.runOnce();
+    process.stdout.write(await exporter.metrics.render());
+    await exporter.stop();
+    await demo?.stop();
+    return allOk ? EXIT_OK : EXIT_RUNTIME;
+  }
+  return serve(flags, exporter, log, demo);
+}
+
+async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: RunningDemo | undefined): Promise<number> {
+  const reload = async (): Promise<{ ok: true } | { ok: false; error: string }> => {
+    if (demo) return { ok: false, error: 'the demo has no config file to reload' };
+    const loaded = await loadConfigFile(flags.configFile);
+    if (!loaded.ok) {
+      const error = formatIssues(loaded.issues);
+      log.error({ file: flags.configFile }, `config reload failed, keeping the running config:\n${error}`);
+      return { ok: false, error };
+    }
+    await exporter.reload(loaded.config);
+    log.info({ file: flags.configFile }, 'config reloaded');
+    return { ok: true };
+  };
+
+  const server = createHttpServer({
+    telemetryPath: flags.telemetryPath,
+    render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
+    state: exporter.state,
+    isReady: () => exporter.isReady(),
+    version: VERSION,
+    schedule: exporter.schedule,
+    reload: flags.enableLifecycle ? reload : undefined,
+    logger: log,
+  });
+  const { host, port } = parseListenAddress(flags.listenAddress);
+  let bound: { host: string; port: number };
+  try {
+    bound = await server.listen(host, port);
+  } catch (error) {
+    log.error({ err: error, address: flags.listenAddress }, 'cannot listen; is the port in use? (--web.listen-address)');
+    await demo?.stop();
+    return EXIT_RUNTIME;
+  }
+  const shownHost = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+  log.info({ address: `${shownHost}:${bound.port}`, version: VERSION }, 'listening');
+  if (demo) {
+    const local = bound.host === '::' || bound.host === '0.0.0.0' ? 'localhost' : shownHost;
+    process.stdout.write(`Demo exporter ready: http://${local}:${bound.port}${flags.telemetryPath} (status page: http://${local}:${bound.port}/)\n`);
+  }
+
+  void exporter.start().catch((error: unknown) => log.error({ err: error }, 'first poll cycle failed unexpectedly'));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting at once');
+        process.exit(EXIT_RUNTIME);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down: logging out of Enterprise Manager');
+      void (async () => {
+        await exporter.stop();
+        await server.close();
+        await demo?.stop();
+        log.info('stopped');
+        resolve(EXIT_OK);
+      })();
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      log.info('SIGHUP: reloading config');
+      void reload();
+    });
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Lingering keep-alive sockets or timers must not hold a finished process open.
+    setTimeout(() => process.exit(code), 1_000).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`veeam-em-exporter: fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_RUNTIME);
+  },
+);

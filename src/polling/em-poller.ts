@@ -1,0 +1,102 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { BackupTargetConfig } from '../config/types.js';
+import type { EmClient } from '../em/types.js';
+import { type CycleDeps, type CycleOutcome, runEmCycle } from './cycle.js';
+import { createLimiter, type Limiter } from './limiter.js';
+
+export interface EmPollerOptions {
+  em: string;
+  client: EmClient;
+  backups: readonly BackupTargetConfig[];
+  concurrency: number;
+  schedule: string;
+}
+
+/**
+ * Polls one Enterprise Manager on its own cron task, so a slow or dead EM never delays another.
+ * A tick that finds the previous cycle still running is skipped and counted as an overrun.
+ */
+export class EmPoller {
+  readonly em: string;
+  private readonly client: EmClient;
+  private backups: readonly BackupTargetConfig[];
+  private readonly limit: Limiter;
+  private readonly metadataReadAt = new Map<string, number>();
+  private task: ScheduledTask | undefined;
+  private inFlight: Promise<CycleOutcome> | undefined;
+
+  constructor(
+    private readonly options: EmPollerOptions,
+    private readonly deps: CycleDeps,
+  ) {
+    this.em = options.em;
+    this.client = options.client;
+    this.backups = options.backups;
+    this.limit = createLimiter(options.concurrency);
+  }
+
+  /** Starts the schedule and the first cycle at once; resolves when that first cycle has ended. */
+  start(): Promise<CycleOutcome> {
+    this.task = cron.schedule(this.options.schedule, () => this.tick(), {
+      name: `poll ${this.em}`,
+      noOverlap: true,
+      logger: this.cronLogger(),
+    });
+    // node-cron sees only its own runs; the start-up cycle is guarded by tick() itself.
+    this.task.on('execution:overlap', () => this.overrun());
+    return this.runCycle();
+  }
+
+  /** Runs one cycle now, or joins the one already running. */
+  runCycle(): Promise<CycleOutcome> {
+    if (this.inFlight) return this.inFlight;
+    const cycle = runEmCycle(
+      { em: this.em, client: this.client, backups: this.backups, limit: this.limit, metadataReadAt: this.metadataReadAt },
+      this.deps,
+    ).finally(() => {
+      this.inFlight = undefined;
+    });
+    this.inFlight = cycle;
+    return cycle;
+  }
+
+  /** Takes effect from the next cycle; metadata of backups that left is forgotten. */
+  setBackups(backups: readonly BackupTargetConfig[]): void {
+    this.backups = backups;
+    const wanted = new Set(backups.map((b) => b.id));
+    for (const id of this.metadataReadAt.keys()) if (!wanted.has(id)) this.metadataReadAt.delete(id);
+  }
+
+  /** Stops ticking and waits for a running cycle, so a logout after it finds no request in flight. */
+  async stop(): Promise<void> {
+    await this.task?.destroy();
+    this.task = undefined;
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.inFlight) {
+      this.overrun();
+      return;
+    }
+    await this.runCycle();
+  }
+
+  private overrun(): void {
+    this.deps.events.overrun(this.em);
+    this.deps.log.warn(
+      { em: this.em, schedule: this.options.schedule },
+      'poll cycle still running at the next scheduled tick; tick skipped (lower the backup count, raise poll.concurrency or widen poll.schedule)',
+    );
+  }
+
+  private cronLogger() {
+    const log = this.deps.log.child({ component: 'cron', em: this.em });
+    return {
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.debug(message), // overlaps are reported by overrun() already
+      error: (message: string | Error) => log.error({ err: message }, 'scheduler error'),
+      debug: (message: string | Error) => log.debug(String(message)),
+    };
+  }
+}
