@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   sessionIdleTimeoutMs?: number;
   /** Clock used for session expiry; tests may inject one. */
   now?: () => number;
+  /** How many requests `requests()` keeps, newest last; older ones are dropped. Default 100,000. */
+  maxRecordedRequests?: number;
 }
 
 /**
