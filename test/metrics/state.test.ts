@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { createExporterState } from '../../src/metrics/state.js';
+import type { BackupMetadata } from '../../src/domain.js';
+
+const A = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
+const B = '7b6a400c-452c-41d1-bb81-ea682e89492d';
+
+function metadata(id: string, name: string): BackupMetadata {
+  return { id, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr01', repository: 'Repo 1' };
+}
+
+describe('createExporterState', () => {
+  it('starts with one empty record per target and per EM', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+    expect(state.backups()).toEqual([{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+    expect(state.ems()).toEqual([{ name: 'em01' }]);
+  });
+
+  it('keeps the values of backups that stay and updates their RPO', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+    state.recordMetadata('em01', A, metadata(A, 'Daily'));
+    state.recordSuccess('em01', A, { count: 3, newestMs: 3000, oldestMs: 1000 }, 5000);
+
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 7200 }]);
+
+    expect(state.backups()).toEqual([
+      {
+        em: 'em01',
+        backupId: A,
+        rpoSeconds: 7200,
+        metadata: metadata(A, 'Daily'),
+        summary: { count: 3, newestMs: 3000, oldestMs: 1000 },
+        lastPoll: { ok: true, atMs: 5000 },
+        lastSuccessMs: 5000,
+      },
+    ]);
+  });
+
+  it('drops backups and EMs that leave the targets at once', () => {
+    const state = createExporterState();
+    state.setTargets(['em01', 'em02'], [
+      { em: 'em01', backupId: A, rpoSeconds: 60 },
+      { em: 'em02', backupId: B, rpoSeconds: 60 },
+    ]);
+    state.recordCycle('em02', { up: true, endedAtMs: 1, durationSeconds: 1 });
+
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
+
+    expect(state.backups().map((b) => b.backupId)).toEqual([A]);
+    expect(state.ems().map((e) => e.name)).toEqual(['em01']);
+  });
+
+  it('keeps the EM record of an EM that stays', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], []);
+    state.recordCycle('em01', { up: false, endedAtMs: 9000, durationSeconds: 2.5 });
+    state.setTargets(['em01'], []);
+    expect(state.ems()).toEqual([{ name: 'em01', up: false, lastCycleEndMs: 9000, lastCycleSeconds: 2.5 }]);
+  });
+
+  it('keeps count and timestamps after a failed poll and records why it failed', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
+    state.recordSuccess('em01', A, { count: 2, newestMs: 2000, oldestMs: 1000 }, 3000);
+    state.recordFailure('em01', A, { reason: 'timeout', message: 'em01: backup A: timed out after 30s; check the network' }, 4000);
+
+    const [record] = state.backups();
+    expect(record?.summary).toEqual({ count: 2, newestMs: 2000, oldestMs: 1000 });
+    expect(record?.lastSuccessMs).toBe(3000);
+    expect(record?.lastPoll).toEqual({ ok: false, atMs: 4000, reason: 'timeout', message: 'em01: backup A: timed out after 30s; check the network' });
+  });
+
+  it('ignores results for backups that are no longer watched, so a late poll cannot bring one back', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
+    state.setTargets(['em01'], []);
+    state.recordSuccess('em01', A, { count: 1, newestMs: 1, oldestMs: 1 }, 2);
+    state.recordFailure('em01', A, { reason: 'auth', message: 'x' }, 2);
+    state.recordMetadata('em01', A, metadata(A, 'Gone'));
+    state.recordCycle('em09', { up: true, endedAtMs: 1, durationSeconds: 1 });
+    expect(state.backups()).toEqual([]);
+    expect(state.ems().map((e) => e.name)).toEqual(['em01']);
+  });
+
+  it('treats backup IDs case-insensitively and reports them in lower case', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A.toUpperCase(), rpoSeconds: 60 }]);
+    state.recordSuccess('em01', A, { count: 0 }, 10);
+    expect(state.backups()).toEqual([expect.objectContaining({ backupId: A, summary: { count: 0 } })]);
+  });
+
+  it('does not let a caller change a recorded summary afterwards', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
+    const summary = { count: 1, newestMs: 5, oldestMs: 5 };
+    state.recordSuccess('em01', A, summary, 10);
+    summary.count = 99;
+    expect(state.backups()[0]?.summary?.count).toBe(1);
+  });
+
+  it('lists backups in target order', () => {
+    const state = createExporterState();
+    state.setTargets(['em01'], [
+      { em: 'em01', backupId: B, rpoSeconds: 60 },
+      { em: 'em01', backupId: A, rpoSeconds: 60 },
+    ]);
+    expect(state.backups().map((b) => b.backupId)).toEqual([B, A]);
+  });
+});
