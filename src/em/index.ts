@@ -1,0 +1,2 @@
+export * from './parse/index.js';
+export type { ApiObserver, EmClient, EmClientOptions, EmFailure } from './types.js';

@@ -1,0 +1,14 @@
+export { ParseError, excerpt } from './parse-error.js';
+export {
+  EM_UNSET_DATE_MS,
+  isUnsetDate,
+  parseRfc3339Utc,
+  parsePostgresStyleName,
+  parseSqlServerStyleName,
+  parseRestorePointName,
+} from './datetime.js';
+export { bodyFormat, decodeXmlReferences, type BodyFormat } from './document.js';
+export { parseRestorePoints } from './restore-points.js';
+export { parseBackupEntity } from './backup.js';
+export { parseLogonSession, sessionIdFromToken, type LogonSessionInfo } from './logon-session.js';
+export { parseErrorMessage } from './error-body.js';
