@@ -1,0 +1,138 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { crossCheck } from './cross-checks.js';
+import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
+import { formatKeyPath, isPlainObject, sameKeyPath, type KeyPath, type PathIssue } from './path.js';
+import { locate } from './positions.js';
+import { configSchema } from './schema.js';
+import type { ConfigIssue, ConfigResult, ExporterConfig } from './types.js';
+import { fromZodIssues } from './zod-issues.js';
+
+/** A file the config names; checked by the loader, because parsing stays free of I/O. */
+export interface FileReference {
+  kind: 'caFile' | 'passwordFile';
+  /** Resolved against the config file's directory. */
+  fsPath: string;
+  /** Where the reference is written, for the issue if the file is unusable. */
+  at: ConfigIssue;
+}
+
+export interface ConfigAnalysis {
+  result: ConfigResult;
+  files: FileReference[];
+  /** Passwords written literally in the file rather than taken from the environment. */
+  inlinePasswords: ConfigIssue[];
+}
+
+/** Relative paths in the config are relative to the config file, as in Prometheus. */
+export function resolveBesideConfig(configFile: string, path: string): string {
+  return isAbsolute(path) ? path : join(dirname(configFile), path);
+}
+
+function byPosition(a: ConfigIssue, b: ConfigIssue): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+function yamlProblems(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
+  return doc.errors.map((error) => {
+    const { line, col } = lines.linePos(error.pos[0]);
+    return { file, path: '', message: `YAML syntax error: ${error.message}`, line, column: col };
+  });
+}
+
+export function analyzeConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigAnalysis {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const pin = (issue: PathIssue): ConfigIssue => ({
+    file,
+    path: formatKeyPath(issue.path),
+    message: issue.message,
+    ...locate(doc, lines, issue.path, issue.atKey),
+  });
+  const fail = (issues: ConfigIssue[]): ConfigAnalysis => ({ result: { ok: false, issues: issues.sort(byPosition) }, files: [], inlinePasswords: [] });
+
+  // A document with syntax errors is only partly understood; its schema errors would mislead.
+  if (doc.errors.length > 0) return fail(yamlProblems(doc, lines, file));
+  const danglingAliases = unresolvedAliases(doc, lines, file);
+  if (danglingAliases.length > 0) return fail(danglingAliases);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (error) {
+    // e.g. an alias to an undefined anchor, or an alias bomb beyond yaml's maxAliasCount
+    return fail([{ file, path: '', message: `YAML error: ${(error as Error).message}` }]);
+  }
+
+  const expanded = expandEnvInTree(raw, env);
+  const parsed = configSchema.safeParse(expanded.value);
+  const shapeIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, configSchema);
+  const cross = crossCheck(expanded.value);
+  // A value that failed to expand would also fail validation; one issue per key is enough.
+  const envPaths = expanded.issues.map((issue) => issue.path);
+  const redundant = (issue: PathIssue): boolean => envPaths.some((path) => sameKeyPath(path, issue.path));
+  const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue)), ...cross.errors].map(pin);
+
+  const files = fileReferences(expanded.value, file).map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));
+  const inlinePasswords = literalPasswordPaths(raw).map((path) => pin({ path, message: '' }));
+  if (errors.length > 0 || !parsed.success) return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
+
+  const warnings = [...cross.warnings.map(pin), ...doc.warnings.map((w) => ({ file, path: '', message: `YAML: ${w.message}`, ...positionOf(lines, w.pos[0]) }))];
+  const config = resolveFilePaths(parsed.data, file);
+  return { result: { ok: true, config, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
+}
+
+/** yaml reports an alias to a missing anchor only when converting, and then without a position. */
+function unresolvedAliases(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) !== undefined) return;
+      const position = alias.range === undefined || alias.range === null ? {} : positionOf(lines, alias.range[0]);
+      issues.push({ file, path: '', message: `YAML error: alias *${alias.source} refers to no anchor &${alias.source} before it`, ...position });
+    },
+  });
+  return issues;
+}
+
+function positionOf(lines: LineCounter, offset: number): { line: number; column: number } {
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
+}
+
+function emEntries(root: unknown): Array<[number, Record<string, unknown>]> {
+  if (!isPlainObject(root) || !Array.isArray(root.enterpriseManagers)) return [];
+  return root.enterpriseManagers.flatMap((em: unknown, i): Array<[number, Record<string, unknown>]> => (isPlainObject(em) ? [[i, em]] : []));
+}
+
+function fileReferences(root: unknown, configFile: string): Array<{ kind: FileReference['kind']; path: KeyPath; fsPath: string }> {
+  return emEntries(root).flatMap(([i, em]) => {
+    const refs: Array<{ kind: FileReference['kind']; path: KeyPath; fsPath: string }> = [];
+    const tls = em.tls;
+    if (isPlainObject(tls) && typeof tls.caFile === 'string' && tls.caFile !== '') {
+      refs.push({ kind: 'caFile', path: ['enterpriseManagers', i, 'tls', 'caFile'], fsPath: resolveBesideConfig(configFile, tls.caFile) });
+    }
+    if (typeof em.passwordFile === 'string' && em.passwordFile !== '') {
+      refs.push({ kind: 'passwordFile', path: ['enterpriseManagers', i, 'passwordFile'], fsPath: resolveBesideConfig(configFile, em.passwordFile) });
+    }
+    return refs;
+  });
+}
+
+function literalPasswordPaths(raw: unknown): KeyPath[] {
+  return emEntries(raw).flatMap(([i, em]) =>
+    typeof em.password === 'string' && em.password !== '' && !isOnlyEnvReferences(em.password) ? [['enterpriseManagers', i, 'password']] : [],
+  );
+}
+
+function resolveFilePaths(config: ExporterConfig, configFile: string): ExporterConfig {
+  for (const em of config.enterpriseManagers) {
+    if (em.passwordFile !== undefined) em.passwordFile = resolveBesideConfig(configFile, em.passwordFile);
+    if (em.tls.caFile !== undefined) em.tls.caFile = resolveBesideConfig(configFile, em.tls.caFile);
+  }
+  return config;
+}
+
+/** Parses and validates config text; pure: files the config names are not looked at. */
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  return analyzeConfigText(text, file, env).result;
+}

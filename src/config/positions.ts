@@ -1,0 +1,46 @@
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { KeyPath } from './path.js';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/**
+ * Where a key path sits in the YAML source. A path that leaves the document (a missing key) points
+ * at the deepest node that exists, i.e. the mapping that lacks the key.
+ */
+export function locate(doc: Document, lines: LineCounter, path: KeyPath, atKey = false): Position | undefined {
+  let node: unknown = doc.contents;
+  let keyNode: Node | undefined;
+  let complete = true;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node) && typeof segment === 'string') {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
+      if (pair === undefined) {
+        complete = false;
+        break;
+      }
+      keyNode = pair.key as Node;
+      // `key:` with nothing after it has no value worth pointing at; the key is.
+      node = isEmptyValue(pair.value) ? keyNode : pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+      keyNode = undefined;
+      node = node.items[segment];
+    } else {
+      complete = false;
+      break;
+    }
+  }
+  const target = complete && atKey && keyNode !== undefined ? keyNode : node;
+  const range = (target as Node | null | undefined)?.range;
+  if (range === undefined || range === null) return undefined;
+  const { line, col } = lines.linePos(range[0]);
+  return { line, column: col };
+}
+
+function isEmptyValue(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  return isScalar(value) && value.value === null && value.range !== undefined && value.range !== null && value.range[0] === value.range[1];
+}

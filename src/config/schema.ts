@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { BACKUP_ID_HINT, normalizeBackupId } from './backup-id.js';
+import { cronScheduleError } from './cron.js';
+import { parseDuration } from './duration.js';
+import { normalizeEmUrl } from './em-url.js';
+import { expecting } from './expectation.js';
+import type { EmConfig, ExporterConfig } from './types.js';
+
+/** Defaults of design.md §3, in the units ExporterConfig uses. */
+export const DEFAULTS = {
+  schedule: '*/5 * * * *',
+  concurrency: 4,
+  timeoutMs: 30_000,
+  retries: 2,
+  metadataRefreshMs: 60 * 60_000,
+  rpoMs: 26 * 60 * 60_000,
+  apiVersion: 'latest',
+  format: 'xml',
+  restorePoints: 'entity',
+} as const;
+
+const DURATION = 'a duration such as 30s, 5m or 26h';
+
+const positiveDurationMs = z.string({ error: expecting(DURATION, { forNumber: 'add a unit, e.g. 30s' }) }).transform((text, ctx) => {
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+    ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
+  }
+  return z.NEVER;
+});
+
+const nonEmptyString = z.string({ error: expecting('a string') }).min(1, 'must not be empty');
+
+function integerFromTo(min: number, max: number) {
+  const range = `an integer from ${min} to ${max}`;
+  return z.int({ error: expecting(range) }).min(min, `must be ${range}`).max(max, `must be ${range}`);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: expecting(values.join(' or ')) });
+}
+
+const cronSchedule = z.string({ error: expecting('a cron schedule such as "*/5 * * * *"') }).superRefine((text, ctx) => {
+  const error = cronScheduleError(text);
+  if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
+});
+
+const backupId = z.string({ error: expecting(BACKUP_ID_HINT) }).transform((text, ctx) => {
+  const id = normalizeBackupId(text);
+  if (id !== undefined) return id;
+  ctx.issues.push({ code: 'custom', message: `not a GUID: ${BACKUP_ID_HINT}`, input: text });
+  return z.NEVER;
+});
+
+const emUrl = z.string({ error: expecting('an https:// URL') }).transform((text, ctx) => {
+  const result = normalizeEmUrl(text);
+  if (result.ok) return result;
+  ctx.issues.push({ code: 'custom', message: result.error, input: text });
+  return z.NEVER;
+});
+
+const mapping = expecting('a mapping');
+
+const backupEntry = z.union(
+  [
+    backupId.transform((id) => ({ id, rpoMs: undefined })),
+    z.strictObject({ id: backupId, rpo: positiveDurationMs.optional() }, { error: mapping }).transform(({ id, rpo }) => ({ id, rpoMs: rpo })),
+  ],
+  { error: 'expected a backup GUID, or a mapping with id and an optional rpo' },
+);
+
+const tlsSection = z.strictObject(
+  {
+    caFile: nonEmptyString.optional(),
+    insecureSkipVerify: z.boolean({ error: expecting('true or false') }).default(false),
+    serverName: nonEmptyString.optional(),
+  },
+  { error: mapping },
+);
+
+const enterpriseManager = z.strictObject(
+  {
+    name: nonEmptyString.optional(),
+    url: emUrl,
+    username: nonEmptyString,
+    password: nonEmptyString.optional(),
+    passwordFile: nonEmptyString.optional(),
+    apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
+    format: oneOf(['xml', 'json']).default(DEFAULTS.format),
+    restorePoints: oneOf(['entity', 'reference']).default(DEFAULTS.restorePoints),
+    tls: tlsSection.nullish(),
+    backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).min(1, 'list at least one backup'),
+  },
+  { error: mapping },
+);
+
+const pollSection = z.strictObject(
+  {
+    schedule: cronSchedule.default(DEFAULTS.schedule),
+    concurrency: integerFromTo(1, 64).default(DEFAULTS.concurrency),
+    timeout: positiveDurationMs.default(DEFAULTS.timeoutMs),
+    retries: integerFromTo(0, 10).default(DEFAULTS.retries),
+    metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
+  },
+  { error: mapping },
+);
+
+const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULTS.rpoMs) }, { error: mapping });
+
+type EmInput = z.output<typeof enterpriseManager>;
+
+function toEmConfig(em: EmInput, defaultRpoMs: number): EmConfig {
+  const out: EmConfig = {
+    name: em.name ?? em.url.hostname,
+    url: em.url.url,
+    username: em.username,
+    apiVersion: em.apiVersion,
+    format: em.format,
+    restorePoints: em.restorePoints,
+    tls: { insecureSkipVerify: em.tls?.insecureSkipVerify ?? false },
+    backups: em.backups.map((backup) => ({ id: backup.id, rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000 })),
+  };
+  if (em.password !== undefined) out.password = em.password;
+  if (em.passwordFile !== undefined) out.passwordFile = em.passwordFile;
+  if (em.tls?.caFile !== undefined) out.tls.caFile = em.tls.caFile;
+  if (em.tls?.serverName !== undefined) out.tls.serverName = em.tls.serverName;
+  return out;
+}
+
+/**
+ * Shape and value checks of one config document. Rules that relate several keys (one of
+ * password/passwordFile, duplicates) live in cross-checks.ts, so they run even when this fails.
+ */
+export const configSchema = z
+  .strictObject(
+    {
+      // An empty `poll:` or `defaults:` section (YAML null) means "all defaults", as if absent.
+      poll: pollSection.nullish(),
+      defaults: defaultsSection.nullish(),
+      enterpriseManagers: z
+        .array(enterpriseManager, { error: expecting('a list of Enterprise Managers') })
+        .min(1, 'list at least one Enterprise Manager'),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type' && (issue.input === null || issue.input === undefined)
+          ? 'the config is empty: it needs at least enterpriseManagers'
+          : mapping(issue),
+    },
+  )
+  .transform((raw): ExporterConfig => {
+    const poll = raw.poll ?? pollSection.parse({});
+    const defaultRpoMs = raw.defaults?.rpo ?? DEFAULTS.rpoMs;
+    return {
+      poll: {
+        schedule: poll.schedule,
+        concurrency: poll.concurrency,
+        timeoutMs: poll.timeout,
+        retries: poll.retries,
+        metadataRefreshMs: poll.metadataRefresh,
+      },
+      defaults: { rpoSeconds: defaultRpoMs / 1000 },
+      enterpriseManagers: raw.enterpriseManagers.map((em) => toEmConfig(em, defaultRpoMs)),
+    };
+  });
