@@ -1,0 +1,2 @@
+export { createLogger, type LogFormat, type LogLevel, type LoggerOptions } from './logger.js';
+export { formatPrettyLine } from './pretty.js';
