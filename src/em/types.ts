@@ -19,6 +19,10 @@ export interface EmClientOptions {
   concurrency: number;
   /** Bodies larger than this are refused without buffering them; default 32 MiB. */
   maxResponseBytes?: number;
+  /** Pause before retry n is n times this, capped at 2 s; default 250 ms. */
+  retryBackoffMs?: number;
+  /** After a failed logon, requests fail fast with that error for this long; default 30 s. */
+  logonRetryMs?: number;
 }
 
 /** Receives one call per HTTP exchange, for veeam_em_api_requests_total and the duration histogram. */

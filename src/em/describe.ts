@@ -1,0 +1,92 @@
+/**
+ * Words failures for operators: which EM and backup (the context), what was attempted, what
+ * happened, what to check. Text that comes from EM or from the socket passes through `redact`
+ * first, so a session token or id echoed back never reaches a message.
+ */
+import type { PollErrorReason } from '../domain.js';
+import { excerpt, parseErrorMessage } from './parse/index.js';
+import { EmError, formatMs, networkAdvice, timeoutAdvice, tlsAdvice } from './errors.js';
+import type { CallResult } from './exchange.js';
+import type { HttpReply, TransportError } from './transport.js';
+
+export interface Wording {
+  /** `em "em01": backup <id>` or `em "em01"` */
+  context: string;
+  /** `GET restore points`, `logon as "user"` */
+  action: string;
+  timeoutMs: number;
+  redact: (text: string) => string;
+}
+
+export function attemptsNote(attempts: number): string {
+  return attempts > 1 ? `, ${attempts} attempts` : '';
+}
+
+export function transportFailure(error: TransportError, attempts: number, w: Wording): EmError {
+  const detail = w.redact(error.message);
+  const tries = attemptsNote(attempts);
+  switch (error.kind) {
+    case 'oversize':
+      return new EmError(
+        'parse',
+        `${w.context}: ${w.action}: ${detail}: check that url points at Enterprise Manager; a backup this large needs a bigger limit`,
+      );
+    case 'timeout':
+      return new EmError('timeout', `${w.context}: ${w.action}: no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries}): ${timeoutAdvice(w.timeoutMs)}`);
+    case 'tls':
+      return new EmError('tls', `${w.context}: ${w.action}: TLS failed (${error.code}: ${detail}): ${tlsAdvice(error.code)}`);
+    case 'network':
+      return new EmError('network', `${w.context}: ${w.action}: connection failed (${error.code}: ${detail}${tries}): ${networkAdvice()}`);
+  }
+}
+
+/** `EM answered 500 "Object reference not set…"`, with EM's own message when it sent one. */
+export function answered(reply: HttpReply, w: Wording): string {
+  const message = parseErrorMessage(reply.body, contentTypeOf(reply));
+  return `EM answered ${reply.status}${message ? ` "${w.redact(message)}"` : ''}`;
+}
+
+export function contentTypeOf(reply: HttpReply): string {
+  const ct = reply.headers['content-type'];
+  return typeof ct === 'string' ? ct : '';
+}
+
+/** A 3xx: where it pointed, without the query string (it could carry anything). */
+export function redirectFailure(reply: HttpReply, w: Wording): EmError {
+  const location = typeof reply.headers.location === 'string' ? reply.headers.location : '';
+  let target = '(no Location)';
+  if (location !== '') {
+    try {
+      const u = new URL(location);
+      target = excerpt(`${u.origin}${u.pathname}`, 100);
+    } catch {
+      target = `"${excerpt(location, 60)}"`;
+    }
+  }
+  return new EmError(
+    'http_4xx',
+    `${w.context}: ${w.action}: EM answered ${reply.status} redirecting to ${w.redact(target)}, not followed (credentials and the session stay with the configured server): check url (https://, the EM host and port 9398)`,
+    reply.status,
+  );
+}
+
+export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempts: number, advice: string, w: Wording): EmError {
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  return new EmError(reason, `${w.context}: ${w.action}: ${answered(reply, w)}${tries}: ${advice}`, reply.status);
+}
+
+export function parseFailure(reply: HttpReply, problem: string, w: Wording): EmError {
+  const ct = contentTypeOf(reply) || 'no content type';
+  return new EmError(
+    'parse',
+    `${w.context}: ${w.action}: cannot read EM's answer (${reply.status}, ${excerpt(ct, 60)}): ${w.redact(problem)}: check that url points at the Enterprise Manager REST API (port 9398)`,
+    reply.status,
+  );
+}
+
+/** The failure for a call that got no usable answer, or undefined if it got a reply to interpret. */
+export function noReplyFailure(result: CallResult, w: Wording): EmError | undefined {
+  if (result.reply) return undefined;
+  if (result.error) return transportFailure(result.error, result.attempts, w);
+  return new EmError('network', `${w.context}: ${w.action}: no answer: ${networkAdvice()}`);
+}

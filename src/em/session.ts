@@ -1,0 +1,223 @@
+/**
+ * The one logon session per EM: logged on lazily, shared by every request, renewed once per expiry
+ * no matter how many requests notice it at the same time, and never re-attempted in a hot loop
+ * when logging on fails (a wrong password must not lock the service account).
+ */
+import type { Logger } from 'pino';
+import type { PollErrorReason } from '../domain.js';
+import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
+import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { EM_ROLES, EmError, formatMs } from './errors.js';
+import type { Exchange } from './exchange.js';
+import type { EmClientOptions } from './types.js';
+
+export interface Session {
+  readonly token: string;
+  /** For the logout URL; undefined when EM named none (the session then idles out after 15 minutes). */
+  readonly id: string | undefined;
+}
+
+interface LogonFailure {
+  at: number;
+  reason: PollErrorReason;
+  status?: number;
+  /** The message without its context prefix, so each request can put its own backup in front. */
+  detail: string;
+}
+
+export interface SessionDeps {
+  options: EmClientOptions;
+  exchange: Exchange;
+  log: Logger;
+  baseUrl: string;
+  accept: string;
+  logonRetryMs: number;
+  logoutTimeoutMs: number;
+  now: () => number;
+}
+
+/** Tokens and ids remembered for redaction; a handful covers every session a process can still hear about. */
+const REMEMBERED_SECRETS = 16;
+
+export class SessionKeeper {
+  private session: Session | undefined;
+  private logonInFlight: Promise<Session> | undefined;
+  private lastFailure: LogonFailure | undefined;
+  private closed = false;
+  private readonly secrets: string[] = [];
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** The current session, logging on if there is none. Throws an EmError worded for `context`. */
+  async current(context: string): Promise<Session> {
+    if (this.session) return this.session;
+    if (this.closed) throw new EmError('network', `${context}: client closed (the exporter is stopping or reloading)`);
+    if (!this.logonInFlight) {
+      const failure = this.lastFailure;
+      if (failure && this.deps.now() - failure.at < this.deps.logonRetryMs) {
+        const waitMs = this.deps.logonRetryMs - (this.deps.now() - failure.at);
+        throw new EmError(failure.reason, `${context}: ${failure.detail} (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`, failure.status);
+      }
+      this.logonInFlight = this.logon().finally(() => {
+        this.logonInFlight = undefined;
+      });
+    }
+    try {
+      return await this.logonInFlight;
+    } catch (err) {
+      const failure = this.lastFailure;
+      if (failure) throw new EmError(failure.reason, `${context}: ${failure.detail}`, failure.status);
+      throw err;
+    }
+  }
+
+  /**
+   * After a 401 with `stale`: a newer session if another request already renewed it, else one
+   * shared re-logon.
+   */
+  async renew(stale: Session, context: string): Promise<Session> {
+    if (this.session && this.session !== stale) return this.session;
+    if (this.session === stale) {
+      this.session = undefined;
+      this.deps.log.info('EM no longer accepts the logon session (expired after 15 minutes idle, or ended on the server): logging on again');
+    }
+    return this.current(context);
+  }
+
+  /** Replaces any remembered token or session id in text that came from EM or the socket. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+
+  async logout(): Promise<void> {
+    const pending = this.logonInFlight;
+    if (pending) await pending.catch(() => undefined);
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    const { log, options } = this.deps;
+    if (session.id === undefined) {
+      log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
+      return;
+    }
+    const result = await this.deps.exchange.call(
+      'logout',
+      {
+        method: 'DELETE',
+        url: `${this.deps.baseUrl}/logonSessions/${encodeURIComponent(session.id)}`,
+        headers: { accept: this.deps.accept, 'x-restsvcsessionid': session.token },
+        timeoutMs: Math.min(options.timeoutMs, this.deps.logoutTimeoutMs),
+      },
+      '/api/logonSessions/…',
+      false,
+    );
+    const status = result.reply?.status;
+    if (status !== undefined && status >= 200 && status < 300) log.info('logged out of EM');
+    else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
+    else {
+      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.redact(result.error?.message ?? '')}`;
+      log.warn({ status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
+    }
+  }
+
+  /** No logon after this: a request still in flight must not open a session nobody will close. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private async logon(): Promise<Session> {
+    try {
+      const session = await this.attemptLogon();
+      this.lastFailure = undefined;
+      // Kept even when close() raced with this logon: logout() waits for it and ends it.
+      this.session = session;
+      this.deps.log.info({ user: this.deps.options.username }, 'logged on to EM');
+      return session;
+    } catch (err) {
+      const failure = err instanceof EmError ? err : new EmError('auth', `logon failed: ${String(err)}`);
+      this.lastFailure = { at: this.deps.now(), reason: failure.reason, detail: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+      this.deps.log.warn(
+        { reason: failure.reason, retry_in_ms: this.deps.logonRetryMs },
+        `${failure.message}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`,
+      );
+      throw failure;
+    }
+  }
+
+  /** Throws EmErrors whose message is the detail only (no context), see LogonFailure. */
+  private async attemptLogon(): Promise<Session> {
+    const { options, exchange, baseUrl, accept } = this.deps;
+    const user = options.username;
+    const w: Wording = { context: '', action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => this.redact(t) };
+    let password: string;
+    try {
+      password = await options.password();
+    } catch (err) {
+      throw new EmError('auth', `${w.action}: cannot read the password: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const result = await exchange.call(
+      'login',
+      {
+        method: 'POST',
+        url: `${baseUrl}/sessionMngr/?v=${encodeURIComponent(options.apiVersion)}`,
+        headers: {
+          accept,
+          authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
+          'content-length': '0',
+        },
+      },
+      '/api/sessionMngr/',
+    );
+    const noReply = noReplyFailure(result, w);
+    if (noReply) throw withoutContext(noReply);
+    const reply = result.reply!;
+    const status = reply.status;
+    if (status >= 200 && status < 300) {
+      const header = reply.headers['x-restsvcsessionid'];
+      const token = (Array.isArray(header) ? header[0] : header)?.trim();
+      if (!token) throw withoutContext(parseFailure(reply, 'no X-RestSvcSessionId header in the logon answer', w));
+      return this.remember({ token, id: this.sessionIdOf(reply.body, contentTypeOf(reply), token) });
+    }
+    if (status === 401) {
+      throw withoutContext(
+        new EmError(
+          'auth',
+          `${w.action} refused (${answered(reply, w)}): check username and password (password / passwordFile) and that the account holds an Enterprise Manager role: ${EM_ROLES}`,
+          status,
+        ),
+      );
+    }
+    if (status === 403) {
+      throw withoutContext(statusFailure('auth', reply, 1, `the account needs an Enterprise Manager role: ${EM_ROLES}`, w));
+    }
+    if (status >= 300 && status < 400) throw withoutContext(redirectFailure(reply, w));
+    if (status === 404) throw withoutContext(statusFailure('not_found', reply, 1, 'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)', w));
+    if (status >= 500) throw withoutContext(statusFailure('http_5xx', reply, result.attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)', w));
+    throw withoutContext(statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${options.apiVersion}")`, w));
+  }
+
+  private sessionIdOf(body: string, contentType: string, token: string): string | undefined {
+    try {
+      const { sessionId } = parseLogonSession(body, contentType);
+      if (sessionId) return sessionId;
+    } catch {
+      // The token alone is enough to work; the id only matters for logout.
+    }
+    return sessionIdFromToken(token);
+  }
+
+  private remember(session: Session): Session {
+    for (const secret of [session.token, session.id]) {
+      if (secret && !this.secrets.includes(secret)) this.secrets.push(secret);
+    }
+    if (this.secrets.length > REMEMBERED_SECRETS) this.secrets.splice(0, this.secrets.length - REMEMBERED_SECRETS);
+    return session;
+  }
+}
+
+/** Errors worded with an empty context start with ": "; the request adds its own context later. */
+function withoutContext(error: EmError): EmError {
+  return new EmError(error.reason, error.message.replace(/^: /, ''), error.status);
+}

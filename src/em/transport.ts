@@ -1,0 +1,112 @@
+/**
+ * One HTTPS exchange with EM through got: no redirects followed, no got retries, no thrown HTTP
+ * errors, and bodies over the size limit refused while downloading. Failures come back as
+ * `TransportError` holding only a code and a message: got's own errors carry the request options,
+ * headers included, and must never travel further.
+ */
+import https from 'node:https';
+import got, { type Got } from 'got';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EmClientOptions } from './types.js';
+import { transportKind, type TransportKind } from './errors.js';
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+export interface HttpReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  /** Overrides the per-request timeout (logout at shutdown must not hang for long). */
+  timeoutMs?: number;
+}
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: TransportKind | 'oversize',
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Transport {
+  send(request: HttpRequest): Promise<HttpReply>;
+  destroy(): void;
+}
+
+export function createTransport(options: EmClientOptions): Transport {
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const tls = {
+    ca: options.tls.caPem,
+    rejectUnauthorized: !options.tls.insecureSkipVerify,
+    servername: options.tls.serverName,
+  };
+  const agent = new https.Agent({ keepAlive: true, maxSockets: Math.max(1, options.concurrency), ...tls });
+  const http: Got = got.extend({
+    agent: { https: agent },
+    // Also per request: a request's TLS options must never fall back to Node's defaults.
+    https: { certificateAuthority: tls.ca, rejectUnauthorized: tls.rejectUnauthorized, serverName: tls.servername },
+    followRedirect: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: { request: options.timeoutMs },
+    responseType: 'text',
+    // No cookie jar: EM's session cookie would override the header, and must not outlive logout.
+    headers: { 'user-agent': 'veeam-em-exporter' },
+  });
+
+  async function send(request: HttpRequest): Promise<HttpReply> {
+    let oversize = false;
+    const pending = http(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.timeoutMs !== undefined ? { timeout: { request: request.timeoutMs } } : {}),
+    });
+    const refuse = (): void => {
+      oversize = true;
+      pending.cancel();
+    };
+    pending.on('response', (response: { headers: IncomingHttpHeaders }) => {
+      const declared = Number(response.headers['content-length']);
+      if (declared > maxBytes) refuse();
+    });
+    pending.on('downloadProgress', (progress: { transferred: number }) => {
+      if (progress.transferred > maxBytes && !oversize) refuse();
+    });
+    try {
+      const response = await pending;
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (err) {
+      if (oversize) throw new TransportError('oversize', 'EOVERSIZE', `answer larger than ${maxBytes} bytes refused`);
+      throw toTransportError(err);
+    }
+  }
+
+  return { send, destroy: () => agent.destroy() };
+}
+
+/** Keep the code and message of a got/Node error, nothing else. */
+export function toTransportError(err: unknown): TransportError {
+  const code = errorCode(err);
+  const raw = err instanceof Error ? err.message : String(err);
+  return new TransportError(transportKind(code), code, raw.length > 200 ? `${raw.slice(0, 200)}…` : raw);
+}
+
+function errorCode(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return 'UNKNOWN';
+  const { code, cause } = err as { code?: unknown; cause?: unknown };
+  // got wraps the socket's error; the inner code is the precise one (e.g. a certificate code).
+  if (typeof cause === 'object' && cause !== null && typeof (cause as { code?: unknown }).code === 'string') {
+    const inner = (cause as { code: string }).code;
+    if (inner !== '' && (typeof code !== 'string' || code.startsWith('ERR_GOT') || code === 'ERR_CANCELED')) return inner;
+  }
+  return typeof code === 'string' && code !== '' ? code : 'UNKNOWN';
+}
