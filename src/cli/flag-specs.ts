@@ -1,0 +1,46 @@
+/** The command line of design.md §2, as data: parseArgs options and the help text are both built from it. */
+
+export interface FlagSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Shown in --help; string flags without one are optional. */
+  default?: string;
+  /** The value name in --help for string flags without a default, e.g. PATH. */
+  placeholder?: string;
+  /** Allowed values, checked after parsing. */
+  choices?: readonly string[];
+  help: string;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+export const FLAG_SPECS: readonly FlagSpec[] = [
+  { name: 'help', short: 'h', type: 'boolean', help: 'Show this help and exit.' },
+  { name: 'config.file', type: 'string', default: 'config.yaml', help: 'YAML config file: Enterprise Managers, backups, poll schedule.' },
+  {
+    name: 'config.check',
+    type: 'boolean',
+    help: 'Validate the config (and the web config), print "config OK" or the errors, and exit 0 or 2. Starts nothing.',
+  },
+  {
+    name: 'web.listen-address',
+    type: 'string',
+    default: ':10398',
+    help: 'Address to serve metrics on, [HOST]:PORT; no HOST means every interface, an IPv6 HOST goes in brackets.',
+  },
+  { name: 'web.telemetry-path', type: 'string', default: '/metrics', help: 'Path under which to expose metrics.' },
+  {
+    name: 'web.config.file',
+    type: 'string',
+    placeholder: 'PATH',
+    help: "TLS and basic auth for the exporter's own endpoints, in exporter-toolkit web-config.yml format.",
+  },
+  { name: 'web.enable-lifecycle', type: 'boolean', help: 'Enable POST /-/reload, which re-reads the config file.' },
+  { name: 'log.level', type: 'string', default: 'info', choices: LOG_LEVELS, help: 'Lowest severity to log.' },
+  { name: 'log.format', type: 'string', default: 'json', choices: LOG_FORMATS, help: 'Output format of log messages.' },
+  { name: 'once', type: 'boolean', help: 'Run one poll cycle, print the metrics to stdout and exit: 0 if every poll succeeded, else 1.' },
+  { name: 'demo', type: 'boolean', help: 'Start the built-in simulated Enterprise Manager on loopback and export it. Needs no config.' },
+  { name: 'version', type: 'boolean', help: 'Show the version and exit.' },
+];

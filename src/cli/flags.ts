@@ -1,0 +1,152 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FLAG_SPECS, LOG_FORMATS, LOG_LEVELS } from './flag-specs.js';
+import { renderHelp } from './help.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
+
+export { parseListenAddress, type ListenAddress } from './listen-address.js';
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface Flags {
+  configFile: string;
+  configCheck: boolean;
+  /** As given, for messages; `listen` is the same address parsed. */
+  webListenAddress: string;
+  listen: ListenAddress;
+  webTelemetryPath: string;
+  webConfigFile?: string;
+  webEnableLifecycle: boolean;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  once: boolean;
+  demo: boolean;
+  version: boolean;
+  help: boolean;
+}
+
+export type ParseFlagsResult = { ok: true; flags: Flags } | { ok: false; error: string };
+
+export const HELP_TEXT = renderHelp(
+  'veeam-em-exporter',
+  'Prometheus exporter for Veeam Backup Enterprise Manager: per-backup restore-point counts and\nfreshness, polled in the background on a schedule.',
+);
+
+const TRY_HELP = 'try --help';
+
+const OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(
+  FLAG_SPECS.map((spec) => [spec.name, spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }]),
+);
+
+/** Node's parseArgs messages suggest positional arguments, which this program has none of; say it plainly. */
+function explainParseError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const flag = quoted.split(' ')[0] ?? quoted;
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag}, ${TRY_HELP}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${quoted}": this program takes only flags, ${TRY_HELP}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (message.includes('does not take an argument')) return `flag ${flag} takes no value`;
+      if (message.includes('ambiguous')) return `flag ${flag} needs a value; to pass one that starts with "-", write ${flag}=VALUE`;
+      return `flag ${flag} needs a value`;
+    default:
+      return message;
+  }
+}
+
+/** Go-style single-dash long flags (`-config.file`) would otherwise be read as a bundle of short flags. */
+function singleDashLongFlag(argv: readonly string[]): string | undefined {
+  for (const arg of argv) {
+    if (arg === '--') return undefined;
+    if (/^-[^-]{2,}/.test(arg)) return arg;
+  }
+  return undefined;
+}
+
+function stringValue(values: Record<string, unknown>, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isOneOf<T extends string>(value: string, choices: readonly T[]): value is T {
+  return (choices as readonly string[]).includes(value);
+}
+
+function telemetryPathError(path: string): string | undefined {
+  if (!path.startsWith('/') || /[\s?#]/.test(path)) return 'must be a URL path starting with "/", e.g. /metrics';
+  if (path === '/' || path.startsWith('/-/')) return `"${path}" is taken by the exporter's own pages`;
+  return undefined;
+}
+
+/** Parses the command line; every error is one line that names the flag. */
+export function parseFlags(argv: string[]): ParseFlagsResult {
+  const dashed = singleDashLongFlag(argv);
+  if (dashed !== undefined) {
+    const name = dashed.slice(1).split('=')[0] ?? '';
+    return { ok: false, error: `unknown flag ${dashed}: long flags take two dashes, e.g. --${name}` };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (error) {
+    return { ok: false, error: explainParseError(error) };
+  }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) return { ok: false, error: `flag --${token.name} is given more than once` };
+    seen.add(token.name);
+  }
+
+  const values = parsed.values as Record<string, unknown>;
+  const bool = (name: string): boolean => values[name] === true;
+  for (const spec of FLAG_SPECS) {
+    if (stringValue(values, spec.name) === '') return { ok: false, error: `flag --${spec.name} needs a non-empty value` };
+  }
+
+  const logLevel = stringValue(values, 'log.level') ?? 'info';
+  if (!isOneOf(logLevel, LOG_LEVELS)) {
+    return { ok: false, error: `flag --log.level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}` };
+  }
+  const logFormat = stringValue(values, 'log.format') ?? 'json';
+  if (!isOneOf(logFormat, LOG_FORMATS)) {
+    return { ok: false, error: `flag --log.format: "${logFormat}" is not one of ${LOG_FORMATS.join(', ')}` };
+  }
+  const webListenAddress = stringValue(values, 'web.listen-address') ?? ':10398';
+  let listen: ListenAddress;
+  try {
+    listen = parseListenAddress(webListenAddress);
+  } catch (error) {
+    return { ok: false, error: `flag --web.listen-address: ${(error as Error).message}` };
+  }
+  const webTelemetryPath = stringValue(values, 'web.telemetry-path') ?? '/metrics';
+  const pathProblem = telemetryPathError(webTelemetryPath);
+  if (pathProblem !== undefined) return { ok: false, error: `flag --web.telemetry-path: ${pathProblem}` };
+
+  // --config.check starts nothing, so pairing it with a mode that runs something is a mistake.
+  for (const mode of ['once', 'demo']) {
+    if (bool('config.check') && bool(mode)) return { ok: false, error: `flags --config.check and --${mode} cannot be combined` };
+  }
+
+  const flags: Flags = {
+    configFile: stringValue(values, 'config.file') ?? 'config.yaml',
+    configCheck: bool('config.check'),
+    webListenAddress,
+    listen,
+    webTelemetryPath,
+    webEnableLifecycle: bool('web.enable-lifecycle'),
+    logLevel,
+    logFormat,
+    once: bool('once'),
+    demo: bool('demo'),
+    version: bool('version'),
+    help: bool('help'),
+  };
+  const webConfigFile = stringValue(values, 'web.config.file');
+  if (webConfigFile !== undefined) flags.webConfigFile = webConfigFile;
+  return { ok: true, flags };
+}
