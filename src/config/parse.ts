@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join } from 'node:path';
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { crossCheck } from './cross-checks.js';
 import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
 import { formatKeyPath, isPlainObject, sameKeyPath, type KeyPath, type PathIssue } from './path.js';
@@ -33,11 +33,8 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
-function yamlProblems(doc: Document, lines: LineCounter, file: string): ConfigIssue[] {
-  return doc.errors.map((error) => {
-    const { line, col } = lines.linePos(error.pos[0]);
-    return { file, path: '', message: `YAML syntax error: ${error.message}`, line, column: col };
-  });
+function yamlProblems(problems: readonly YAMLError[], lines: LineCounter, file: string, label: string): ConfigIssue[] {
+  return problems.map((problem) => ({ file, path: '', message: `${label}: ${problem.message}`, ...positionOf(lines, problem.pos[0]) }));
 }
 
 export function analyzeConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigAnalysis {
@@ -49,17 +46,21 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
     message: issue.message,
     ...locate(doc, lines, issue.path, issue.atKey),
   });
-  const fail = (issues: ConfigIssue[]): ConfigAnalysis => ({ result: { ok: false, issues: issues.sort(byPosition) }, files: [], inlinePasswords: [] });
+  const fail = (issues: ConfigIssue[]): ConfigAnalysis => ({
+    result: { ok: false, issues: issues.sort(byPosition) },
+    files: [],
+    inlinePasswords: [],
+  });
 
   // A document with syntax errors is only partly understood; its schema errors would mislead.
-  if (doc.errors.length > 0) return fail(yamlProblems(doc, lines, file));
+  if (doc.errors.length > 0) return fail(yamlProblems(doc.errors, lines, file, 'YAML syntax error'));
   const danglingAliases = unresolvedAliases(doc, lines, file);
   if (danglingAliases.length > 0) return fail(danglingAliases);
   let raw: unknown;
   try {
     raw = doc.toJS();
   } catch (error) {
-    // e.g. an alias to an undefined anchor, or an alias bomb beyond yaml's maxAliasCount
+    // an alias bomb beyond yaml's maxAliasCount
     return fail([{ file, path: '', message: `YAML error: ${(error as Error).message}` }]);
   }
 
@@ -76,7 +77,7 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   const inlinePasswords = literalPasswordPaths(raw).map((path) => pin({ path, message: '' }));
   if (errors.length > 0 || !parsed.success) return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
 
-  const warnings = [...cross.warnings.map(pin), ...doc.warnings.map((w) => ({ file, path: '', message: `YAML: ${w.message}`, ...positionOf(lines, w.pos[0]) }))];
+  const warnings = [...cross.warnings.map(pin), ...yamlProblems(doc.warnings, lines, file, 'YAML')];
   const config = resolveFilePaths(parsed.data, file);
   return { result: { ok: true, config, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
 }
