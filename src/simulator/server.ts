@@ -83,6 +83,9 @@ export class EmSimulator implements EmSimulatorApi {
     if (this.server !== undefined) throw new Error('EM simulator already started');
     const { key, cert } = await simulatorCert();
     const server = https.createServer({ key, cert }, (req, res) => this.onRequest(req, res));
+    // http.sys keeps idle connections for two minutes; Node's 5 s default would make pooled
+    // clients race the server's close far more often than against a real EM.
+    server.keepAliveTimeout = 120_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

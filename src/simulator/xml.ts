@@ -23,12 +23,18 @@ const ENTITIES: Record<string, string> = {
 };
 const replaceEntity = (c: string): string => ENTITIES[c] ?? c;
 
+// Nearly every value (GUIDs, hrefs, dates) needs no escaping; one test keeps large lists cheap.
+// eslint-disable-next-line no-control-regex
+const ANY_SPECIAL = /[&<>"\u0000-\u001f\ud800-\udfff\ufffe\uffff]/;
+
 /** Attribute value, safe inside double quotes; whitespace as character references so it survives normalisation. */
 export function escAttr(s: string): string {
+  if (!ANY_SPECIAL.test(s)) return s;
   return s.replace(INVALID, '').replace(ATTR_SPECIAL, replaceEntity);
 }
 
 export function escText(s: string): string {
+  if (!ANY_SPECIAL.test(s)) return s;
   return s.replace(INVALID, '').replace(TEXT_SPECIAL, replaceEntity);
 }
 
