@@ -12,11 +12,11 @@ export interface Flags {
   configFile: string;
   configCheck: boolean;
   /** As given, for messages; `listen` is the same address parsed. */
-  webListenAddress: string;
+  listenAddress: string;
   listen: ListenAddress;
-  webTelemetryPath: string;
+  telemetryPath: string;
   webConfigFile?: string;
-  webEnableLifecycle: boolean;
+  enableLifecycle: boolean;
   logLevel: LogLevel;
   logFormat: LogFormat;
   once: boolean;
@@ -116,15 +116,15 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   if (!isOneOf(logFormat, LOG_FORMATS)) {
     return { ok: false, error: `flag --log.format: "${logFormat}" is not one of ${LOG_FORMATS.join(', ')}` };
   }
-  const webListenAddress = stringValue(values, 'web.listen-address') ?? ':10398';
+  const listenAddress = stringValue(values, 'web.listen-address') ?? ':10398';
   let listen: ListenAddress;
   try {
-    listen = parseListenAddress(webListenAddress);
+    listen = parseListenAddress(listenAddress);
   } catch (error) {
     return { ok: false, error: `flag --web.listen-address: ${(error as Error).message}` };
   }
-  const webTelemetryPath = stringValue(values, 'web.telemetry-path') ?? '/metrics';
-  const pathProblem = telemetryPathError(webTelemetryPath);
+  const telemetryPath = stringValue(values, 'web.telemetry-path') ?? '/metrics';
+  const pathProblem = telemetryPathError(telemetryPath);
   if (pathProblem !== undefined) return { ok: false, error: `flag --web.telemetry-path: ${pathProblem}` };
 
   // --config.check starts nothing, so pairing it with a mode that runs something is a mistake.
@@ -135,10 +135,10 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   const flags: Flags = {
     configFile: stringValue(values, 'config.file') ?? 'config.yaml',
     configCheck: bool('config.check'),
-    webListenAddress,
+    listenAddress,
     listen,
-    webTelemetryPath,
-    webEnableLifecycle: bool('web.enable-lifecycle'),
+    telemetryPath,
+    enableLifecycle: bool('web.enable-lifecycle'),
     logLevel,
     logFormat,
     once: bool('once'),
