@@ -177,7 +177,10 @@ export class EmSimulator implements EmSimulatorApi {
   }
 
   private record(rec: RecordedRequest): void {
-    if (this.recorded.length >= this.maxRecorded) this.recorded.splice(0, Math.max(1, this.recorded.length - this.maxRecorded + 1));
+    // Drop a tenth at a time: shifting one entry off a full log on every request would cost O(n) each.
+    if (this.recorded.length >= this.maxRecorded) {
+      this.recorded.splice(0, this.recorded.length - this.maxRecorded + Math.max(1, Math.floor(this.maxRecorded / 10)));
+    }
     this.recorded.push(rec);
   }
 

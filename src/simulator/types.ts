@@ -41,7 +41,7 @@ export interface SimulatorOptions {
   sessionIdleTimeoutMs?: number;
   /** Clock used for session expiry; tests may inject one. */
   now?: () => number;
-  /** How many requests `requests()` keeps, newest last; older ones are dropped. Default 100,000. */
+  /** At most this many requests are kept for `requests()`, newest last; the oldest are dropped. Default 100,000. */
   maxRecordedRequests?: number;
 }
 

@@ -194,6 +194,17 @@ describe('request log', () => {
     try {
       for (let i = 0; i < 5; i++) await request(s, `/api/?n=${i}`);
       expect(small.requests().map((r) => r.url)).toEqual(['/api/?n=2', '/api/?n=3', '/api/?n=4']);
+      const big = new EmSimulator({ maxRecordedRequests: 20 });
+      const b = await big.start();
+      try {
+        for (let i = 0; i < 45; i++) await request(b, `/api/?n=${i}`);
+        const urls = big.requests().map((r) => r.url);
+        expect(urls.length).toBeLessThanOrEqual(20);
+        expect(urls.length).toBeGreaterThanOrEqual(18);
+        expect(urls.at(-1)).toBe('/api/?n=44');
+      } finally {
+        await big.stop();
+      }
     } finally {
       await small.stop();
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmSimulator, generateBackups, type SimBackup, type StartedSimulator } from '../../src/simulator/index.js';
+import { extraMicros } from '../../src/simulator/names.js';
 import { isWellFormedXml, logon, parseXml, request, type Res } from './helpers.js';
 
 const DAILY: SimBackup = {
@@ -113,8 +114,16 @@ describe('XML', () => {
   it('switches to PostgreSQL style names at run time', async () => {
     sim.setNameStyle('postgres');
     const refs = parseXml((await get(`/api/backups/${DAILY.id}/restorePoints`)).body).EntityReferences.Ref;
-    expect(refs[0]['@_Name']).toMatch(/^2025-06-05 01:01:27\.110\d{0,3}$/);
-    expect(refs[1]['@_Name']).toMatch(/^2025-05-27 12:55:03(\.000\d{0,3})?$/);
+    const micros = (ref: any, ms: number): string => {
+      const extra = extraMicros(ref['@_UID'].slice('urn:veeam:RestorePoint:'.length));
+      const v = ms * 1000 + extra;
+      return v === 0 ? '' : '.' + String(v).padStart(6, '0').replace(/0+$/, '');
+    };
+    expect(refs[0]['@_Name']).toBe(`2025-06-05 01:01:27${micros(refs[0], 110)}`);
+    expect(refs[1]['@_Name']).toBe(`2025-05-27 12:55:03${micros(refs[1], 0)}`);
+    expect(refs[0]['@_Name']).toMatch(/^2025-06-05 01:01:27\.11\d{0,4}$/);
+    const rps = parseXml((await get(`/api/backups/${DAILY.id}/restorePoints?format=Entity`)).body).RestorePoints.RestorePoint;
+    expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(refs.map((r: any) => r['@_Name'].replace(' ', 'T') + 'Z'));
   });
 
   it('keeps restore point IDs stable across requests and simulators', async () => {
