@@ -116,11 +116,26 @@ class HttpEmClient implements EmClient {
       try {
         return parse(reply.body, contentTypeOf(reply));
       } catch (err) {
-        if (err instanceof ParseError) throw parseFailure(reply, err.message, w);
+        if (err instanceof ParseError) throw parseFailure(reply, this.cleanParseProblem(err, reply, parse), w);
         throw err;
       }
     }
     throw this.statusError(reply, result.attempts, w);
+  }
+
+  /**
+   * Parse messages quote short, cut excerpts of the body; a cut secret would escape redaction. When
+   * the body holds a secret, the message comes from parsing the redacted body instead (error path only).
+   */
+  private cleanParseProblem(err: ParseError, reply: HttpReply, parse: (body: string, contentType: string) => unknown): string {
+    const clean = this.sessions.redact(reply.body);
+    if (clean === reply.body) return this.sessions.redact(err.message);
+    try {
+      parse(clean, contentTypeOf(reply));
+    } catch (again) {
+      if (again instanceof ParseError) return this.sessions.redact(again.message);
+    }
+    return 'unreadable answer';
   }
 
   private statusError(reply: HttpReply, attempts: number, w: Wording): EmError {

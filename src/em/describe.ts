@@ -23,7 +23,7 @@ export function attemptsNote(attempts: number): string {
 }
 
 export function transportFailure(error: TransportError, attempts: number, w: Wording): EmError {
-  const detail = w.redact(error.message);
+  const detail = excerpt(w.redact(error.message), 200);
   const tries = attemptsNote(attempts);
   switch (error.kind) {
     case 'oversize':
@@ -42,8 +42,8 @@ export function transportFailure(error: TransportError, attempts: number, w: Wor
 
 /** `EM answered 500 "Object reference not set…"`, with EM's own message when it sent one. */
 export function answered(reply: HttpReply, w: Wording): string {
-  const message = parseErrorMessage(reply.body, contentTypeOf(reply));
-  return `EM answered ${reply.status}${message ? ` "${w.redact(message)}"` : ''}`;
+  const message = parseErrorMessage(reply.body, contentTypeOf(reply), w.redact);
+  return `EM answered ${reply.status}${message ? ` "${message}"` : ''}`;
 }
 
 export function contentTypeOf(reply: HttpReply): string {
@@ -53,7 +53,7 @@ export function contentTypeOf(reply: HttpReply): string {
 
 /** A 3xx: where it pointed, without the query string (it could carry anything). */
 export function redirectFailure(reply: HttpReply, w: Wording): EmError {
-  const location = typeof reply.headers.location === 'string' ? reply.headers.location : '';
+  const location = typeof reply.headers.location === 'string' ? w.redact(reply.headers.location) : '';
   let target = '(no Location)';
   if (location !== '') {
     try {
@@ -65,7 +65,7 @@ export function redirectFailure(reply: HttpReply, w: Wording): EmError {
   }
   return new EmError(
     'http_4xx',
-    `${w.context}: ${w.action}: EM answered ${reply.status} redirecting to ${w.redact(target)}, not followed (credentials and the session stay with the configured server): check url (https://, the EM host and port 9398)`,
+    `${w.context}: ${w.action}: EM answered ${reply.status} redirecting to ${target}, not followed (credentials and the session stay with the configured server): check url (https://, the EM host and port 9398)`,
     reply.status,
   );
 }
@@ -75,6 +75,7 @@ export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempt
   return new EmError(reason, `${w.context}: ${w.action}: ${answered(reply, w)}${tries}: ${advice}`, reply.status);
 }
 
+/** `problem` must already be free of secrets (see the client's parse-error handling). */
 export function parseFailure(reply: HttpReply, problem: string, w: Wording): EmError {
   const ct = contentTypeOf(reply) || 'no content type';
   return new EmError(

@@ -96,8 +96,8 @@ export function createTransport(options: EmClientOptions): Transport {
 /** Keep the code and message of a got/Node error, nothing else. */
 export function toTransportError(err: unknown): TransportError {
   const code = errorCode(err);
-  const raw = err instanceof Error ? err.message : String(err);
-  return new TransportError(transportKind(code), code, raw.length > 200 ? `${raw.slice(0, 200)}…` : raw);
+  // Kept whole: callers redact before they shorten, so no secret survives half-cut.
+  return new TransportError(transportKind(code), code, err instanceof Error ? err.message : String(err));
 }
 
 function errorCode(err: unknown): string {

@@ -45,3 +45,13 @@ describe('excerpt', () => {
     expect(excerpt('y'.repeat(5_000_000), 10)).toBe(`${'y'.repeat(10)}…`);
   });
 });
+
+describe('parseErrorMessage cleaning', () => {
+  it('cleans before shortening, so a secret cut by the limit cannot slip through', () => {
+    const secret = 'S'.repeat(60);
+    const body = `<Error Message="${'m'.repeat(80)} ${secret}"/>`;
+    const clean = (t: string) => t.split(secret).join('[redacted]');
+    expect(parseErrorMessage(body, XML, clean)).toBe(`${'m'.repeat(80)} [redacted]`);
+    expect(parseErrorMessage(body, XML)).toContain('SSSS');
+  });
+});

@@ -16,14 +16,15 @@ export function errorMessageOf(doc: EmDocument): string | undefined {
 
 /**
  * EM's explanation from an error response (`<Error Message="…"/>` or `{"Message": …}`), shortened
- * for a one-line message. Never throws: an unreadable error body just has no explanation.
+ * for a one-line message. `clean` runs before shortening, so whatever it removes (secrets) cannot
+ * survive half-cut. Never throws: an unreadable error body just has no explanation.
  */
-export function parseErrorMessage(body: string, contentType: string): string | undefined {
+export function parseErrorMessage(body: string, contentType: string, clean: (text: string) => string = (t) => t): string | undefined {
   if (body.length > MAX_ERROR_BODY) return undefined;
-  if (/^text\/plain/i.test(contentType.trim())) return body.trim() === '' ? undefined : excerpt(body);
+  if (/^text\/plain/i.test(contentType.trim())) return body.trim() === '' ? undefined : excerpt(clean(body));
   try {
     const message = errorMessageOf(readDocument(body, contentType));
-    return message === undefined ? undefined : excerpt(message);
+    return message === undefined ? undefined : excerpt(clean(message));
   } catch {
     return undefined;
   }
