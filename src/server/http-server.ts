@@ -1,0 +1,258 @@
+import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { ExporterState } from '../metrics/types.js';
+import { acceptsGzip } from './accept-encoding.js';
+import { buildStatusModel } from './status-model.js';
+import { renderStatusPage } from './status-page.js';
+
+const gzip = promisify(gzipCallback);
+
+export type ReloadResult = { ok: true } | { ok: false; error: string };
+
+export interface HttpServerOptions {
+  telemetryPath: string;
+  /** The exposition; must not call Enterprise Manager (scrapes read cached state). */
+  render: () => Promise<{ contentType: string; body: string }>;
+  state: ExporterState;
+  isReady: () => boolean;
+  version: string;
+  schedule: string;
+  /** Present only with --web.enable-lifecycle. */
+  reload?: () => Promise<ReloadResult>;
+  logger: Logger;
+  now?: () => number;
+  /** Serve HTTPS with these options (from --web.config.file); plain HTTP without. */
+  tls?: TlsServerOptions;
+  /** Gate for every endpoint (basic auth from --web.config.file); false answers 401. */
+  authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
+  /** Overrides of SERVER_LIMITS (tests use short timeouts). */
+  limits?: Partial<ServerLimits>;
+}
+
+export interface HttpServer {
+  listen(host: string | undefined, port: number): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+type Handler = (req: IncomingMessage) => Reply | Promise<Reply>;
+type Route = { GET?: Handler; POST?: Handler };
+
+export interface ServerLimits {
+  maxHeaderSize: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+  socketIdleTimeout: number;
+}
+
+/**
+ * Limits that keep a slow or hostile client from tying up the exporter: headers must arrive within
+ * 10 s (checked every second), a whole request within 30 s, and idle keep-alive sockets close after 5 s.
+ */
+export const SERVER_LIMITS: Readonly<ServerLimits> = {
+  maxHeaderSize: 8 * 1024,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+  socketIdleTimeout: 60_000,
+};
+
+const TEXT = 'text/plain; charset=utf-8';
+const HTML_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** Below this, gzip costs more than it saves. */
+const GZIP_MIN_BYTES = 1024;
+
+export function createHttpServer(opts: HttpServerOptions): HttpServer {
+  const { logger } = opts;
+  const now = opts.now ?? Date.now;
+  const routes = buildRoutes(opts, now);
+
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...opts.limits };
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: limits.maxHeaderSize,
+    headersTimeout: limits.headersTimeout,
+    requestTimeout: limits.requestTimeout,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    connectionsCheckingInterval: limits.connectionsCheckingInterval,
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const server: Server = opts.tls === undefined ? createPlainServer(serverOptions, listener) : createTlsServer({ ...opts.tls, ...serverOptions }, listener);
+  server.setTimeout(limits.socketIdleTimeout);
+
+  // closeAllConnections() only knows sockets that reached HTTP; a TLS handshake in progress would hold close() open.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let reply: Reply;
+    try {
+      reply = await dispatch(req);
+    } catch (error) {
+      logger.error({ err: error, path: req.url }, 'HTTP request failed');
+      reply = { status: 500, body: 'Internal Server Error' };
+    }
+    try {
+      await send(req, res, reply);
+    } catch (error) {
+      logger.debug({ err: error }, 'could not send HTTP response');
+      res.destroy();
+    }
+    logger.debug({ method: req.method, path: req.url, status: reply.status, ms: Math.round(performance.now() - started) }, 'HTTP request');
+  }
+
+  async function dispatch(req: IncomingMessage): Promise<Reply> {
+    if (opts.authorize !== undefined && !(await opts.authorize(req))) {
+      return { status: 401, body: 'Unauthorized', headers: { 'WWW-Authenticate': 'Basic' } };
+    }
+    const path = pathOf(req.url);
+    const route = path === undefined ? undefined : routes.get(path);
+    if (route === undefined) return { status: 404, body: 'Not Found' };
+    const handler = req.method === 'GET' || req.method === 'HEAD' ? route.GET : req.method === 'POST' ? route.POST : undefined;
+    if (handler === undefined) return { status: 405, body: 'Method Not Allowed', headers: { Allow: allowedMethods(route) } };
+    return handler(req);
+  }
+
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        server.once('error', onError);
+        server.listen({ host, port }, () => {
+          server.off('error', onError);
+          server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
+          const address = server.address() as AddressInfo;
+          resolve({ host: address.address, port: address.port });
+        });
+      });
+    },
+
+    close() {
+      if (!server.listening) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive clients (Prometheus) would otherwise hold the server open for keepAliveTimeout.
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Route> {
+  let reloading: Promise<ReloadResult> | undefined;
+  const reload = opts.reload;
+
+  const routes = new Map<string, Route>([
+    [
+      '/',
+      {
+        GET: () => ({
+          status: 200,
+          contentType: 'text/html; charset=utf-8',
+          headers: { 'Content-Security-Policy': HTML_SECURITY_POLICY },
+          body: renderStatusPage(
+            buildStatusModel(opts.state, {
+              version: opts.version,
+              schedule: opts.schedule,
+              telemetryPath: opts.telemetryPath,
+              ready: opts.isReady(),
+              lifecycleEnabled: reload !== undefined,
+              nowMs: now(),
+            }),
+          ),
+        }),
+      },
+    ],
+    ['/-/healthy', { GET: () => ({ status: 200, body: 'Healthy' }) }],
+    ['/-/ready', { GET: () => (opts.isReady() ? { status: 200, body: 'Ready' } : { status: 503, body: 'Not ready: the first poll cycle has not finished' }) }],
+    [
+      '/-/reload',
+      {
+        // Like Prometheus: the endpoint exists either way and says why it refuses when lifecycle is off.
+        POST: async () => {
+          if (reload === undefined) return { status: 403, body: 'Lifecycle API is not enabled.' };
+          // Requests that arrive during a reload share its outcome instead of starting another one.
+          reloading ??= runReload(reload, opts.logger).finally(() => {
+            reloading = undefined;
+          });
+          const result = await reloading;
+          return result.ok ? { status: 200, body: 'Reloaded' } : { status: 500, body: `Failed to reload config: ${result.error}` };
+        },
+      },
+    ],
+  ]);
+  // Registered last so an operator's telemetry path wins, as with node_exporter.
+  routes.set(opts.telemetryPath, {
+    GET: async () => {
+      const { contentType, body } = await opts.render();
+      return { status: 200, contentType, body };
+    },
+  });
+  return routes;
+}
+
+async function runReload(reload: () => Promise<ReloadResult>, logger: Logger): Promise<ReloadResult> {
+  let result: ReloadResult;
+  try {
+    result = await reload();
+  } catch (error) {
+    result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  if (result.ok) logger.info('configuration reloaded via /-/reload');
+  else logger.error({ error: result.error }, 'configuration reload via /-/reload failed');
+  return result;
+}
+
+/** The path without query; undefined for request targets that are not a path (`*`, garbage). */
+function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (url.startsWith('/')) return url.split(/[?#]/, 1)[0];
+  try {
+    return new URL(url).pathname; // absolute-form, as sent to proxies
+  } catch {
+    return undefined;
+  }
+}
+
+function allowedMethods(route: Route): string {
+  return [route.GET ? 'GET, HEAD' : '', route.POST ? 'POST' : ''].filter(Boolean).join(', ');
+}
+
+async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
+  let body = Buffer.from(reply.body, 'utf8');
+  const headers: Record<string, string | number> = {
+    'Content-Type': reply.contentType ?? TEXT,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...reply.headers,
+  };
+  if (body.length >= GZIP_MIN_BYTES) {
+    headers.Vary = 'Accept-Encoding';
+    // zlib runs on the thread pool, so a 10 MB exposition does not block other requests while it compresses.
+    if (req.method !== 'HEAD' && acceptsGzip(req.headers['accept-encoding'])) {
+      body = await gzip(body);
+      headers['Content-Encoding'] = 'gzip';
+    }
+  }
+  headers['Content-Length'] = body.length;
+  res.writeHead(reply.status, headers);
+  // Node leaves out the body of a HEAD response by itself; the headers still describe the GET answer.
+  res.end(body);
+}
