@@ -26,10 +26,16 @@ const tlsServerConfig = z.strictObject({
   prefer_server_cipher_suites: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
+// Go's YAML decoder hands `X-XSS-Protection: 0` to a string field as "0"; accept the same files.
+const headerValue = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z.string({ error: 'must be a string' }).nullable(),
+);
+
 const httpServerConfig = z.strictObject({
   http2: z.boolean({ error: 'must be true or false' }).optional(),
   // Header names and values are checked afterwards, so each bad header gets its own positioned issue.
-  headers: z.record(z.string(), z.string({ error: 'must be a string' }).nullable()).nullish(),
+  headers: z.record(z.string(), headerValue).nullish(),
 });
 
 /** Shape only; semantic rules (allowed headers, bcrypt hashes, required pairs) live in validate.ts. */

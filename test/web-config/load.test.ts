@@ -73,6 +73,11 @@ describe('loadWebConfig: a valid file', () => {
       expect(result.ok && result.warnings.map((w) => w.path)).toEqual(['basic_auth_users']);
     });
 
+    it('reads a numeric header value as its text, as exporter-toolkit does', async () => {
+      const result = await loadWebConfig(await write('http_server_config:\n  headers:\n    X-XSS-Protection: 0\n'));
+      expect(result.ok && result.config.headers).toEqual({ 'X-XSS-Protection': '0' });
+    });
+
     it('names the key and the file when a certificate file is missing', async () => {
       const file = await write(`tls_server_config:\n  cert_file: nowhere.crt\n  key_file: ${fixture('throwaway-test-only.key')}\n`);
       const result = await loadWebConfig(file);

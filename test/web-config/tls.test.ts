@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { Server as HttpsServer } from 'node:https';
+import { connect, createServer as createTlsServer } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { get } from './support/client.js';
+import { close, get, listen } from './support/client.js';
 import { testPki, type Pki } from './support/certs.js';
 import { startSecured, type Running } from './support/server.js';
 
@@ -37,6 +38,25 @@ describe('createSecuredServer: TLS', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('ok');
     expect(reply.serverFingerprint).toBe(new X509Certificate(pki.server.cert).fingerprint256);
+  });
+
+  it('offers the current certificate as a SecureContext for SNI-based servers', async () => {
+    running = await startSecured('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n', tlsFiles());
+    const guard = running.guard;
+    const sni = createTlsServer({ SNICallback: (_name, done) => done(null, guard.secureContext()) }, (socket) => socket.end());
+    const port = await listen(sni);
+    try {
+      const presented = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.serverCa.cert }, () => {
+          resolve(socket.getPeerCertificate().fingerprint256);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+      expect(presented).toBe(new X509Certificate(pki.server.cert).fingerprint256);
+    } finally {
+      await close(sni);
+    }
   });
 
   it('serves plain HTTP when the web config has no tls_server_config', async () => {
