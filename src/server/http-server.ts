@@ -1,5 +1,4 @@
-import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
+import { createServer as createPlainServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -25,10 +24,12 @@ export interface HttpServerOptions {
   reload?: () => Promise<ReloadResult>;
   logger: Logger;
   now?: () => number;
-  /** Serve HTTPS with these options (from --web.config.file); plain HTTP without. */
-  tls?: TlsServerOptions;
-  /** Gate for every endpoint (basic auth from --web.config.file); false answers 401. */
-  authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
+  /**
+   * Builds the listening server; default `http.createServer`. With --web.config.file, pass a factory
+   * that returns the TLS and basic-auth guarded server. It should apply `options` (header size limit);
+   * the timeouts are set on whatever server it returns.
+   */
+  createServer?: (options: ServerOptions, listener: RequestListener) => Server;
   /** Overrides of SERVER_LIMITS (tests use short timeouts). */
   limits?: Partial<ServerLimits>;
 }
@@ -89,7 +90,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     connectionsCheckingInterval: limits.connectionsCheckingInterval,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
-  const server: Server = opts.tls === undefined ? createPlainServer(serverOptions, listener) : createTlsServer({ ...opts.tls, ...serverOptions }, listener);
+  const server = (opts.createServer ?? createPlainServer)(serverOptions, listener);
+  // Set again as properties: a factory may have built its server without our options.
+  server.headersTimeout = limits.headersTimeout;
+  server.requestTimeout = limits.requestTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
   server.setTimeout(limits.socketIdleTimeout);
 
   // closeAllConnections() only knows sockets that reached HTTP; a TLS handshake in progress would hold close() open.
@@ -118,9 +123,6 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   }
 
   async function dispatch(req: IncomingMessage): Promise<Reply> {
-    if (opts.authorize !== undefined && !(await opts.authorize(req))) {
-      return { status: 401, body: 'Unauthorized', headers: { 'WWW-Authenticate': 'Basic' } };
-    }
     const path = pathOf(req.url);
     const route = path === undefined ? undefined : routes.get(path);
     if (route === undefined) return { status: 404, body: 'Not Found' };

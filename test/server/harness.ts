@@ -32,7 +32,7 @@ export function request(
 }
 
 /** A server on a free loopback port with a stub exposition and a log that tests can read. */
-export async function startServer(overrides: Partial<HttpServerOptions> = {}) {
+export async function startServer(overrides: Partial<HttpServerOptions> = {}, scheme: 'http' | 'https' = 'http') {
   let logText = '';
   const logger = createLogger({ level: 'debug', format: 'json', destination: { write: (s: string) => void (logText += s) } });
   const state = createExporterState();
@@ -54,7 +54,7 @@ export async function startServer(overrides: Partial<HttpServerOptions> = {}) {
   return {
     server,
     state,
-    base: `${overrides.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
+    base: `${scheme}://127.0.0.1:${address.port}`,
     port: address.port,
     renders: () => renders,
     log: () => logText,

@@ -196,17 +196,6 @@ describe('status page', () => {
   });
 });
 
-describe('authorize hook', () => {
-  it('answers 401 with a Basic challenge when it refuses, and serves when it allows', async () => {
-    const { base } = await start({ authorize: (req) => req.headers.authorization === 'Basic dTpw' });
-    const refused = await request(`${base}/metrics`);
-    expect(refused.status).toBe(401);
-    expect(refused.headers['www-authenticate']).toBe('Basic');
-    expect((await request(`${base}/-/healthy`)).status).toBe(401);
-    expect((await request(`${base}/metrics`, { headers: { Authorization: 'Basic dTpw' } })).status).toBe(200);
-  });
-});
-
 describe('protection against misbehaving clients', () => {
   it('refuses oversized headers with 431', async () => {
     const { base } = await start();
