@@ -12,7 +12,7 @@ export {
   type WebGuardReload,
   type WebGuardResult,
 } from './guard.js';
-export { createSecuredServer, type RequestHandler } from './secured-server.js';
+export { createSecuredServer, type RequestHandler, type SecuredServerOptions } from './secured-server.js';
 export { bcryptCompare, parseBasicAuthorization, type PasswordCompare } from './basic-auth.js';
 export { Secret } from './secret.js';
 export type { ClientAuthType, TlsServerSettings, WebConfig, WebConfigIssue, WebConfigLogger, WebConfigResult } from './types.js';

@@ -1,4 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerOptions as HttpServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { WWW_AUTHENTICATE, type WebGuard } from './guard.js';
@@ -6,18 +12,30 @@ import type { ClientAuthType, WebConfigLogger } from './types.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface SecuredServerOptions {
+  /** Passed through to http/https.createServer (header size limit, timeouts). */
+  serverOptions?: HttpServerOptions;
+  /** Refused TLS clients are logged at debug level. */
+  logger?: WebConfigLogger;
+}
+
 /**
  * An HTTP server, or an HTTPS one when the web config has tls_server_config, that enforces the web config
  * on every request before `handler` sees it. Certificate, key, CA and client-auth changes apply to new
  * connections without a restart. Without a guard (no --web.config.file) it is a plain http.Server.
  */
-export function createSecuredServer(guard: WebGuard | undefined, handler: RequestHandler, logger?: WebConfigLogger): HttpServer | HttpsServer {
-  if (!guard) return createHttpServer(handler);
+export function createSecuredServer(
+  guard: WebGuard | undefined,
+  handler: RequestHandler,
+  options: SecuredServerOptions = {},
+): HttpServer | HttpsServer {
+  const { serverOptions = {}, logger } = options;
+  if (!guard) return createHttpServer(serverOptions, handler);
   const secured = securedHandler(guard, handler);
   const tlsOptions = guard.tlsOptions();
-  if (!tlsOptions) return createHttpServer(secured);
+  if (!tlsOptions) return createHttpServer(serverOptions, secured);
 
-  const server = createHttpsServer(tlsOptions, secured);
+  const server = createHttpsServer({ ...serverOptions, ...tlsOptions }, secured);
   // Before the HTTP layer's own listener, so a refused client never gets a request parsed.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     const type = guard.clientAuthType();

@@ -59,6 +59,12 @@ describe('createSecuredServer: TLS', () => {
     }
   });
 
+  it('passes the HTTP server options through to the HTTPS server', async () => {
+    running = await startSecured('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n', tlsFiles(), { maxHeaderSize: 1024 });
+    const reply = await get(running.port, '/', { ca: pki.serverCa.cert, user: 'x'.repeat(2048) });
+    expect(reply.status).toBe(431);
+  });
+
   it('serves plain HTTP when the web config has no tls_server_config', async () => {
     running = await startSecured('http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n');
     expect(running.server).not.toBeInstanceOf(HttpsServer);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ServerOptions } from 'node:http';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ export interface Running {
  * Writes `files` and `web.yml` into a fresh directory, then serves a handler that answers 200 "ok"
  * behind the web config, on an ephemeral loopback port.
  */
-export async function startSecured(webYml: string, files: Record<string, string> = {}): Promise<Running> {
+export async function startSecured(webYml: string, files: Record<string, string> = {}, serverOptions: ServerOptions = {}): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'web-guard-'));
   const write = (name: string, text: string): Promise<void> => writeFile(join(dir, name), text);
   for (const [name, text] of Object.entries(files)) await write(name, text);
@@ -44,7 +45,7 @@ export async function startSecured(webYml: string, files: Record<string, string>
       handled += 1;
       res.end('ok');
     },
-    logger,
+    { logger, serverOptions },
   );
   const port = await listen(server);
   return {
