@@ -26,6 +26,8 @@ export interface ExporterMetrics {
   render(): Promise<string>;
   /** Drop the counter and histogram series of an Enterprise Manager that left the config. */
   forgetEm(em: string): void;
+  /** After a reload changed `poll.schedule`: HELP texts name the schedule in force. */
+  setSchedule(schedule: string): void;
 }
 
 /** An API that answers in 10 ms on a good day and runs into the 30 s default timeout on a bad one. */
@@ -44,7 +46,7 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
     throw new TypeError('createExporterMetrics renders the Prometheus text format; pass a registry with that content type');
   }
-  const help = helpTexts(opts.schedule);
+  let help = helpTexts(opts.schedule);
   const registers = [registry];
 
   addDefaultMetrics(registry);
@@ -131,6 +133,16 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
         apiDuration.remove({ em, endpoint });
       }
       apiLabelSets.delete(em);
+    },
+
+    setSchedule(schedule) {
+      help = helpTexts(schedule);
+      // prom-client reads `help` at each scrape but does not declare it on its classes.
+      const helpOf = (metric: object) => metric as { help: string };
+      helpOf(overruns).help = help.pollOverruns;
+      helpOf(pollErrors).help = help.pollErrors;
+      helpOf(apiRequests).help = help.apiRequests;
+      helpOf(apiDuration).help = help.apiRequestDuration;
     },
   };
 }

@@ -271,6 +271,17 @@ describe('the exposition as a whole', () => {
     }
   });
 
+  it('names the new schedule in every HELP text after setSchedule', async () => {
+    const { metrics, scrape } = setup();
+    metrics.setSchedule('0 * * * *');
+    const ours = [...(await scrape()).help].filter(([name]) => name.startsWith('veeam_em_') && name !== 'veeam_em_exporter_build_info');
+    expect(ours.length).toBe(15);
+    for (const [name, help] of ours) {
+      expect(help, name).toContain('(schedule "0 * * * *")');
+      expect(help, name).not.toContain(SCHEDULE);
+    }
+  });
+
   it('exports build info and the process and Node.js default metrics', async () => {
     const { scrape } = setup();
     const text = await scrape();
