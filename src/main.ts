@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+/** Orchestrators wait a few seconds after SIGTERM before they kill; logout must fit in that. */
+const SHUTDOWN_DEADLINE_MS = 4_500;
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parseFlags(argv);
@@ -115,7 +117,10 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
       stopping = true;
       log.info({ signal }, 'shutting down: logging out of Enterprise Manager');
       void (async () => {
-        await exporter.stop();
+        const deadline = new Promise<'late'>((r) => setTimeout(() => r('late'), SHUTDOWN_DEADLINE_MS).unref());
+        if ((await Promise.race([exporter.stop(), deadline])) === 'late') {
+          log.warn('Enterprise Manager did not answer the logout in time; its session ends by itself after 15 minutes idle');
+        }
         await server.close();
         await demo?.stop();
         log.info('stopped');
