@@ -102,7 +102,7 @@ function renderBackupRow(record: BackupRecord, nowMs: number): string {
   const rpo = formatDuration(record.rpoSeconds);
   const ageText =
     age === undefined
-      ? `${summary === undefined ? 'Not polled yet' : 'No restore points'} (RPO ${rpo})`
+      ? `${summary !== undefined ? 'No restore points' : record.lastPoll !== undefined ? 'No successful poll yet' : 'Not polled yet'} (RPO ${rpo})`
       : `${FRESHNESS_TEXT[level]}: ${formatDuration(age)} of ${rpo} (${Math.round((age / record.rpoSeconds) * 100)} %)`;
   const cells = [
     `<td>${escapeHtml(backupName(record))}</td>`,

@@ -105,6 +105,8 @@ describe('renderStatusPage', () => {
   it('says when a backup has no restore points or was never polled', () => {
     expect(rowCells(page([record({ summary: { count: 0 }, lastPoll: { ok: true, atMs: NOW } })])).slice(2, 5)).toEqual(['0', 'none', 'No restore points (RPO 10h)']);
     expect(rowCells(page([record()])).slice(2)).toEqual(['—', '—', 'Not polled yet (RPO 10h)', 'Not polled yet']);
+    const failedOnly = record({ lastPoll: { ok: false, atMs: NOW, reason: 'not_found', message: 'gone' } });
+    expect(rowCells(page([failedOnly]))[4]).toBe('No successful poll yet (RPO 10h)');
   });
 
   it('uses the ID as name until EM reported one', () => {
