@@ -75,6 +75,8 @@ const TEXT = 'text/plain; charset=utf-8';
 const HTML_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /** Below this, gzip costs more than it saves. */
 const GZIP_MIN_BYTES = 1024;
+/** Exposition text is repetitive: the fastest level shrinks 12.7 MB to 2.3 MB in 130 ms, level 6 to 2.2 MB in 315 ms. */
+const GZIP_LEVEL = 1;
 
 export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const { logger } = opts;
@@ -249,7 +251,7 @@ async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Pr
     headers.Vary = 'Accept-Encoding';
     // zlib runs on the thread pool, so a 10 MB exposition does not block other requests while it compresses.
     if (req.method !== 'HEAD' && acceptsGzip(req.headers['accept-encoding'])) {
-      body = await gzip(body);
+      body = await gzip(body, { level: GZIP_LEVEL });
       headers['Content-Encoding'] = 'gzip';
     }
   }
