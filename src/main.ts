@@ -8,6 +8,7 @@ import { Exporter } from './exporter.js';
 import { createLogger } from './logging/index.js';
 import { createHttpServer } from './server/index.js';
 import { VERSION } from './version.js';
+import { createSecuredServer, createWebGuard, formatWebConfigIssue, loadWebConfig, type WebGuard } from './web-config/index.js';
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -49,6 +50,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (flags.configCheck) {
+    if (flags.webConfigFile) {
+      const web = await loadWebConfig(flags.webConfigFile);
+      if (!web.ok) {
+        process.stderr.write(`${web.issues.map(formatWebConfigIssue).join('\n')}\n`);
+        return EXIT_USAGE;
+      }
+    }
     process.stdout.write('config OK\n');
     await demo?.stop();
     return EXIT_OK;
@@ -62,11 +70,29 @@ async function main(argv: string[]): Promise<number> {
     await demo?.stop();
     return allOk ? EXIT_OK : EXIT_RUNTIME;
   }
-  return serve(flags, exporter, log, demo);
+  let guard: WebGuard | undefined;
+  if (flags.webConfigFile) {
+    const created = await createWebGuard(flags.webConfigFile, log);
+    if (!created.ok) {
+      process.stderr.write(`${created.issues.map(formatWebConfigIssue).join('\n')}\n`);
+      await demo?.stop();
+      return EXIT_USAGE;
+    }
+    guard = created.guard;
+  }
+  return serve(flags, exporter, log, demo, guard);
 }
 
-async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: RunningDemo | undefined): Promise<number> {
+async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: RunningDemo | undefined, guard: WebGuard | undefined): Promise<number> {
   const reload = async (): Promise<{ ok: true } | { ok: false; error: string }> => {
+    if (guard) {
+      const web = await guard.reload();
+      if (!web.ok) {
+        const error = web.issues.map(formatWebConfigIssue).join('\n');
+        log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${error}`);
+        return { ok: false, error };
+      }
+    }
     if (demo) return { ok: false, error: 'the demo has no config file to reload' };
     const loaded = await loadConfigFile(flags.configFile);
     if (!loaded.ok) {
@@ -88,6 +114,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
     schedule: exporter.schedule,
     reload: flags.enableLifecycle ? reload : undefined,
     logger: log,
+    createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options, logger: log }),
   });
   const { host, port } = parseListenAddress(flags.listenAddress);
   let bound: { host: string; port: number };
@@ -99,10 +126,11 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
     return EXIT_RUNTIME;
   }
   const shownHost = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
-  log.info({ address: `${shownHost}:${bound.port}`, version: VERSION }, 'listening');
+  const scheme = guard?.tlsOptions() ? 'https' : 'http';
+  log.info({ address: `${shownHost}:${bound.port}`, scheme, version: VERSION }, 'listening');
   if (demo) {
     const local = bound.host === '::' || bound.host === '0.0.0.0' ? 'localhost' : shownHost;
-    process.stdout.write(`Demo exporter ready: http://${local}:${bound.port}${flags.telemetryPath} (status page: http://${local}:${bound.port}/)\n`);
+    process.stdout.write(`Demo exporter ready: ${scheme}://${local}:${bound.port}${flags.telemetryPath} (status page: ${scheme}://${local}:${bound.port}/)\n`);
   }
 
   void exporter.start().catch((error: unknown) => log.error({ err: error }, 'first poll cycle failed unexpectedly'));
@@ -122,6 +150,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
           log.warn('Enterprise Manager did not answer the logout in time; its session ends by itself after 15 minutes idle');
         }
         await server.close();
+        guard?.close();
         await demo?.stop();
         log.info('stopped');
         resolve(EXIT_OK);
