@@ -4,8 +4,9 @@
  * case-insensitively with or without the attribute prefix, which covers EM 12 PascalCase,
  * EM 13 camelCase and XML alike.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { ParseError, excerpt } from './parse-error.js';
+import { xmlProblem } from './well-formed.js';
 
 export type BodyFormat = 'xml' | 'json';
 
@@ -95,11 +96,8 @@ function readXml(text: string, options: ReadOptions): EmDocument {
   // external entities) ever reach a parser, at the cost of one scan.
   if (/<!DOCTYPE/i.test(text)) throw new ParseError('XML with a DOCTYPE declaration refused (EM never sends one)');
   // The parser accepts truncated documents silently, which would undercount restore points.
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const where = valid.err.line !== undefined ? ` (line ${valid.err.line})` : '';
-    throw new ParseError(`malformed XML: ${excerpt(valid.err.msg)}${where}`);
-  }
+  const problem = xmlProblem(text);
+  if (problem !== undefined) throw new ParseError(`malformed XML: ${excerpt(problem)}`);
   let parsed: unknown;
   try {
     parsed = (options.skipLinks ? linklessParser : fullParser).parse(text);
