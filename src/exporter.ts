@@ -85,6 +85,7 @@ export class Exporter {
   async reload(config: ExporterConfig): Promise<void> {
     const scheduleChanged = JSON.stringify(config.poll) !== JSON.stringify(this.config.poll);
     this.config = config;
+    this.metrics.setSchedule(config.poll.schedule);
     if (scheduleChanged) {
       // The schedule, limits and timeouts are baked into every poller and client: start them afresh.
       await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em)));
