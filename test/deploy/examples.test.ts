@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -128,8 +129,11 @@ describeWithTool('amtool', AMTOOL_INSTALL, 'amtool on alertmanager.yml', (amtool
   });
 
   it('check-config rejects a route to a receiver that does not exist', () => {
-    const broken = readFileSync(ALERTMANAGER_CONFIG, 'utf8').replace('receiver: page', 'receiver: nobody');
-    const result = run(amtool, ['check-config'], { input: broken });
+    const dir = mkdtempSync(join(tmpdir(), 'amtool-'));
+    const broken = join(dir, 'alertmanager.yml');
+    writeFileSync(broken, readFileSync(ALERTMANAGER_CONFIG, 'utf8').replace('receiver: page', 'receiver: nobody'));
+    const result = run(amtool, ['check-config', broken]);
+    rmSync(dir, { recursive: true, force: true });
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('undefined receiver "nobody"');
   });

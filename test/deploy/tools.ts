@@ -60,10 +60,9 @@ export interface RunResult {
   output: string;
 }
 
-export function run(command: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): RunResult {
+export function run(command: string, args: readonly string[], options: { cwd?: string } = {}): RunResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd,
-    input: options.input,
     encoding: 'utf8',
     timeout: 120_000,
   });
