@@ -106,20 +106,12 @@ describe('EM client: transport failures', () => {
   });
 
   it('connection refused: network, naming the code', async () => {
-    const { sim, client, started } = await startHarness();
+    const { sim, client } = await startHarness();
     await sim.stop();
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('network');
     expect(error.message).toMatch(/logon as "EM01\\svc_monitor": connection failed \(ECONNREFUSED/);
     expect(error.message).toContain(`em "em01": backup ${BACKUP_A}`);
-    expect(started.url).toMatch(/^https:/);
-  });
-
-  it('unknown host: network', async () => {
-    const { makeClient } = await startHarness();
-    const error = await failureOf(makeClient({ url: 'https://em.invalid:9398', retries: 0 }).getRestorePoints(BACKUP_A));
-    expect(error.reason).toBe('network');
-    expect(error.message).toMatch(/connection failed \((ENOTFOUND|EAI_AGAIN)/);
   });
 });
 
