@@ -111,8 +111,11 @@ export class Exporter {
       const fingerprint = await this.fingerprintOf(em);
       const existing = this.runtimes.get(em.name);
       if (existing && existing.fingerprint === fingerprint) {
+        const known = new Set(existing.config.backups.map((b) => b.id));
         existing.config = em;
         existing.poller.setBackups(em.backups);
+        // A backup added by reload should not wait a whole schedule interval for its first values.
+        if (startNew && em.backups.some((b) => !known.has(b.id))) void existing.poller.runCycle();
         continue;
       }
       if (existing) {

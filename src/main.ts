@@ -84,25 +84,20 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: RunningDemo | undefined, guard: WebGuard | undefined): Promise<number> {
-  const reload = async (): Promise<{ ok: true } | { ok: false; error: string }> => {
-    if (guard) {
-      const web = await guard.reload();
-      if (!web.ok) {
-        const error = web.issues.map(formatWebConfigIssue).join('\n');
-        log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${error}`);
-        return { ok: false, error };
-      }
-    }
-    if (demo) return { ok: false, error: 'the demo has no config file to reload' };
-    const loaded = await loadConfigFile(flags.configFile);
-    if (!loaded.ok) {
-      const error = formatIssues(loaded.issues);
-      log.error({ file: flags.configFile }, `config reload failed, keeping the running config:\n${error}`);
-      return { ok: false, error };
-    }
-    await exporter.reload(loaded.config);
-    log.info({ file: flags.configFile }, 'config reloaded');
-    return { ok: true };
+  // SIGHUP and POST /-/reload may race; one reload at a time keeps the swap atomic.
+  let lastReload: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<{ ok: true } | { ok: false; error: string }> => {
+    const next = lastReload.then(async () => {
+      const outcome = await reloadConfigs(flags, exporter, log, demo, guard).catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error({ err: error }, `config reload failed, keeping the running config: ${message}`);
+        return { ok: false as const, error: message };
+      });
+      exporter.metrics.recordReload(outcome.ok);
+      return outcome;
+    });
+    lastReload = next;
+    return next;
   };
 
   const server = createHttpServer({
@@ -163,6 +158,35 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
       void reload();
     });
   });
+}
+
+/** Re-reads the web config and the config; either being invalid keeps everything that runs now. */
+async function reloadConfigs(
+  flags: Flags,
+  exporter: Exporter,
+  log: Logger,
+  demo: RunningDemo | undefined,
+  guard: WebGuard | undefined,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (guard) {
+    const web = await guard.reload();
+    if (!web.ok) {
+      const error = web.issues.map(formatWebConfigIssue).join('\n');
+      log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${error}`);
+      return { ok: false, error };
+    }
+  }
+  if (demo) return { ok: false, error: 'the demo has no config file to reload' };
+  const loaded = await loadConfigFile(flags.configFile);
+  if (!loaded.ok) {
+    const error = formatIssues(loaded.issues);
+    log.error({ file: flags.configFile }, `config reload failed, keeping the running config:\n${error}`);
+    return { ok: false, error };
+  }
+  for (const warning of loaded.warnings) log.warn({ key: warning.path, file: warning.file }, warning.message);
+  await exporter.reload(loaded.config);
+  log.info({ file: flags.configFile }, 'config reloaded');
+  return { ok: true };
 }
 
 main(process.argv.slice(2)).then(

@@ -28,6 +28,8 @@ export interface ExporterMetrics {
   forgetEm(em: string): void;
   /** After a reload changed `poll.schedule`: HELP texts name the schedule in force. */
   setSchedule(schedule: string): void;
+  /** Outcome of a SIGHUP or /-/reload, as Prometheus itself reports its own reloads. */
+  recordReload(ok: boolean): void;
 }
 
 /** An API that answers in 10 ms on a good day and runs into the 30 s default timeout on a bad one. */
@@ -57,6 +59,20 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     labelNames: ['version', 'nodejs_version'],
     registers,
   }).set({ version: opts.version, nodejs_version: process.version }, 1);
+
+  // The config in force at start-up was loaded successfully, so a fresh process reports success.
+  const reloadSuccessful = new Gauge({
+    name: 'veeam_em_exporter_config_last_reload_successful',
+    help: 'Whether the last configuration reload attempt was successful (1) or kept the running config because the new one was invalid (0).',
+    registers,
+  });
+  const reloadSuccessTime = new Gauge({
+    name: 'veeam_em_exporter_config_last_reload_success_timestamp_seconds',
+    help: 'Unix time of the last successful configuration load, at start-up or by reload.',
+    registers,
+  });
+  reloadSuccessful.set(1);
+  reloadSuccessTime.set(now() / 1000);
 
   // Zero series for every configured EM, so rate() and increase() see the first error as an increase.
   const overruns = new Counter({
@@ -123,6 +139,11 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     async render() {
       const own = renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: now() }, help);
       return own + (await registry.metrics());
+    },
+
+    recordReload(ok) {
+      reloadSuccessful.set(ok ? 1 : 0);
+      if (ok) reloadSuccessTime.set(now() / 1000);
     },
 
     forgetEm(em) {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BACKUPS, PASSWORD, USER, sample, startSite, type Site } from './harness.js';
@@ -109,5 +109,53 @@ describe('the daemon', () => {
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
     // Without --web.enable-lifecycle there is no reload endpoint.
     expect([403, 404, 405]).toContain((await fetch(`${base}/-/reload`, { method: 'POST' })).status);
+  });
+});
+
+describe('reload of the running daemon', () => {
+  let site: Site;
+  let run: Running | undefined;
+  beforeAll(async () => {
+    site = await startSite();
+  });
+  afterAll(async () => {
+    run?.child.kill('SIGKILL');
+    await site.close();
+  });
+
+  it('swaps a valid config on POST /-/reload and SIGHUP, and keeps the running one when the new one is invalid', async () => {
+    const file = await writeConfig(site, 'reload.yaml');
+    const started = startExporter([`--config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--web.enable-lifecycle'], {
+      VEEAM_EM_PASSWORD: PASSWORD,
+    });
+    run = started;
+    const listening = await started.waitForLog((l) => l.msg === 'listening');
+    const base = `http://${String(listening.address)}`;
+    await waitUntil(async () => (await httpGet(`${base}/-/ready`)).status === 200, 'readiness');
+    const metrics = async () => (await httpGet(`${base}/metrics`)).body;
+    expect(sample(await metrics(), 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly })).toBe(2);
+
+    // Invalid: the running config stays, and the reload metric says so.
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('backups:', 'backupz:'));
+    const refused = await fetch(`${base}/-/reload`, { method: 'POST' });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toContain('backupz');
+    let text = await metrics();
+    expect(sample(text, 'veeam_em_exporter_config_last_reload_successful')).toBe(0);
+    expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly })).toBe(2);
+
+    // Valid, without the weekly backup: its series vanish at once, the session is kept.
+    await writeFile(file, original.replace(`      - ${BACKUPS.weekly}\n`, ''));
+    expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    text = await metrics();
+    expect(sample(text, 'veeam_em_exporter_config_last_reload_successful')).toBe(1);
+    expect(text).not.toContain(BACKUPS.weekly);
+    expect(site.sim.sessions()).toHaveLength(1);
+
+    // SIGHUP does the same: the weekly backup comes back and is polled at once.
+    await writeFile(file, original);
+    started.child.kill('SIGHUP');
+    await waitUntil(async () => sample(await metrics(), 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly }) === 2, 'the SIGHUP reload');
   });
 });
