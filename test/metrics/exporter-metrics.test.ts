@@ -251,6 +251,8 @@ describe('the exposition as a whole', () => {
       veeam_em_api_requests_total: 'counter',
       veeam_em_api_request_duration_seconds: 'histogram',
       veeam_em_exporter_build_info: 'gauge',
+      veeam_em_exporter_config_last_reload_successful: 'gauge',
+      veeam_em_exporter_config_last_reload_success_timestamp_seconds: 'gauge',
     };
     const veeam = Object.fromEntries([...text.type].filter(([name]) => name.startsWith('veeam_em_')));
     expect(veeam).toEqual(expected);
@@ -263,7 +265,7 @@ describe('the exposition as a whole', () => {
   it('names the schedule and the background poll in every HELP text of ours', async () => {
     const { scrape } = setup();
     const text = await scrape();
-    const ours = [...text.help].filter(([name]) => name.startsWith('veeam_em_') && name !== 'veeam_em_exporter_build_info');
+    const ours = [...text.help].filter(([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'));
     expect(ours.length).toBe(15);
     for (const [name, help] of ours) {
       expect(help, name).toContain(`(schedule "${SCHEDULE}")`);
@@ -274,7 +276,7 @@ describe('the exposition as a whole', () => {
   it('names the new schedule in every HELP text after setSchedule', async () => {
     const { metrics, scrape } = setup();
     metrics.setSchedule('0 * * * *');
-    const ours = [...(await scrape()).help].filter(([name]) => name.startsWith('veeam_em_') && name !== 'veeam_em_exporter_build_info');
+    const ours = [...(await scrape()).help].filter(([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'));
     expect(ours.length).toBe(15);
     for (const [name, help] of ours) {
       expect(help, name).toContain('(schedule "0 * * * *")');
@@ -308,5 +310,19 @@ describe('the exposition as a whole', () => {
     createExporterMetrics({ state, schedule: SCHEDULE, version: '1', registry });
     expect(registry.getSingleMetric('veeam_em_api_requests_total')).toBeDefined();
     expect(registry.getSingleMetric('process_cpu_user_seconds_total')).toBeDefined();
+  });
+});
+
+describe('reload metrics', () => {
+  it('report success from start-up and keep the last success time through a failed reload', async () => {
+    const { clock, metrics } = setup();
+    expect(await metrics.render()).toContain('veeam_em_exporter_config_last_reload_successful 1');
+    clock.advance(60_000);
+    metrics.recordReload(true);
+    clock.advance(60_000);
+    metrics.recordReload(false);
+    const text = await metrics.render();
+    expect(text).toContain('veeam_em_exporter_config_last_reload_successful 0');
+    expect(text).toContain(`veeam_em_exporter_config_last_reload_success_timestamp_seconds ${(T0 + 60_000) / 1000}`);
   });
 });
