@@ -37,6 +37,9 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   { name: 'veeam_em_api_requests_total', type: 'counter', labels: ['em', 'endpoint', 'code'] },
   { name: 'veeam_em_api_request_duration_seconds', type: 'histogram', labels: ['em', 'endpoint'] },
   { name: 'veeam_em_exporter_build_info', type: 'gauge', labels: ['version', 'nodejs_version'] },
+  // Added by the reload work (SIGHUP, POST /-/reload), named as Prometheus names its own.
+  { name: 'veeam_em_exporter_config_last_reload_successful', type: 'gauge', labels: [] },
+  { name: 'veeam_em_exporter_config_last_reload_success_timestamp_seconds', type: 'gauge', labels: [] },
 ];
 
 /** Labels Prometheus attaches to every scraped series. */

@@ -25,6 +25,7 @@ const EXPECTED_ALERTS = [
   'VeeamEnterpriseManagerDown',
   'VeeamExporterDataStale',
   'VeeamExporterDown',
+  'VeeamExporterConfigReloadFailed',
 ];
 
 describe('alert rules file', () => {
