@@ -128,9 +128,14 @@ export function field(node: unknown, name: string): unknown {
 
 /** A scalar as text; undefined for null, absent or structured values. */
 export function text(value: unknown): string | undefined {
+  // An XML element with attributes keeps its text under `#text`, one level down and never deeper:
+  // following `#text` further would let a JSON body nested 10,000 deep overflow the stack.
+  return scalarText(isObject(value) ? field(value, '#text') : value);
+}
+
+function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return text(field(value, '#text'));
   return undefined;
 }
 
