@@ -6,12 +6,20 @@ export class EmError extends Error implements EmFailure {
   override readonly name = 'EmError';
   readonly reason: PollErrorReason;
   readonly status?: number;
+  duringLogon?: boolean;
 
   constructor(reason: PollErrorReason, message: string, status?: number) {
     super(message);
     this.reason = reason;
     if (status !== undefined) this.status = status;
   }
+}
+
+/** An EmError for a request that never got a logon session (see EmFailure.duringLogon). */
+export function logonError(reason: PollErrorReason, message: string, status?: number): EmError {
+  const error = new EmError(reason, message, status);
+  error.duringLogon = true;
+  return error;
 }
 
 export function isEmError(value: unknown): value is EmError {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { PollErrorReason } from '../domain.js';
 import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
 import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
-import { EM_ROLES, EmError, formatMs } from './errors.js';
+import { EM_ROLES, EmError, formatMs, logonError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { EmClientOptions } from './types.js';
 
@@ -51,12 +51,12 @@ export class SessionKeeper {
   /** The current session, logging on if there is none. Throws an EmError worded for `context`. */
   async current(context: string): Promise<Session> {
     if (this.session) return this.session;
-    if (this.closed) throw new EmError('network', `${context}: client closed (the exporter is stopping or reloading)`);
+    if (this.closed) throw logonError('network', `${context}: client closed (the exporter is stopping or reloading)`);
     if (!this.logonInFlight) {
       const failure = this.lastFailure;
       if (failure && this.deps.now() - failure.at < this.deps.logonRetryMs) {
         const waitMs = this.deps.logonRetryMs - (this.deps.now() - failure.at);
-        throw new EmError(failure.reason, `${context}: ${failure.detail} (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`, failure.status);
+        throw logonError(failure.reason, `${context}: ${failure.detail} (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`, failure.status);
       }
       this.logonInFlight = this.logon().finally(() => {
         this.logonInFlight = undefined;
@@ -66,7 +66,7 @@ export class SessionKeeper {
       return await this.logonInFlight;
     } catch (err) {
       const failure = this.lastFailure;
-      if (failure) throw new EmError(failure.reason, `${context}: ${failure.detail}`, failure.status);
+      if (failure) throw logonError(failure.reason, `${context}: ${failure.detail}`, failure.status);
       throw err;
     }
   }

@@ -37,6 +37,8 @@ export interface EmFailure {
   message: string;
   /** HTTP status if EM answered. */
   status?: number;
+  /** True when it failed before there was a logon session: EM was not reached as a logged-on client. */
+  duringLogon?: boolean;
 }
 
 export interface EmClient {

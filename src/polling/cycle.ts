@@ -69,7 +69,7 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
           events.pollError(em, failure.reason);
           log.warn({ em, backup_id: backup.id, reason: failure.reason }, failure.message);
           failed++;
-          if (reachedEm(failure.reason)) reached = true;
+          if (reachedEm(failure)) reached = true;
         }
       }),
     ),

@@ -3,11 +3,16 @@ import type { EmFailure } from '../em/types.js';
 
 const KNOWN_REASONS: ReadonlySet<string> = new Set(POLL_ERROR_REASONS);
 
-/** Reasons that mean the cycle never had a working session with EM; any other outcome proves EM answered us. */
-const UNREACHED: ReadonlySet<PollErrorReason> = new Set(['auth', 'tls', 'timeout', 'network']);
+/** Reasons that mean no answer came back; any other outcome of a logged-on request proves EM answered us. */
+const UNREACHED: ReadonlySet<PollErrorReason> = new Set(['tls', 'timeout', 'network']);
 
-export function reachedEm(reason: PollErrorReason | undefined): boolean {
-  return reason === undefined || !UNREACHED.has(reason);
+/**
+ * Whether a failed poll still shows EM up (design: up = the cycle logged on and reached EM). A failed
+ * logon never does, whatever EM answered to it (a 503, a 404, a redirect); a logged-on request that EM
+ * answered, even with 403 or 500, does.
+ */
+export function reachedEm(failure: EmFailure): boolean {
+  return !failure.duringLogon && !UNREACHED.has(failure.reason);
 }
 
 /**
@@ -17,9 +22,9 @@ export function reachedEm(reason: PollErrorReason | undefined): boolean {
  */
 export function toFailure(error: unknown, em: string, backupId: string): EmFailure {
   if (typeof error === 'object' && error !== null) {
-    const { reason, message } = error as Partial<EmFailure>;
+    const { reason, message, duringLogon } = error as Partial<EmFailure>;
     if (typeof reason === 'string' && KNOWN_REASONS.has(reason) && typeof message === 'string') {
-      return { reason: reason as PollErrorReason, message };
+      return { reason: reason as PollErrorReason, message, ...(duringLogon === true ? { duringLogon } : {}) };
     }
   }
   const detail = error instanceof Error ? error.message : String(error);
