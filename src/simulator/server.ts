@@ -75,7 +75,7 @@ export class EmSimulator implements EmSimulatorApi {
     this.maxRecorded = Math.max(1, options.maxRecordedRequests ?? 100_000);
     this.jsonStyle = options.jsonStyle ?? 'v12';
     this.nameStyle = options.nameStyle ?? 'mssql';
-    this.store = new SessionStore(options.sessionIdleTimeoutMs ?? 15 * 60_000, options.now ?? Date.now);
+    this.store = new SessionStore(options.sessionIdleTimeoutMs ?? 15 * 60_000, options.now ?? Date.now, options.sessionIdFactory);
     this.setBackups(options.backups ?? []);
   }
 

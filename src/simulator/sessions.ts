@@ -25,11 +25,12 @@ export class SessionStore {
   constructor(
     private readonly idleMs: number,
     private readonly now: () => number,
+    private readonly newId: () => string = randomUUID,
   ) {}
 
   /** The token is base64 of the session ID's text, as real 12.x servers hand out. */
   create(user: string): { id: string; token: string } {
-    const id = randomUUID();
+    const id = this.newId();
     const token = Buffer.from(id, 'utf8').toString('base64');
     const t = this.now();
     const live: Live = { record: { id, user, createdAt: t }, token, lastSeen: t };

@@ -39,6 +39,12 @@ export interface SimulatorOptions {
   ignoreEntityFormat?: boolean;
   /** Idle expiry of logon sessions; default 15 minutes, as EM does. */
   sessionIdleTimeoutMs?: number;
+  /**
+   * Makes the ID of each new logon session (the token is base64 of it); default a random GUID.
+   * Must return a different ID on every call. Lets tests hand out IDs with characters that
+   * regexes, HTML or JSON treat specially, and know them before the client does.
+   */
+  sessionIdFactory?: () => string;
   /** Clock used for session expiry; tests may inject one. */
   now?: () => number;
   /** At most this many requests are kept for `requests()`, newest last; the oldest are dropped. Default 100,000. */
