@@ -19,9 +19,9 @@ export class FaultBook {
     this.rules = [];
   }
 
-  take(method: string, path: string): FaultRule | undefined {
+  take(method: string, path: string, query = ''): FaultRule | undefined {
     for (const armed of this.rules) {
-      if (armed.left <= 0 || !matches(armed.rule, method, path)) continue;
+      if (armed.left <= 0 || !matches(armed.rule, method, path, query)) continue;
       armed.left--;
       return armed.rule;
     }
@@ -29,14 +29,18 @@ export class FaultBook {
   }
 }
 
-function matches(rule: FaultRule, method: string, path: string): boolean {
+function matches(rule: FaultRule, method: string, path: string, query: string): boolean {
   const m = rule.match;
   if (m === undefined) return true;
   if (m.method !== undefined && m.method.toUpperCase() !== method.toUpperCase()) return false;
-  if (m.path === undefined) return true;
-  if (typeof m.path === 'string') return m.path === path;
-  m.path.lastIndex = 0; // a /g or /y pattern would otherwise remember where it stopped last time
-  return m.path.test(path);
+  return fits(m.path, path) && fits(m.query, query);
+}
+
+function fits(pattern: RegExp | string | undefined, value: string): boolean {
+  if (pattern === undefined) return true;
+  if (typeof pattern === 'string') return pattern === value;
+  pattern.lastIndex = 0; // a /g or /y pattern would otherwise remember where it stopped last time
+  return pattern.test(value);
 }
 
 /** True when the rule answers by itself, so the real handler (and its side effects) never runs. */

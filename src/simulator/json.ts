@@ -1,4 +1,4 @@
-import type { ApiRootView, ItemView, LinkView, Renderer, SessionView } from './model.js';
+import type { ApiRootView, ItemView, LinkView, QueryResultView, Renderer, SessionView } from './model.js';
 import type { JsonStyle } from './types.js';
 
 const isUpper = (c: string | undefined): boolean => c !== undefined && c !== c.toLowerCase() && c === c.toUpperCase();
@@ -24,6 +24,25 @@ export function dotnetCamelCase(name: string): string {
 }
 
 type Obj = Record<string, unknown>;
+
+/**
+ * The entity lists a 12.x `QueryResult.Entities` always spells out, unused ones as null (a real
+ * answer holds about fifty; these are the ones around restore points and backups).
+ */
+const ENTITY_SLOTS = [
+  'Jobs',
+  'Backups',
+  'RestorePoints',
+  'VmRestorePoints',
+  'BackupFiles',
+  'BackupServers',
+  'BackupJobSessions',
+  'BackupTaskSessions',
+  'ReplicaJobSessions',
+  'Repositories',
+  'CloudTenants',
+  'VmReplicaPoints',
+] as const;
 
 /**
  * EM 12/13 JSON: every property the schema knows is present (absent ones as explicit `null`),
@@ -75,6 +94,29 @@ export function jsonRenderer(style: JsonStyle): Renderer {
     [k('Type')]: 'LogonSession',
   });
 
+  const queryResult = (q: QueryResultView): string => {
+    let entities: Obj | null = null;
+    if (q.format === 'entities') {
+      entities = {};
+      const slots: readonly string[] = ENTITY_SLOTS.includes(q.list as (typeof ENTITY_SLOTS)[number]) ? ENTITY_SLOTS : [...ENTITY_SLOTS, q.list];
+      // Each list keeps its own wrapper: "RestorePoints": {"RestorePoints": [...]}.
+      for (const slot of slots) entities[k(slot)] = slot === q.list ? { [k(slot)]: q.items.map(entity) } : null;
+    }
+    const p = q.paging;
+    return JSON.stringify({
+      [k('Refs')]: q.format === 'refs' ? { [k('Refs')]: q.items.map(ref) } : null,
+      [k('Entities')]: entities,
+      [k('Resources')]: null,
+      [k('Links')]: null,
+      [k('PagingInfo')]: {
+        [k('Links')]: p.links.map(link),
+        [k('PageNum')]: p.pageNum,
+        [k('PageSize')]: p.pageSize,
+        [k('PagesCount')]: p.pagesCount,
+      },
+    });
+  };
+
   return {
     // As captured from a real server: no charset parameter.
     contentType: 'application/json',
@@ -92,6 +134,7 @@ export function jsonRenderer(style: JsonStyle): Renderer {
         [k('Href')]: null,
         [k('Type')]: null,
       }),
+    queryResult,
     logonSession: (s) => JSON.stringify(session(s)),
     logonSessions: (ss) => JSON.stringify({ [k('LogonSessions')]: ss.map(session) }),
     error: (status, message) =>

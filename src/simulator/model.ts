@@ -36,6 +36,23 @@ export interface ApiRootView {
   versions: Array<{ name: string; links: LinkView[] }>;
 }
 
+export interface PagingView {
+  pagesCount: number;
+  pageSize: number;
+  pageNum: number;
+  /** First, Previous, Next, Last: links without Name and Type. */
+  links: LinkView[];
+}
+
+export interface QueryResultView {
+  /** References (the query service's default) or entities (`format=Entities`). */
+  format: 'refs' | 'entities';
+  /** The plural list element under `Entities`, e.g. `RestorePoints` or `Backups`. */
+  list: string;
+  items: ItemView[];
+  paging: PagingView;
+}
+
 /** One representation (XML, JSON v12, JSON v13) of every document the simulator serves. */
 export interface Renderer {
   contentType: string;
@@ -48,6 +65,8 @@ export interface Renderer {
   /** `Backups`, `RestorePoints`, ...: entities under a plural root. */
   entityList(root: string, items: ItemView[]): string;
   apiRoot(v: ApiRootView): string;
+  /** `QueryResult` of the query service: `Refs`, or `Entities` holding one list, then `PagingInfo`. */
+  queryResult(q: QueryResultView): string;
   logonSession(s: SessionView): string;
   logonSessions(ss: SessionView[]): string;
   error(status: number, message: string): string;
@@ -72,6 +91,8 @@ export class StoredBackup {
   readonly repository: string;
   readonly serverId: string;
   readonly repositoryId: string;
+  /** The ParentBackup a ChildBackup belongs to (bare lower-case GUID). */
+  readonly parentId: string | undefined;
   private readonly times: number[];
   private cachedPoints: StoredPoint[] | undefined;
 
@@ -85,6 +106,11 @@ export class StoredBackup {
     this.serverId = stableGuid('backupServer:' + this.backupServer);
     this.repositoryId = stableGuid('repository:' + this.backupServer + '/' + this.repository);
     this.times = b.restorePoints.slice();
+    this.parentId = b.parentId?.toLowerCase();
+  }
+
+  get isParent(): boolean {
+    return this.backupType.toLowerCase() === 'parentbackup';
   }
 
   /** In the order given: EM promises no order, and clients must not rely on one. */
@@ -97,8 +123,8 @@ export class StoredBackup {
 /** Builds views for one request; `base` is `https://<Host header>/api`. */
 export class Views {
   constructor(
-    private readonly base: string,
-    private readonly nameStyle: NameStyle,
+    readonly base: string,
+    readonly nameStyle: NameStyle,
   ) {}
 
   private backupHref(b: StoredBackup): string {
@@ -111,7 +137,21 @@ export class Views {
     return { rel: 'Up', href: `${this.base}/repositories/${b.repositoryId}`, name: b.repository, type: 'RepositoryReference' };
   }
 
-  backupRef(b: StoredBackup): ItemView {
+  /** A ChildBackup's `Up` link to its ParentBackup, whose name `parent` gives when known. */
+  private parentLink(b: StoredBackup, parent: StoredBackup | undefined): LinkView[] {
+    if (b.parentId === undefined) return [];
+    return [{ rel: 'Up', href: `${this.base}/backups/${b.parentId}`, name: parent?.name ?? '', type: 'BackupReference' }];
+  }
+
+  /** A ParentBackup links to its children instead of restore points of its own. */
+  private contentLinks(b: StoredBackup, href: string, files: boolean): LinkView[] {
+    if (b.isParent) return [{ rel: 'Down', href: href + '/childbackups?format=Entity', type: 'BackupList' }];
+    const links: LinkView[] = [{ rel: 'Down', href: href + '/restorePoints', type: 'RestorePointReferenceList' }];
+    if (files) links.push({ rel: 'Down', href: href + '/backupFiles', type: 'BackupFileReferenceList' });
+    return links;
+  }
+
+  backupRef(b: StoredBackup, parent?: StoredBackup): ItemView {
     const href = this.backupHref(b);
     return {
       uid: 'urn:veeam:Backup:' + b.id,
@@ -121,13 +161,14 @@ export class Views {
       links: [
         this.serverLink(b),
         this.repositoryLink(b),
+        ...this.parentLink(b, parent),
         { rel: 'Alternate', href: href + '?format=Entity', name: b.name, type: 'Backup' },
-        { rel: 'Down', href: href + '/restorePoints', type: 'RestorePointReferenceList' },
+        ...this.contentLinks(b, href, false),
       ],
     };
   }
 
-  backupEntity(b: StoredBackup): ItemView {
+  backupEntity(b: StoredBackup, parent?: StoredBackup): ItemView {
     const href = this.backupHref(b);
     return {
       uid: 'urn:veeam:Backup:' + b.id,
@@ -137,9 +178,9 @@ export class Views {
       links: [
         this.repositoryLink(b),
         this.serverLink(b),
+        ...this.parentLink(b, parent),
         { rel: 'Alternate', href, name: b.name, type: 'BackupReference' },
-        { rel: 'Down', href: href + '/restorePoints', type: 'RestorePointReferenceList' },
-        { rel: 'Down', href: href + '/backupFiles', type: 'BackupFileReferenceList' },
+        ...this.contentLinks(b, href, true),
       ],
       fields: [
         ['Platform', b.platform],

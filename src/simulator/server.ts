@@ -6,6 +6,7 @@ import { FaultBook, firstHalf, replacesResponse } from './faults.js';
 import { jsonRenderer } from './json.js';
 import { type Renderer, StoredBackup, SUPPORTED_VERSIONS, Views } from './model.js';
 import { isGuid } from './names.js';
+import { runQuery } from './query.js';
 import { type SessionRecord, SessionStore } from './sessions.js';
 import type {
   EmSimulatorApi,
@@ -158,7 +159,7 @@ export class EmSimulator implements EmSimulatorApi {
     this.record(rec);
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const fault = this.faults.take(method, path);
+    const fault = this.faults.take(method, path, q < 0 ? '' : url.slice(q + 1));
     const go = (): void => {
       try {
         this.respond(req, res, rec, method, path, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), fault);
@@ -269,7 +270,8 @@ export class EmSimulator implements EmSimulatorApi {
       return {
         methods: {
           GET: () => {
-            const all = [...this.backups.values()];
+            // Child backups are listed under their parent's childbackups link, not here.
+            const all = [...this.backups.values()].filter((b) => b.parentId === undefined);
             return this.ok(
               entity
                 ? fmt.entityList('Backups', all.map((b) => views.backupEntity(b)))
@@ -282,7 +284,41 @@ export class EmSimulator implements EmSimulatorApi {
     if (segs.length === 3 && lit(1) === 'backups') {
       return {
         methods: {
-          GET: () => this.withBackup(ctx, id, (b) => this.ok(entity ? fmt.entity(views.backupEntity(b)) : fmt.ref(views.backupRef(b)))),
+          GET: () =>
+            this.withBackup(ctx, id, (b) => {
+              const parent = this.parentOf(b);
+              return this.ok(entity ? fmt.entity(views.backupEntity(b, parent)) : fmt.ref(views.backupRef(b, parent)));
+            }),
+        },
+      };
+    }
+    if (segs.length === 4 && lit(1) === 'backups' && lit(3) === 'childbackups') {
+      return {
+        methods: {
+          GET: () =>
+            this.withBackup(ctx, id, (parent) => {
+              const children = [...this.backups.values()].filter((b) => b.parentId === parent.id);
+              return this.ok(
+                entity
+                  ? fmt.entityList('Backups', children.map((b) => views.backupEntity(b, parent)))
+                  : fmt.refList(children.map((b) => views.backupRef(b, parent))),
+              );
+            }),
+        },
+      };
+    }
+    if (segs.length === 2 && lit(1) === 'query') {
+      return {
+        methods: {
+          GET: () => {
+            const result = runQuery({
+              param: (name) => queryParam(ctx.query, name.toLowerCase()),
+              views,
+              backups: this.backups,
+              ignoreEntityFormat: this.ignoreEntityFormat,
+            });
+            return result.ok ? this.ok(fmt.queryResult(result.view)) : this.error(fmt, result.status, result.message);
+          },
         },
       };
     }
@@ -317,6 +353,10 @@ export class EmSimulator implements EmSimulatorApi {
         DELETE: (session) => (session?.id === id && this.store.logout(id) ? { status: 204 } : notFound()),
       },
     };
+  }
+
+  private parentOf(b: StoredBackup): StoredBackup | undefined {
+    return b.parentId === undefined ? undefined : this.backups.get(b.parentId);
   }
 
   private withBackup(ctx: Ctx, rawId: string, then: (b: StoredBackup) => Reply): Reply {

@@ -9,11 +9,17 @@ export interface SimBackup {
   id: string;
   name: string;
   platform?: string; // default 'VMware'
-  backupType?: string; // default 'Standard'
+  /** default 'Standard'; a 'ParentBackup' has no restore points of its own, only child backups. */
+  backupType?: string;
   backupServer?: string; // default 'vbr01.example.local'
   repository?: string; // default 'Default Backup Repository'
   /** Creation times of its restore points, Unix ms (UTC), any order. */
   restorePoints: number[];
+  /**
+   * For a ChildBackup: the ID of its ParentBackup. Children are listed under
+   * `/backups/{parentId}/childbackups`, not in `/backups`; they are reachable by ID and by query.
+   */
+  parentId?: string;
 }
 
 export interface SimUser {
@@ -60,6 +66,8 @@ export interface FaultRule {
     method?: string;
     /** Tested against the path without query string, e.g. /api/backups/<id>/restorePoints */
     path?: RegExp | string;
+    /** Tested against the raw query string without `?` (still percent-encoded), e.g. /(^|&)page=2(&|$)/ */
+    query?: RegExp | string;
   };
   /** Delay before answering (or before dropping). */
   latencyMs?: number;

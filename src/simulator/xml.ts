@@ -1,4 +1,4 @@
-import type { ApiRootView, ItemView, LinkView, Renderer, SessionView } from './model.js';
+import type { ApiRootView, ItemView, LinkView, QueryResultView, Renderer, SessionView } from './model.js';
 
 const DECL = '<?xml version="1.0" encoding="utf-8"?>\n';
 const NS = 'xmlns="http://www.veeam.com/ent/v1.0"';
@@ -79,6 +79,29 @@ function list(root: string, items: ItemView[], each: (out: string[], it: ItemVie
   return out.join('');
 }
 
+function queryResult(q: QueryResultView): string {
+  const out = [`${DECL}<QueryResult${ROOT_NS}>\n`];
+  if (q.format === 'refs') {
+    if (q.items.length === 0) out.push('  <Refs />\n');
+    else {
+      out.push('  <Refs>\n');
+      for (const it of q.items) ref(out, 'Ref', it, '    ');
+      out.push('  </Refs>\n');
+    }
+  } else if (q.items.length === 0) {
+    out.push(`  <Entities>\n    <${q.list} />\n  </Entities>\n`);
+  } else {
+    out.push(`  <Entities>\n    <${q.list}>\n`);
+    for (const it of q.items) entity(out, it, '      ');
+    out.push(`    </${q.list}>\n  </Entities>\n`);
+  }
+  const p = q.paging;
+  out.push(`  <PagingInfo PagesCount="${p.pagesCount}" PageSize="${p.pageSize}" PageNum="${p.pageNum}">\n`);
+  links(out, p.links, '    ');
+  out.push('  </PagingInfo>\n</QueryResult>\n');
+  return out.join('');
+}
+
 function session(out: string[], s: SessionView, ind: string, rootNs = ''): void {
   out.push(`${ind}<LogonSession${rootNs}${attr('Href', s.href)} Type="LogonSession">\n`);
   const inner = ind + '  ';
@@ -106,6 +129,8 @@ export const xmlRenderer: Renderer = {
   },
 
   entityList: (root, items) => list(root, items, (out, it) => entity(out, it, '  ')),
+
+  queryResult,
 
   apiRoot(v: ApiRootView) {
     const out = [`${DECL}<EnterpriseManager ${NS_XSD} ${NS_XSI} ${NS}>\n`];
