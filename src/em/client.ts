@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ApiEndpoint, BackupMetadata, RestorePoint } from '../domain.js';
 import { ParseError, parseBackupEntity, parseRestorePoints } from './parse/index.js';
-import { contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { SessionKeeper } from './session.js';
@@ -108,7 +108,12 @@ class HttpEmClient implements EmClient {
     if (result.reply?.status === 401) {
       session = await this.sessions.renew(session, w.context);
       result = await send(session.token);
+      if (result.reply?.status === 401) {
+        const detail = `every request refused even with a fresh logon session (${answered(result.reply, w)}): check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the X-RestSvcSessionId header`;
+        await this.sessions.refused(session, detail, 401);
+      }
     }
+    if (result.reply && result.reply.status !== 401) this.sessions.accepted(session);
     const failure = noReplyFailure(result, w);
     if (failure) throw failure;
     const reply = result.reply!;

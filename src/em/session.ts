@@ -45,6 +45,10 @@ export class SessionKeeper {
   private lastFailure: LogonFailure | undefined;
   private closed = false;
   private readonly secrets: string[] = [];
+  /** Sessions some request has used successfully; a renewed session refused before that means auth is broken. */
+  private readonly proven = new WeakSet<Session>();
+  /** The logout of a superseded session; the next logon waits for it, so EM never holds two of ours. */
+  private ending: Promise<void> | undefined;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -80,8 +84,30 @@ export class SessionKeeper {
     if (this.session === stale) {
       this.session = undefined;
       this.deps.log.info('EM no longer accepts the logon session (expired after 15 minutes idle, or ended on the server): logging on again');
+      // EM answers 401 to this for a session that really expired; one it still holds (a 401 from a
+      // proxy, say) is ended here, before the new logon.
+      this.supersede(stale);
     }
     return this.current(context);
+  }
+
+  /** A request with `session` got an answer other than 401. */
+  accepted(session: Session): void {
+    this.proven.add(session);
+  }
+
+  /**
+   * A renewed session was refused at once (401) as well: a re-logon cannot help, so it is ended and
+   * treated like a failed logon, pausing further logons for logonRetryMs instead of one per request.
+   * `detail` words the failure without a context prefix.
+   */
+  async refused(session: Session, detail: string, status: number): Promise<void> {
+    if (this.session !== session || this.proven.has(session)) return;
+    this.session = undefined;
+    this.lastFailure = { at: this.deps.now(), reason: 'auth', detail, status };
+    this.deps.log.warn({ reason: 'auth', retry_in_ms: this.deps.logonRetryMs }, `${detail}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`);
+    this.supersede(session);
+    await this.ending;
   }
 
   /** Replaces any remembered token or session id in text that came from EM or the socket. */
@@ -94,12 +120,29 @@ export class SessionKeeper {
   async logout(): Promise<void> {
     const pending = this.logonInFlight;
     if (pending) await pending.catch(() => undefined);
+    await this.ending;
     const session = this.session;
     this.session = undefined;
     if (!session) return;
+    await this.end(session, false);
+  }
+
+  private supersede(session: Session): void {
+    const previous = this.ending;
+    const ending: Promise<void> = (async () => {
+      await previous;
+      await this.end(session, true).catch(() => undefined);
+    })().finally(() => {
+      if (this.ending === ending) this.ending = undefined;
+    });
+    this.ending = ending;
+  }
+
+  /** DELETEs the session; `superseded` ones are ended quietly, as EM has usually ended them already. */
+  private async end(session: Session, superseded: boolean): Promise<void> {
     const { log, options } = this.deps;
     if (session.id === undefined) {
-      log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
+      if (!superseded) log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
       return;
     }
     const result = await this.deps.exchange.call(
@@ -114,11 +157,13 @@ export class SessionKeeper {
       false,
     );
     const status = result.reply?.status;
-    if (status !== undefined && status >= 200 && status < 300) log.info('logged out of EM');
-    else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
+    if (status !== undefined && status >= 200 && status < 300) {
+      if (superseded) log.debug('logged out of the superseded logon session');
+      else log.info('logged out of EM');
+    } else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
     else {
       const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.redact(result.error?.message ?? '')}`;
-      log.warn({ status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
+      (superseded ? log.debug : log.warn).call(log, { status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
     }
   }
 
@@ -128,6 +173,7 @@ export class SessionKeeper {
   }
 
   private async logon(): Promise<Session> {
+    await this.ending;
     try {
       const session = await this.attemptLogon();
       this.lastFailure = undefined;
