@@ -302,8 +302,11 @@ if (gate === 'skip') {
         for (const target of targets) {
           const link = page.getByRole('link', { name: target.name, exact: true });
           expect(await link.getAttribute('href')).toBe(target.path);
-          const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
-          expect(response?.status(), target.path).toBe(200);
+          const navigation = page.waitForResponse((r) => r.request().isNavigationRequest() && new URL(r.url()).pathname === target.path);
+          await link.click();
+          const response = await navigation;
+          await page.waitForLoadState('load');
+          expect(response.status(), target.path).toBe(200);
           expect(new URL(page.url()).pathname).toBe(target.path);
           expect((await page.locator('body').innerText()).trim(), target.path).toMatch(target.body);
           await page.goBack({ waitUntil: 'load' });

@@ -155,8 +155,10 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     await writeFile(
       exporterConfig,
       stringify({
-        // Six fields: every second, so a minute of test sees dozens of cycles.
-        poll: { schedule: '* * * * * *', timeout: '2s', retries: 0 },
+        // Six fields: every second, so a minute of test sees dozens of cycles. A generous timeout
+        // and one retry, so a busy CI machine does not turn a slow answer into a failed poll (and
+        // a healthy backup into a pending VeeamBackupPollFailing); a stopped EM refuses at once.
+        poll: { schedule: '* * * * * *', timeout: '10s', retries: 1 },
         defaults: { rpo: '26h' },
         enterpriseManagers: [
           emEntry('em01', site1.url, [
