@@ -99,8 +99,6 @@ interface Expected {
  */
 const DASHBOARD_EXCEPTIONS = new Map<string, string>([]);
 
-const firing = (a: PromAlert): boolean => a.state === 'firing';
-
 describe('the exporter in a real Prometheus + Alertmanager stack', () => {
   const tools = requireTools(['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool']);
   let dir: string;
