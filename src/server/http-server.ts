@@ -1,5 +1,6 @@
 import { createServer as createPlainServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -51,6 +52,8 @@ type Route = { GET?: Handler; POST?: Handler };
 
 export interface ServerLimits {
   maxHeaderSize: number;
+  /** Longer request targets get 414; one longer than maxHeaderSize never gets that far (431). */
+  maxUrlLength: number;
   headersTimeout: number;
   requestTimeout: number;
   keepAliveTimeout: number;
@@ -61,9 +64,12 @@ export interface ServerLimits {
 /**
  * Limits that keep a slow or hostile client from tying up the exporter: headers must arrive within
  * 10 s (checked every second), a whole request within 30 s, and idle keep-alive sockets close after 5 s.
+ * The headers timeout also bounds a TLS handshake, which Node would otherwise allow 120 s.
  */
 export const SERVER_LIMITS: Readonly<ServerLimits> = {
   maxHeaderSize: 8 * 1024,
+  // Prometheus sends the path and at most a few short parameters.
+  maxUrlLength: 4 * 1024,
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
@@ -84,7 +90,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const routes = buildRoutes(opts, now);
 
   const limits: ServerLimits = { ...SERVER_LIMITS, ...opts.limits };
-  const serverOptions: ServerOptions = {
+  // For the TLS server a factory may build (plain HTTP ignores it): Node's HTTP timeouts only start
+  // once the handshake is done, so a client trickling or withholding its ClientHello would hold a socket 120 s.
+  const serverOptions: ServerOptions & { handshakeTimeout: number } = {
+    handshakeTimeout: limits.headersTimeout,
     maxHeaderSize: limits.maxHeaderSize,
     headersTimeout: limits.headersTimeout,
     requestTimeout: limits.requestTimeout,
@@ -104,6 +113,17 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  // Without a listener Node drops a CONNECT without a word; answer it like any other wrong method.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const path = pathOf(req.url);
+    const route = path === undefined ? undefined : routes.get(path);
+    const body = 'Method Not Allowed';
+    socket.on('error', () => undefined);
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nAllow: ${route ? allowedMethods(route) : 'GET, HEAD'}\r\nContent-Type: ${TEXT}\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,6 +145,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   }
 
   async function dispatch(req: IncomingMessage): Promise<Reply> {
+    if ((req.url?.length ?? 0) > limits.maxUrlLength) return { status: 414, body: 'URI Too Long' };
     const path = pathOf(req.url);
     const route = path === undefined ? undefined : routes.get(path);
     if (route === undefined) return { status: 404, body: 'Not Found' };
