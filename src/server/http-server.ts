@@ -205,6 +205,8 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
         }),
       },
     ],
+    // Browsers ask for it on their own; an empty 204 keeps their consoles free of 404 noise.
+    ['/favicon.ico', { GET: () => ({ status: 204, body: '' }) }],
     ['/-/healthy', { GET: () => ({ status: 200, body: 'Healthy' }) }],
     ['/-/ready', { GET: () => (opts.isReady() ? { status: 200, body: 'Ready' } : { status: 503, body: 'Not ready: the first poll cycle has not finished' }) }],
     [

@@ -163,9 +163,7 @@ if (gate === 'skip') {
       const pageErrors: string[] = [];
       const dialogs: string[] = [];
       page.on('console', (message) => {
-        // Chromium asks every site for /favicon.ico by itself; the page does not reference one.
-        // The exporter answers 404, which Chromium logs as an error that is not the page's doing.
-        if (message.type() === 'error' && message.location().url !== `${base}/favicon.ico`) {
+        if (message.type() === 'error') {
           consoleErrors.push(`${message.text()} (${message.location().url})`);
         }
       });
