@@ -146,6 +146,7 @@ export class Exporter {
         timeoutMs: config.poll.timeoutMs,
         retries: config.poll.retries,
         concurrency: config.poll.concurrency,
+        maxResponseBytes: config.poll.maxResponseBytes,
       },
       { api: this.metrics.api, log: this.log.child({ em: em.name }) },
     );

@@ -3,6 +3,7 @@ import { BACKUP_ID_HINT, normalizeBackupId } from './backup-id.js';
 import { cronScheduleError } from './cron.js';
 import { parseDuration } from './duration.js';
 import { normalizeEmUrl } from './em-url.js';
+import { parseByteSize } from './size.js';
 import { expecting } from './expectation.js';
 import type { EmConfig, ExporterConfig } from './types.js';
 
@@ -26,6 +27,20 @@ const positiveDurationMs = z.string({ error: expecting(DURATION, { forNumber: 'a
     const ms = parseDuration(text);
     if (ms > 0) return ms;
     ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
+  }
+  return z.NEVER;
+});
+
+/** Answers larger than this would be refused before any parse; below 1 KiB not even an error body fits. */
+const MIN_RESPONSE_BYTES = 1024;
+
+const responseSize = z.string({ error: expecting('a size such as 32MiB') }).transform((text, ctx) => {
+  try {
+    const bytes = parseByteSize(text);
+    if (bytes >= MIN_RESPONSE_BYTES) return bytes;
+    ctx.issues.push({ code: 'custom', message: 'must be at least 1KiB', input: text });
   } catch (error) {
     ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
   }
@@ -104,6 +119,7 @@ const pollSection = z.strictObject(
     timeout: positiveDurationMs.default(DEFAULTS.timeoutMs),
     retries: integerFromTo(0, 10).default(DEFAULTS.retries),
     metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
+    maxResponseSize: responseSize.optional(),
   },
   { error: mapping },
 );
@@ -161,6 +177,7 @@ export const configSchema = z
         timeoutMs: poll.timeout,
         retries: poll.retries,
         metadataRefreshMs: poll.metadataRefresh,
+        ...(poll.maxResponseSize !== undefined ? { maxResponseBytes: poll.maxResponseSize } : {}),
       },
       defaults: { rpoSeconds: defaultRpoMs / 1000 },
       enterpriseManagers: raw.enterpriseManagers.map((em) => toEmConfig(em, defaultRpoMs)),

@@ -29,6 +29,8 @@ export interface ExporterConfig {
     timeoutMs: number;
     retries: number;
     metadataRefreshMs: number;
+    /** `poll.maxResponseSize`: larger answers from EM are refused unread; absent = the client's default (32 MiB). */
+    maxResponseBytes?: number;
   };
   defaults: { rpoSeconds: number };
   enterpriseManagers: EmConfig[];

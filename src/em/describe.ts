@@ -29,7 +29,7 @@ export function transportFailure(error: TransportError, attempts: number, w: Wor
     case 'oversize':
       return new EmError(
         'parse',
-        `${w.context}: ${w.action}: ${detail}: check that url points at Enterprise Manager; a backup this large needs a bigger limit`,
+        `${w.context}: ${w.action}: ${detail}: check that url points at Enterprise Manager; a backup this large needs a bigger poll.maxResponseSize`,
       );
     case 'timeout':
       return new EmError('timeout', `${w.context}: ${w.action}: no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries}): ${timeoutAdvice(w.timeoutMs)}`);

@@ -1,0 +1,196 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/index.js';
+import type { FaultRule } from '../../src/simulator/index.js';
+import { simulatorCert } from '../../src/simulator/cert.js';
+import { capturingLogger, createExporter } from '../integration/harness.js';
+import {
+  BACKUPS,
+  ONE,
+  OTHERS,
+  PASSWORD,
+  USER,
+  errorsTotal,
+  expectCleanLog,
+  expectOneWarningPerFailure,
+  expectRecovered,
+  expectUntouched,
+  onCleanup,
+  requestsTotal,
+  rig,
+  sample,
+  sessionSecrets,
+  site,
+} from './harness.js';
+
+const pointsOfOne = { path: new RegExp(`^/api/backups/${ONE}/restorePoints$`) };
+
+const LAUGHS = [
+  '<?xml version="1.0" encoding="utf-8"?>',
+  '<!DOCTYPE RestorePoints [',
+  '  <!ENTITY lol "lol">',
+  ...Array.from({ length: 9 }, (_, i) => `  <!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`),
+  ']>',
+  '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"><RestorePoint Name="&lol9;"><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint></RestorePoints>',
+].join('\n');
+
+const EXTERNAL_ENTITY = [
+  '<?xml version="1.0" encoding="utf-8"?>',
+  '<!DOCTYPE RestorePoints [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> <!ENTITY % remote SYSTEM "https://127.0.0.1:1/evil.dtd"> %remote; ]>',
+  '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"><RestorePoint Name="&xxe;"><BackupDateUTC>&xxe;</BackupDateUTC></RestorePoint></RestorePoints>',
+].join('\n');
+
+interface BodyCase {
+  name: string;
+  format: 'xml' | 'json';
+  fault: FaultRule['body'];
+  message: RegExp;
+}
+
+const CASES: BodyCase[] = [
+  { name: 'malformed XML', format: 'xml', fault: 'malformed', message: /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: .*: check that url points at the Enterprise Manager REST API/ },
+  { name: 'malformed JSON', format: 'json', fault: 'malformed', message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/ },
+  { name: 'a body truncated halfway (XML)', format: 'xml', fault: 'truncated', message: /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: / },
+  { name: 'a body truncated halfway (JSON)', format: 'json', fault: 'truncated', message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/ },
+  { name: 'an empty body', format: 'xml', fault: 'empty', message: /cannot read EM's answer \(200, application\/xml.*\): empty body/ },
+  {
+    name: 'an HTML page (text/html)',
+    format: 'xml',
+    fault: { raw: '<html><body><h1>Proxy login</h1></body></html>', contentType: 'text/html; charset=utf-8' },
+    message: /cannot read EM's answer \(200, text\/html; charset=utf-8\): unexpected content type "text\/html; charset=utf-8" \(expected XML or JSON\): check that url points at the Enterprise Manager REST API/,
+  },
+  { name: 'billion laughs', format: 'xml', fault: { raw: LAUGHS, contentType: 'application/xml; charset=utf-8' }, message: /DOCTYPE declaration refused/ },
+  { name: 'external entities', format: 'xml', fault: { raw: EXTERNAL_ENTITY, contentType: 'application/xml' }, message: /DOCTYPE declaration refused/ },
+];
+
+describe('faults: unreadable answers', () => {
+  it.each(CASES)('$name: that backup fails as parse, not retried, the cycle completes; recovers with the next good answer', async ({ format, fault, message }) => {
+    const r = await rig({ em: { format } });
+    r.faulty.sim.addFault({ match: pointsOfOne, body: fault });
+    const during = await r.cycle();
+
+    expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
+    for (const id of OTHERS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
+    expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
+    expect(errorsTotal(during.text, 'em01', 'parse')).toBe(1);
+    // A bad answer is not asked for twice.
+    expect(requestsTotal(during.text, 'em01', 'restore_points', '200')).toBe(4);
+    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'parse', message);
+    expectUntouched(during);
+    // Nothing of the body's entities ever got expanded into the message.
+    const warning = during.lines.find((l) => l.backup_id === ONE && l.level >= 40)!;
+    expect(warning.msg).not.toMatch(/lollollol|root:/);
+    expect(warning.msg.length).toBeLessThan(1_000);
+
+    r.faulty.sim.clearFaults();
+    const after = await r.cycle();
+    expectRecovered(after);
+    expectCleanLog(r.log, sessionSecrets(r.faulty, r.healthy));
+  });
+});
+
+describe('faults: oversized answers', () => {
+  it('an answer over poll.maxResponseSize is refused from its Content-Length: parse, naming the limit; the others are read', async () => {
+    const r = await rig({ poll: { maxResponseBytes: 64 * 1024 } });
+    const big = `<RestorePoints xmlns="http://www.veeam.com/ent/v1.0">${' '.repeat(2 * 1024 * 1024)}</RestorePoints>`;
+    r.faulty.sim.addFault({ match: pointsOfOne, body: { raw: big, contentType: 'application/xml' } });
+    const during = await r.cycle();
+    expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
+    expect(errorsTotal(during.text, 'em01', 'parse')).toBe(1);
+    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'parse', /GET restore points: answer larger than 65536 bytes refused: check that url points at Enterprise Manager; a backup this large needs a bigger poll\.maxResponseSize$/);
+    expectUntouched(during);
+    r.faulty.sim.clearFaults();
+    expectRecovered(await r.cycle());
+  });
+
+  it('an endless answer without Content-Length is cut off at the limit, not buffered; the other EM polls on', async () => {
+    const em = await startEndlessEm();
+    const healthy = await site();
+    const log = capturingLogger();
+    const { config } = accepted(
+      parseConfigText(
+        [
+          'poll:',
+          '  maxResponseSize: 64KiB',
+          '  retries: 0',
+          '  timeout: 20s',
+          'enterpriseManagers:',
+          `  - name: em01`,
+          `    url: ${em.url}`,
+          `    username: 'u'`,
+          `    password: p`,
+          `    tls: { caFile: ${healthy.caFile} }`,
+          `    backups: [${BACKUPS.daily}]`,
+          `  - name: em02`,
+          `    url: ${healthy.started.url}`,
+          `    username: '${USER}'`,
+          `    password: '${PASSWORD.replace(/'/g, "''")}'`,
+          `    tls: { caFile: ${healthy.caFile} }`,
+          `    backups: [${BACKUPS.daily}]`,
+        ].join('\n'),
+      ),
+    );
+    const exporter = createExporter(config, log.logger);
+    onCleanup(() => exporter.stop());
+    expect(await exporter.runOnce()).toBe(false);
+    const text = await exporter.metrics.render();
+    expect(sample(text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: BACKUPS.daily })).toBe(0);
+    expect(errorsTotal(text, 'em01', 'parse')).toBe(1);
+    expect(sample(text, 'veeam_em_backup_poll_success', { em: 'em02', backup_id: BACKUPS.daily })).toBe(1);
+    const lines = log.lines().filter((l) => l.backup_id === BACKUPS.daily && l.em === 'em01' && (l.level as number) >= 40);
+    expect(lines).toHaveLength(1);
+    expect(String(lines[0]!.msg)).toMatch(/answer larger than 65536 bytes refused/);
+    // The exporter hung up; the server never got to push more than socket buffers hold past the limit.
+    await em.closed;
+    expect(em.served()).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+function accepted(result: ReturnType<typeof parseConfigText>) {
+  if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+  return result;
+}
+
+/** An "EM" that accepts any logon and answers every GET with an endless chunked XML body. */
+async function startEndlessEm(): Promise<{ url: string; served: () => number; closed: Promise<void> }> {
+  const { key, cert } = await simulatorCert();
+  let served = 0;
+  let closedByPeer: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (closedByPeer = resolve));
+  const chunk = Buffer.from('<RestorePoint><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint>'.repeat(200));
+  const server = https.createServer({ key, cert }, (req, res) => {
+    req.resume();
+    if (req.method === 'POST') {
+      res.writeHead(201, { 'x-restsvcsessionid': 'dG9rZW4=', 'content-type': 'application/xml' }).end('<LogonSession/>');
+      return;
+    }
+    if (req.method === 'DELETE') {
+      res.writeHead(204).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/xml' });
+    res.write('<RestorePoints>');
+    res.on('close', () => closedByPeer());
+    const pump = (): void => {
+      while (!res.destroyed && served < 1024 ** 3) {
+        served += chunk.length;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return { url: `https://127.0.0.1:${port}`, served: () => served, closed };
+}
