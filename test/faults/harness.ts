@@ -65,8 +65,8 @@ export interface Rig {
 }
 
 export interface RigOptions {
-  /** Overrides of the faulty EM's config (em01). */
-  em?: Partial<EmConfig>;
+  /** Overrides of the faulty EM's config (em01); a function gets its simulator first. */
+  em?: Partial<EmConfig> | ((faulty: Site) => Partial<EmConfig>);
   poll?: Partial<ExporterConfig['poll']>;
   now?: () => number;
   /** Without the healthy second EM (em02). */
@@ -78,7 +78,8 @@ export async function rig(options: RigOptions = {}): Promise<Rig> {
   const faulty = await site();
   const healthy = await site();
   const log = capturingLogger();
-  const ems = [emConfig(faulty, { name: 'em01', ...options.em })];
+  const overrides = typeof options.em === 'function' ? options.em(faulty) : options.em;
+  const ems = [emConfig(faulty, { name: 'em01', ...overrides })];
   if (!options.single) ems.push(emConfig(healthy, { name: 'em02' }));
   const exporter = createExporter(exporterConfig(ems, { retries: 1, ...options.poll }), log.logger, options.now);
   onCleanup(() => exporter.stop());
@@ -110,11 +111,17 @@ export function complaints(lines: readonly LogLine[], em: string, backupId?: str
  * The log of a cycle says, for each failed backup, exactly one warning naming the EM, the backup
  * and the reason, matching `message`; nothing about backups that did not fail.
  */
-export function expectOneWarningPerFailure(lines: readonly LogLine[], em: string, failed: readonly string[], reason: string, message: RegExp): void {
+export function expectOneWarningPerFailure(
+  lines: readonly LogLine[],
+  em: string,
+  failed: readonly string[],
+  reason: string | Readonly<Record<string, string>>,
+  message: RegExp,
+): void {
   for (const id of failed) {
     const mine = complaints(lines, em, id);
     expect(mine, `warnings about ${em}/${id}`).toHaveLength(1);
-    expect(mine[0]!.reason).toBe(reason);
+    expect(mine[0]!.reason).toBe(typeof reason === 'string' ? reason : reason[id]);
     expect(mine[0]!.msg).toContain(`em "${em}"`);
     expect(mine[0]!.msg).toContain(id);
     expect(mine[0]!.msg).toMatch(message);
