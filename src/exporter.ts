@@ -93,9 +93,9 @@ export class Exporter {
     await this.apply(config, this.started);
   }
 
-  /** Stops polling and logs out of every EM. */
+  /** Stops polling and logs out of every EM at once: polls still waiting on EM are cancelled. */
   async stop(): Promise<void> {
-    await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em)));
+    await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em, true, true)));
   }
 
   private async apply(config: ExporterConfig, startNew: boolean): Promise<void> {
@@ -163,12 +163,23 @@ export class Exporter {
     return { config: em, fingerprint, client, poller };
   }
 
-  private async retire(name: string, forget = true): Promise<void> {
+  /**
+   * Ends an EM's poller and client. A reload lets a running cycle finish first, so its values still
+   * land; shutdown (`abandon`) logs out at once, cancelling what the cycle still waits for, because
+   * a slow EM must not keep the process past its stop deadline with the session open.
+   */
+  private async retire(name: string, forget = true, abandon = false): Promise<void> {
     const runtime = this.runtimes.get(name);
     if (!runtime) return;
     this.runtimes.delete(name);
-    await runtime.poller.stop();
-    await runtime.client.close();
+    if (abandon) {
+      const stopped = runtime.poller.stop();
+      await runtime.client.close();
+      await stopped;
+    } else {
+      await runtime.poller.stop();
+      await runtime.client.close();
+    }
     if (forget) this.metrics.forgetEm(name);
   }
 

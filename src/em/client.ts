@@ -89,6 +89,7 @@ class HttpEmClient implements EmClient {
 
   async close(): Promise<void> {
     this.sessions.close();
+    this.exchange.close();
     await this.logout();
     this.transport.destroy();
   }

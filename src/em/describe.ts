@@ -36,6 +36,7 @@ export function transportFailure(error: TransportError, attempts: number, w: Wor
     case 'tls':
       return new EmError('tls', `${w.context}: ${w.action}: TLS failed (${error.code}: ${detail}): ${tlsAdvice(error.code)}`);
     case 'network':
+      if (error.code === 'ECLOSED') return new EmError('network', `${w.context}: ${w.action}: ${error.message}`);
       return new EmError('network', `${w.context}: ${w.action}: connection failed (${error.code}: ${detail}${tries}): ${networkAdvice()}`);
   }
 }

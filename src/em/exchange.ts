@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ApiEndpoint } from '../domain.js';
-import { toTransportError, TransportError, type HttpReply, type HttpRequest, type Transport } from './transport.js';
+import { closedError, toTransportError, TransportError, type HttpReply, type HttpRequest, type Transport } from './transport.js';
 import type { ApiObserver } from './types.js';
 
 export interface CallResult {
@@ -29,7 +29,18 @@ export interface ExchangeDeps {
 const MAX_BACKOFF_MS = 2_000;
 
 export class Exchange {
+  private closed = false;
+
   constructor(private readonly deps: ExchangeDeps) {}
+
+  /**
+   * Shutdown: requests in flight are cancelled and nothing is retried or sent any more, except the
+   * logout, which then finds a free socket instead of queueing behind a poll that waits on a slow EM.
+   */
+  close(): void {
+    this.closed = true;
+    this.deps.transport.cancelAll();
+  }
 
   /**
    * One request, retried on network errors, timeouts and 5xx answers only (never 4xx: they will
@@ -40,6 +51,7 @@ export class Exchange {
     const { transport, retries, retryBackoffMs, log } = this.deps;
     const maxAttempts = retry ? 1 + Math.max(0, retries) : 1;
     for (let attempt = 1; ; attempt++) {
+      if (this.closed && endpoint !== 'logout') return { error: closedError('not sent'), attempts: attempt - 1 };
       const started = performance.now();
       let result: CallResult;
       try {
@@ -51,7 +63,7 @@ export class Exchange {
         this.report(endpoint, request.method, logPath, 'error', started, attempt, error.code);
         result = { error, attempts: attempt };
       }
-      if (attempt >= maxAttempts || !retryable(result)) return result;
+      if (attempt >= maxAttempts || !retryable(result) || this.closed) return result;
       const delay = Math.min(retryBackoffMs * attempt, MAX_BACKOFF_MS);
       log.debug({ endpoint, method: request.method, path: logPath, attempt, retry_in_ms: delay }, 'EM request failed; retrying');
       await sleep(delay);

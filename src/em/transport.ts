@@ -39,7 +39,17 @@ export class TransportError extends Error {
 
 export interface Transport {
   send(request: HttpRequest): Promise<HttpReply>;
+  /**
+   * Cancels every GET in flight; each fails with code ECLOSED. A logon in flight is left to finish,
+   * so the session it opens can still be logged out. Later requests are sent as usual.
+   */
+  cancelAll(): void;
   destroy(): void;
+}
+
+/** The error of a request cancelled by cancelAll(), or not sent because the client is closing. */
+export function closedError(what: 'cancelled' | 'not sent'): TransportError {
+  return new TransportError('network', 'ECLOSED', `${what}: the client is closing (the exporter is stopping)`);
 }
 
 export function createTransport(options: EmClientOptions): Transport {
@@ -63,8 +73,11 @@ export function createTransport(options: EmClientOptions): Transport {
     headers: { 'user-agent': 'veeam-em-exporter' },
   });
 
+  const inFlight = new Set<() => void>();
+
   async function send(request: HttpRequest): Promise<HttpReply> {
     let oversize = false;
+    let cancelled = false;
     const pending = http(request.url, {
       method: request.method,
       headers: request.headers,
@@ -81,16 +94,27 @@ export function createTransport(options: EmClientOptions): Transport {
     pending.on('downloadProgress', (progress: { transferred: number }) => {
       if (progress.transferred > maxBytes && !oversize) refuse();
     });
+    const cancel = (): void => {
+      cancelled = true;
+      pending.cancel();
+    };
+    if (request.method === 'GET') inFlight.add(cancel);
     try {
       const response = await pending;
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (err) {
       if (oversize) throw new TransportError('oversize', 'EOVERSIZE', `answer larger than ${maxBytes} bytes refused`);
+      if (cancelled) throw closedError('cancelled');
       throw toTransportError(err);
+    } finally {
+      inFlight.delete(cancel);
     }
   }
 
-  return { send, destroy: () => agent.destroy() };
+  const cancelAll = (): void => {
+    for (const cancel of [...inFlight]) cancel();
+  };
+  return { send, cancelAll, destroy: () => (cancelAll(), agent.destroy()) };
 }
 
 /** Keep the code and message of a got/Node error, nothing else. */
