@@ -102,7 +102,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
 
   const server = createHttpServer({
     telemetryPath: flags.telemetryPath,
-    render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
+    render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.renderParts() }),
     state: exporter.state,
     isReady: () => exporter.isReady(),
     version: VERSION,

@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { POLL_ERROR_REASONS, type ApiEndpoint } from '../domain.js';
 import type { ApiObserver } from '../em/types.js';
 import { helpTexts } from './help.js';
-import { renderStateFamilies } from './state-families.js';
+import { joinParts, type ExpositionPart } from './exposition.js';
+import { createStateRenderer } from './state-families.js';
 import type { ExporterState, PollEvents } from './types.js';
 
 export interface ExporterMetricsOptions {
@@ -24,6 +25,8 @@ export interface ExporterMetrics {
   contentType: string;
   /** The whole exposition: state gauges computed at this instant plus the registry. */
   render(): Promise<string>;
+  /** The same exposition in parts, some reused from the last scrape (see ExpositionPart), for a server to encode. */
+  renderParts(): Promise<ExpositionPart[]>;
   /** Drop the counter and histogram series of an Enterprise Manager that left the config. */
   forgetEm(em: string): void;
   /** After a reload changed `poll.schedule`: HELP texts name the schedule in force. */
@@ -109,6 +112,13 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     registers,
   });
 
+  const renderState = createStateRenderer();
+  const renderParts = async (): Promise<ExpositionPart[]> => {
+    const own = renderState({ backups: state.backups(), ems: state.ems(), nowMs: now() }, help);
+    own.push({ text: await registry.metrics(), stable: false });
+    return own;
+  };
+
   // prom-client can only remove complete label sets, so remember which ones each EM produced.
   const apiLabelSets = new Map<string, Map<string, { endpoint: ApiEndpoint; code: string }>>();
 
@@ -137,9 +147,10 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     },
 
     async render() {
-      const own = renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: now() }, help);
-      return own + (await registry.metrics());
+      return joinParts(await renderParts());
     },
+
+    renderParts,
 
     recordReload(ok) {
       reloadSuccessful.set(ok ? 1 : 0);

@@ -5,6 +5,20 @@
 
 export type MetricType = 'gauge' | 'counter' | 'histogram';
 
+/**
+ * A piece of the exposition, in order. A `stable` part is the very same object from one scrape to
+ * the next for as long as its text stays the same, so a server may keep its encoded bytes keyed by
+ * the object; any other part is new at every scrape.
+ */
+export interface ExpositionPart {
+  readonly text: string;
+  readonly stable: boolean;
+}
+
+export function joinParts(parts: readonly ExpositionPart[]): string {
+  return parts.map((p) => p.text).join('');
+}
+
 const LABEL_ESCAPES = /[\\\n"]/;
 
 export function escapeLabelValue(value: string): string {

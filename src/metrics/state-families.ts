@@ -1,6 +1,6 @@
 import type { BackupRecord, EmRecord } from './types.js';
 import type { HelpTexts } from './help.js';
-import { TextBuilder, familyHeader, formatLabels, formatSampleValue } from './exposition.js';
+import { TextBuilder, familyHeader, formatLabels, formatSampleValue, joinParts, type ExpositionPart } from './exposition.js';
 
 export interface StateSnapshot {
   backups: readonly BackupRecord[];
@@ -42,34 +42,112 @@ function emFamilies(help: HelpTexts): Array<{ name: string; help: string; sample
   ];
 }
 
-/** The per-backup and per-EM gauges, rendered from the state as it is at scrape time. */
+/** Records per block: a poll that changes one backup re-renders its block, not the whole exposition. */
+const BLOCK_SIZE = 500;
+/** The one family whose values change with the clock rather than with the state. */
+const AGE_FAMILY = 'veeam_em_backup_newest_restore_point_age_seconds';
+
+interface Block {
+  records: readonly BackupRecord[];
+  /** Escaped label set of each record, shared by its seven families. */
+  labels: string[];
+  /** Lines of each backup family (undefined for the age family, which is never cached), then of the info family. */
+  parts: Array<ExpositionPart | undefined>;
+}
+
+export type StateRenderer = (snapshot: StateSnapshot, help: HelpTexts) => ExpositionPart[];
+
+/**
+ * Renders the per-backup and per-EM gauges from the state as it is at scrape time. Records are
+ * replaced, never mutated, so a block of records that are all the same objects as at the last
+ * render yields the same text: its parts are reused (stable), and a server may keep their encoded
+ * bytes. Only the age family and the per-EM gauges are rendered afresh at every scrape.
+ */
+export function createStateRenderer(): StateRenderer {
+  let blocks: Block[] = [];
+  let cachedHelp: HelpTexts | undefined;
+  let headers: ExpositionPart[] = [];
+
+  return ({ backups, ems, nowMs }, help) => {
+    const families = backupFamilies(nowMs, help);
+    if (help !== cachedHelp) {
+      cachedHelp = help;
+      blocks = [];
+      headers = [...families.map((f) => stable(familyHeader(f.name, 'gauge', f.help))), stable(familyHeader('veeam_em_backup_info', 'gauge', help.info))];
+    }
+    const next: Block[] = [];
+    for (let start = 0; start < backups.length; start += BLOCK_SIZE) {
+      const end = Math.min(start + BLOCK_SIZE, backups.length);
+      const previous = blocks[next.length];
+      next.push(previous !== undefined && sameRecords(previous.records, backups, start, end) ? previous : renderBlock(backups.slice(start, end), families));
+    }
+    blocks = next;
+
+    const parts: ExpositionPart[] = [];
+    families.forEach((family, f) => {
+      parts.push(headers[f]!);
+      if (family.name === AGE_FAMILY) {
+        const text = new TextBuilder();
+        for (const block of blocks) addSamples(text, family, block.records, block.labels);
+        parts.push({ text: text.toString(), stable: false });
+      } else {
+        for (const block of blocks) if (block.parts[f] !== undefined) parts.push(block.parts[f]!);
+      }
+    });
+    parts.push(headers[families.length]!);
+    for (const block of blocks) if (block.parts[families.length] !== undefined) parts.push(block.parts[families.length]!);
+
+    const text = new TextBuilder();
+    for (const family of emFamilies(help)) {
+      text.add(familyHeader(family.name, 'gauge', family.help));
+      for (const em of ems) {
+        const value = family.sample(em);
+        if (value !== undefined) text.add(`${family.name}${formatLabels([['em', em.name]])} ${formatSampleValue(value)}\n`);
+      }
+    }
+    parts.push({ text: text.toString(), stable: false });
+    return parts;
+  };
+}
+
+/** The per-backup and per-EM gauges as one text (no caching). */
 export function renderStateFamilies(snapshot: StateSnapshot, help: HelpTexts): string {
-  const { backups, ems, nowMs } = snapshot;
-  const text = new TextBuilder();
-  // Label sets are escaped once per record and shared by its seven families.
-  const labelSets = backups.map((r) => formatLabels([['em', r.em], ['backup_id', r.backupId], ['backup_name', backupName(r)]]));
+  return joinParts(createStateRenderer()(snapshot, help));
+}
 
-  for (const family of backupFamilies(nowMs, help)) {
-    text.add(familyHeader(family.name, 'gauge', family.help));
-    for (let i = 0; i < backups.length; i++) {
-      const value = family.sample(backups[i]!);
-      if (value !== undefined) text.add(`${family.name}${labelSets[i]!} ${formatSampleValue(value)}\n`);
-    }
-  }
+function stable(text: string): ExpositionPart {
+  return { text, stable: true };
+}
 
-  text.add(familyHeader('veeam_em_backup_info', 'gauge', help.info));
-  for (const record of backups) {
-    if (record.metadata !== undefined) text.add(`veeam_em_backup_info${infoLabels(record)} 1\n`);
-  }
+function sameRecords(cached: readonly BackupRecord[], all: readonly BackupRecord[], start: number, end: number): boolean {
+  if (cached.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (cached[i - start] !== all[i]) return false;
+  return true;
+}
 
-  for (const family of emFamilies(help)) {
-    text.add(familyHeader(family.name, 'gauge', family.help));
-    for (const em of ems) {
-      const value = family.sample(em);
-      if (value !== undefined) text.add(`${family.name}${formatLabels([['em', em.name]])} ${formatSampleValue(value)}\n`);
-    }
+function addSamples(text: TextBuilder, family: { name: string; sample: Sample }, records: readonly BackupRecord[], labels: readonly string[]): void {
+  for (let i = 0; i < records.length; i++) {
+    const value = family.sample(records[i]!);
+    if (value !== undefined) text.add(`${family.name}${labels[i]!} ${formatSampleValue(value)}\n`);
   }
-  return text.toString();
+}
+
+function renderBlock(records: readonly BackupRecord[], families: ReadonlyArray<{ name: string; sample: Sample }>): Block {
+  const labels = records.map((r) => formatLabels([['em', r.em], ['backup_id', r.backupId], ['backup_name', backupName(r)]]));
+  const parts: Array<ExpositionPart | undefined> = families.map((family) => {
+    if (family.name === AGE_FAMILY) return undefined;
+    const text = new TextBuilder();
+    addSamples(text, family, records, labels);
+    const s = text.toString();
+    return s === '' ? undefined : stable(s);
+  });
+  const info = new TextBuilder();
+  for (const record of records) {
+    if (record.metadata !== undefined) info.add(`veeam_em_backup_info${infoLabels(record)} 1\n`);
+  }
+  const infoText = info.toString();
+  parts.push(infoText === '' ? undefined : stable(infoText));
+  return { records, labels, parts };
 }
 
 /** EM's name once known; until then the ID, so the series exists from the first poll on. */

@@ -1,22 +1,20 @@
 import { createServer as createPlainServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from 'pino';
+import type { ExpositionPart } from '../metrics/exposition.js';
 import type { ExporterState } from '../metrics/types.js';
+import { gzipChunks, identityChunks } from './exposition-body.js';
 import { acceptsGzip } from './accept-encoding.js';
 import { buildStatusModel } from './status-model.js';
 import { renderStatusPage } from './status-page.js';
-
-const gzip = promisify(gzipCallback);
 
 export type ReloadResult = { ok: true } | { ok: false; error: string };
 
 export interface HttpServerOptions {
   telemetryPath: string;
   /** The exposition; must not call Enterprise Manager (scrapes read cached state). */
-  render: () => Promise<{ contentType: string; body: string }>;
+  render: () => Promise<{ contentType: string; body: string | readonly ExpositionPart[] }>;
   state: ExporterState;
   isReady: () => boolean;
   version: string;
@@ -42,7 +40,8 @@ export interface HttpServer {
 
 interface Reply {
   status: number;
-  body: string;
+  /** Parts from the metrics renderer keep their encoded bytes between scrapes where they are stable. */
+  body: string | readonly ExpositionPart[];
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -263,23 +262,33 @@ function allowedMethods(route: Route): string {
 }
 
 async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
-  let body = Buffer.from(reply.body, 'utf8');
+  const parts = typeof reply.body === 'string' ? [{ text: reply.body, stable: false }] : reply.body;
+  let chunks = identityChunks(parts);
+  let length = byteLength(chunks);
   const headers: Record<string, string | number> = {
     'Content-Type': reply.contentType ?? TEXT,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     ...reply.headers,
   };
-  if (body.length >= GZIP_MIN_BYTES) {
+  if (length >= GZIP_MIN_BYTES) {
     headers.Vary = 'Accept-Encoding';
     // zlib runs on the thread pool, so a 10 MB exposition does not block other requests while it compresses.
     if (req.method !== 'HEAD' && acceptsGzip(req.headers['accept-encoding'])) {
-      body = await gzip(body, { level: GZIP_LEVEL });
+      chunks = await gzipChunks(parts, GZIP_LEVEL);
+      length = byteLength(chunks);
       headers['Content-Encoding'] = 'gzip';
     }
   }
-  headers['Content-Length'] = body.length;
+  headers['Content-Length'] = length;
   res.writeHead(reply.status, headers);
   // Node leaves out the body of a HEAD response by itself; the headers still describe the GET answer.
-  res.end(body);
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+}
+
+function byteLength(chunks: readonly Buffer[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
 }
