@@ -46,6 +46,9 @@ export function isOnlyEnvReferences(text: string): boolean {
   return ONLY_REFERENCES_RE.test(text);
 }
 
+const UNEXPANDABLE_PASSWORD =
+  'holds "${" that is not a reference to a set environment variable (the value is not shown: it is a password); write "$${" for a literal "${", or use ${NAME} alone';
+
 /** Expands every string value in a parsed YAML tree; an unset variable becomes an issue at its key path. */
 export function expandEnvInTree(root: unknown, env: NodeJS.ProcessEnv): { value: unknown; issues: PathIssue[] } {
   const issues: PathIssue[] = [];
@@ -53,7 +56,9 @@ export function expandEnvInTree(root: unknown, env: NodeJS.ProcessEnv): { value:
     if (typeof node === 'string') {
       const expanded = expandEnvRefs(node, env);
       if (expanded.ok) return expanded.value;
-      issues.push({ path: [...path], message: expanded.error });
+      // The error quotes what stands between "${" and "}": in a literal password, that is part of it.
+      const quotesSecret = String(path[path.length - 1]).toLowerCase() === 'password' && !isOnlyEnvReferences(node);
+      issues.push({ path: [...path], message: quotesSecret ? UNEXPANDABLE_PASSWORD : expanded.error });
       return node;
     }
     if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
