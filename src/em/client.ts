@@ -135,6 +135,7 @@ class HttpEmClient implements EmClient {
    */
   private cleanParseProblem(err: ParseError, reply: HttpReply, parse: (body: string, contentType: string) => unknown): string {
     const clean = this.sessions.redact(reply.body);
+    if (this.sessions.holdsSecret(clean)) return 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
     if (clean === reply.body) return this.sessions.redact(err.message);
     try {
       parse(clean, contentTypeOf(reply));

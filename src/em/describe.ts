@@ -59,7 +59,8 @@ export function redirectFailure(reply: HttpReply, w: Wording): EmError {
   if (location !== '') {
     try {
       const u = new URL(location);
-      target = excerpt(`${u.origin}${u.pathname}`, 100);
+      // The path comes back percent-encoded: a secret in it is only recognised once decoded.
+      target = excerpt(`${u.origin}${w.redact(decodePath(u.pathname))}`, 100);
     } catch {
       target = `"${excerpt(location, 60)}"`;
     }
@@ -69,6 +70,14 @@ export function redirectFailure(reply: HttpReply, w: Wording): EmError {
     `${w.context}: ${w.action}: EM answered ${reply.status} redirecting to ${target}, not followed (credentials and the session stay with the configured server): check url (https://, the EM host and port 9398)`,
     reply.status,
   );
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempts: number, advice: string, w: Wording): EmError {

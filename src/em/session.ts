@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { PollErrorReason } from '../domain.js';
-import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
+import { decodeXmlReferences, parseLogonSession, sessionIdFromToken } from './parse/index.js';
 import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError, formatMs, logonError } from './errors.js';
 import type { Exchange } from './exchange.js';
@@ -45,6 +45,8 @@ export class SessionKeeper {
   private lastFailure: LogonFailure | undefined;
   private closed = false;
   private readonly secrets: string[] = [];
+  /** The password of the last logon and its Authorization value, in case EM or a proxy echoes them. */
+  private credentials: string[] = [];
   /** Sessions some request has used successfully; a renewed session refused before that means auth is broken. */
   private readonly proven = new WeakSet<Session>();
   /** The logout of a superseded session; the next logon waits for it, so EM never holds two of ours. */
@@ -110,11 +112,22 @@ export class SessionKeeper {
     await this.ending;
   }
 
-  /** Replaces any remembered token or session id in text that came from EM or the socket. */
+  /** Replaces the password, its Authorization value and any remembered token or session id in text that came from EM or the socket. */
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    // Longest first: a secret that contains another must not be left half-replaced.
+    const all = [...this.credentials, ...this.secrets].sort((a, b) => b.length - a.length);
+    for (const secret of all) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
     return out;
+  }
+
+  /**
+   * True when a body holds a secret, also where EM escaped it for XML or JSON: text replacement
+   * cannot remove it then, and a cut excerpt of it would no longer be recognised.
+   */
+  holdsSecret(body: string): boolean {
+    const readings = [body, decodeXmlReferences(body), unescapeJson(body)];
+    return [...this.credentials, ...this.secrets].some((secret) => secret !== '' && readings.some((text) => text.includes(secret)));
   }
 
   async logout(): Promise<void> {
@@ -203,6 +216,8 @@ export class SessionKeeper {
     } catch (err) {
       throw new EmError('auth', `${w.action}: cannot read the password: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
+    this.credentials = [password, basic];
     const result = await exchange.call(
       'login',
       {
@@ -210,7 +225,7 @@ export class SessionKeeper {
         url: `${baseUrl}/sessionMngr/?v=${encodeURIComponent(options.apiVersion)}`,
         headers: {
           accept,
-          authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`,
+          authorization: `Basic ${basic}`,
           'content-length': '0',
         },
       },
@@ -261,6 +276,14 @@ export class SessionKeeper {
     if (this.secrets.length > REMEMBERED_SECRETS) this.secrets.splice(0, this.secrets.length - REMEMBERED_SECRETS);
     return session;
   }
+}
+
+const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
+const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+function unescapeJson(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(JSON_ESCAPE, (_, hex?: string, simple?: string) => (hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (JSON_SIMPLE_ESCAPES[simple ?? ''] ?? '')));
 }
 
 /** Errors worded with an empty context start with ": "; the request adds its own context later. */
