@@ -1,12 +1,21 @@
 import type { Logger } from 'pino';
-import type { ApiEndpoint, BackupMetadata, RestorePoint } from '../domain.js';
-import { ParseError, parseBackupEntity, parseRestorePoints } from './parse/index.js';
+import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
+import {
+  ParseError,
+  parseBackupEntity,
+  parseBackupList,
+  parseBackupQuery,
+  parseRestorePointQuery,
+  parseRestorePoints,
+  type QueryPage,
+} from './parse/index.js';
 import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
+import { QUERY_DEFAULTS, batchFilters, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
 import { SessionKeeper } from './session.js';
 import { createTransport, type HttpReply, type Transport } from './transport.js';
-import type { ApiObserver, EmClient, EmClientOptions } from './types.js';
+import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
 
 export interface EmClientDeps {
   api: ApiObserver;
@@ -29,6 +38,19 @@ export function createEmClient(options: EmClientOptions, deps: EmClientDeps): Em
 }
 
 const BACKUP_URN = /^urn:veeam:Backup:/i;
+
+/** How a 404 is reported: most endpoints name one backup, the lists and the query service do not. */
+interface NotFoundWording {
+  reason: PollErrorReason;
+  advice: string;
+}
+
+const BACKUP_NOT_FOUND: NotFoundWording = {
+  reason: 'not_found',
+  advice: 'EM does not know this backup: check the backup ID in the config, or whether the backup was deleted',
+};
+
+const runNow: TaskRunner = (task) => task();
 
 class HttpEmClient implements EmClient {
   readonly name: string;
@@ -69,14 +91,61 @@ class HttpEmClient implements EmClient {
 
   async getBackup(backupId: string): Promise<BackupMetadata> {
     const id = bareId(backupId);
-    const meta = await this.get('backup', 'GET backup', id, `/backups/${encodeURIComponent(id)}?format=Entity`, parseBackupEntity);
+    const meta = await this.get('backup', 'GET backup', this.backupContext(id), `/backups/${encodeURIComponent(id)}?format=Entity`, parseBackupEntity);
     return meta.id === '' ? { ...meta, id: id.toLowerCase() } : meta;
   }
 
   async getRestorePoints(backupId: string): Promise<RestorePoint[]> {
     const id = bareId(backupId);
-    const query = this.options.restorePoints === 'entity' ? '?format=Entity' : '';
-    return this.get('restore_points', 'GET restore points', id, `/backups/${encodeURIComponent(id)}/restorePoints${query}`, parseRestorePoints);
+    const query = this.options.restorePoints === 'reference' ? '' : '?format=Entity';
+    return this.get('restore_points', 'GET restore points', this.backupContext(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, parseRestorePoints);
+  }
+
+  async listBackups(): Promise<BackupMetadata[]> {
+    return this.get('backups', 'GET backups (discovery)', `em "${this.name}"`, '/backups?format=Entity', parseBackupList, {
+      reason: 'http_4xx',
+      advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
+    });
+  }
+
+  async listChildBackups(parentId: string): Promise<BackupMetadata[]> {
+    const id = bareId(parentId);
+    return this.get('child_backups', 'GET child backups (discovery)', this.backupContext(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, parseBackupList, {
+      reason: 'not_found',
+      advice: 'EM no longer knows this parent backup: it was probably deleted; the next discovery drops it',
+    });
+  }
+
+  async queryRestorePoints(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
+    return this.queryPerBackup('RestorePoint', backupIds, run, parseRestorePointQuery, (batch, points) => {
+      const byBackup = new Map(batch.map((id) => [id, { points: [] as RestorePoint[], uids: new Set<string>() }]));
+      const only = batch.length === 1 ? batch[0] : undefined;
+      points.forEach((point, i) => {
+        const owner = point.backupId ?? only;
+        if (owner === undefined) {
+          throw new ParseError(`restore point #${i + 1} (${point.uid || 'no UID'}) has no BackupReference link, so its backup is unknown`);
+        }
+        const bucket = byBackup.get(owner);
+        // A point of a backup not asked for belongs to nobody here. A point seen twice moved
+        // between pages while they were read (newest first: a new point pushes one down).
+        if (bucket === undefined || (point.uid !== '' && bucket.uids.has(point.uid))) return;
+        if (point.uid !== '') bucket.uids.add(point.uid);
+        bucket.points.push({ uid: point.uid, timeMs: point.timeMs });
+      });
+      return new Map([...byBackup].map(([id, bucket]) => [id, bucket.points]));
+    });
+  }
+
+  async queryBackups(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<BackupMetadata>>> {
+    return this.queryPerBackup('Backup', backupIds, run, parseBackupQuery, (batch, found) => {
+      const byId = new Map(found.map((backup) => [backup.id, backup]));
+      return new Map(
+        batch.map((id): [string, BackupMetadata | EmError] => [
+          id,
+          byId.get(id) ?? new EmError('not_found', `: query backups: EM does not return this backup: check the backup ID in the config, or whether the backup was deleted`),
+        ]),
+      );
+    });
   }
 
   async logout(): Promise<void> {
@@ -94,9 +163,106 @@ class HttpEmClient implements EmClient {
     this.transport.destroy();
   }
 
-  private async get<T>(endpoint: ApiEndpoint, action: string, backupId: string, path: string, parse: (body: string, contentType: string) => T): Promise<T> {
+  private backupContext(id: string): string {
+    return `em "${this.name}": backup ${id}`;
+  }
+
+  /**
+   * Batches the backups into query-service requests that keep URLs short, reads every page of each,
+   * and gives each backup its batch's outcome: `assign` shares a batch's items out (or throws a
+   * ParseError when it cannot), and a failed page fails only the backups of its batch.
+   */
+  private async queryPerBackup<I, V>(
+    type: QueryType,
+    backupIds: readonly string[],
+    run: TaskRunner,
+    parse: (body: string, contentType: string) => QueryPage<I>,
+    assign: (batch: string[], items: I[]) => Map<string, V | EmError>,
+  ): Promise<Map<string, BackupOutcome<V>>> {
+    const ids = [...new Set(backupIds.map((id) => bareId(id).toLowerCase()))];
+    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
+    const batches = batchFilters(type, ids, this.baseUrl, pageSize, QUERY_DEFAULTS.maxUrlChars);
+    const out = new Map<string, BackupOutcome<V>>();
+    await Promise.all(
+      batches.map(async (batch) => {
+        let values: Map<string, V | EmError>;
+        try {
+          const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
+          values = assign(batch, items);
+        } catch (err) {
+          const error = err instanceof ParseError ? new EmError('parse', `: query ${type === 'Backup' ? 'backups' : 'restore points'}: ${this.sessions.redact(err.message)}`) : err;
+          if (!(error instanceof EmError)) throw error;
+          values = new Map(batch.map((id) => [id, error]));
+        }
+        for (const id of batch) {
+          const value = values.get(id);
+          if (value instanceof EmError) out.set(id, { ok: false, error: withContext(value, this.backupContext(id)) });
+          else if (value !== undefined) out.set(id, { ok: true, value });
+        }
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Every item of one query, page by page. Page 1 tells how many pages there are; the rest are read
+   * at once (through `run`) and must fit it: see pageProblem. Without a PagesCount, `Next` links
+   * are followed one by one. Errors are worded without context (the caller adds each backup's).
+   */
+  private async queryAll<I>(request: QueryRequest, run: TaskRunner, parse: (body: string, contentType: string) => QueryPage<I>): Promise<I[]> {
+    const what = request.type === 'Backup' ? 'backups' : 'restore points';
+    const fetch = (path: string, label: string): Promise<QueryPage<I>> =>
+      run(() => this.get('query', `query ${what} (${label})`, '', path, parse, QUERY_NOT_FOUND));
+    const inconsistent = (problem: string): EmError =>
+      new EmError('parse', `: query ${what}: ${problem}: the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again`);
+
+    const first = await fetch(queryPath(request, 1), 'page 1');
+    const size = first.paging.pageSize ?? request.pageSize;
+    const pagesCount = first.paging.pagesCount;
+    if (pagesCount === undefined) {
+      // No page count: follow Next links, and refuse a full page that has none (a cut-off list).
+      const pages = [first];
+      for (let next = first.paging.next; next !== undefined; ) {
+        const path = nextPath(next);
+        if (path === undefined) throw inconsistent(`a Next link that is not a query URL`);
+        if (pages.length >= QUERY_DEFAULTS.maxPages) throw inconsistent(`more than ${QUERY_DEFAULTS.maxPages} pages`);
+        const page = await fetch(path, `page ${pages.length + 1}`);
+        pages.push(page);
+        next = page.paging.next;
+      }
+      const last = pages[pages.length - 1]!;
+      if (last.items.length >= size && pages.length === 1) throw inconsistent(`a full page of ${last.items.length} without PagingInfo`);
+      return pages.flatMap((page) => page.items);
+    }
+    if (pagesCount === 0) {
+      if (first.items.length > 0) throw inconsistent(`PagesCount 0 with ${first.items.length} items`);
+      return [];
+    }
+    if (pagesCount > QUERY_DEFAULTS.maxPages) throw inconsistent(`${pagesCount} pages, more than ${QUERY_DEFAULTS.maxPages}`);
+    const firstProblem = pageProblem(first.paging, first.items.length, 1, pagesCount, size);
+    if (firstProblem !== undefined) throw inconsistent(firstProblem);
+    const rest = await Promise.all(
+      Array.from({ length: pagesCount - 1 }, async (_, i) => {
+        const pageNum = i + 2;
+        const page = await fetch(queryPath(request, pageNum), `page ${pageNum} of ${pagesCount}`);
+        const problem = pageProblem(page.paging, page.items.length, pageNum, pagesCount, size);
+        if (problem !== undefined) throw inconsistent(problem);
+        return page;
+      }),
+    );
+    return [first, ...rest].flatMap((page) => page.items);
+  }
+
+  private async get<T>(
+    endpoint: ApiEndpoint,
+    action: string,
+    context: string,
+    path: string,
+    parse: (body: string, contentType: string) => T,
+    notFound: NotFoundWording = BACKUP_NOT_FOUND,
+  ): Promise<T> {
     const w: Wording = {
-      context: `em "${this.name}": backup ${backupId}`,
+      context,
       action,
       timeoutMs: this.options.timeoutMs,
       redact: (text) => this.sessions.redact(text),
@@ -126,7 +292,7 @@ class HttpEmClient implements EmClient {
         throw err;
       }
     }
-    throw this.statusError(reply, result.attempts, w);
+    throw this.statusError(reply, result.attempts, w, notFound);
   }
 
   /**
@@ -145,7 +311,7 @@ class HttpEmClient implements EmClient {
     return 'unreadable answer';
   }
 
-  private statusError(reply: HttpReply, attempts: number, w: Wording): EmError {
+  private statusError(reply: HttpReply, attempts: number, w: Wording, notFound: NotFoundWording): EmError {
     const { status } = reply;
     const user = this.options.username;
     if (status === 204) {
@@ -159,14 +325,24 @@ class HttpEmClient implements EmClient {
     if (status === 403) {
       return statusFailure('auth', reply, 1, `the account "${user}" may not read this backup: give it an Enterprise Manager role (${EM_ROLES}) whose scope includes it`, w);
     }
-    if (status === 404) {
-      return statusFailure('not_found', reply, 1, 'EM does not know this backup: check the backup ID in the config, or whether the backup was deleted', w);
-    }
+    if (status === 404) return statusFailure(notFound.reason, reply, 1, notFound.advice, w);
     if (status >= 500) {
       return statusFailure('http_5xx', reply, attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service) and that the backup server is connected to EM', w);
     }
     return statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${this.options.apiVersion}")`, w);
   }
+}
+
+const QUERY_NOT_FOUND: NotFoundWording = {
+  reason: 'http_4xx',
+  advice: 'EM has no query service here (it answers /api/query on 9.5 and later): check url, or set restorePoints: entity',
+};
+
+/** `err` worded without context (its message starts with ": "), with `context` in front. */
+function withContext(err: EmError, context: string): EmError {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as EmError, err);
+  copy.message = `${context}${err.message}`;
+  return copy;
 }
 
 function bareId(backupId: string): string {

@@ -11,7 +11,8 @@ export interface EmClientOptions {
   password: () => string | Promise<string>;
   apiVersion: string; // value of ?v= on sessionMngr, e.g. 'latest'
   format: 'xml' | 'json';
-  restorePoints: 'entity' | 'reference';
+  /** `query`: restore points of many backups per request through the query service (the per-backup calls use entities). */
+  restorePoints: 'entity' | 'reference' | 'query';
   tls: { caPem?: string; insecureSkipVerify: boolean; serverName?: string };
   timeoutMs: number;
   retries: number;
@@ -23,7 +24,15 @@ export interface EmClientOptions {
   retryBackoffMs?: number;
   /** After a failed logon, requests fail fast with that error for this long; default 30 s. */
   logonRetryMs?: number;
+  /** `pageSize` of query-service requests; default 1000. */
+  queryPageSize?: number;
 }
+
+/** Runs one request when the per-EM concurrency limit allows it (the poller's limiter). */
+export type TaskRunner = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** What a bulk call found for one backup: its value, or why the request that should carry it failed. */
+export type BackupOutcome<T> = { ok: true; value: T } | { ok: false; error: EmFailure };
 
 /** Receives one call per HTTP exchange, for veeam_em_api_requests_total and the duration histogram. */
 export interface ApiObserver {
@@ -47,6 +56,22 @@ export interface EmClient {
   getBackup(backupId: string): Promise<BackupMetadata>;
   /** GET /backups/{id}/restorePoints[?format=Entity], parsed from either representation. */
   getRestorePoints(backupId: string): Promise<RestorePoint[]>;
+  /** GET /backups?format=Entity: every backup EM lists at the top level (child backups are not among them). */
+  listBackups(): Promise<BackupMetadata[]>;
+  /** GET /backups/{id}/childbackups?format=Entity: the ChildBackups of a ParentBackup. */
+  listChildBackups(parentId: string): Promise<BackupMetadata[]>;
+  /**
+   * Restore points of many backups through `GET /query?type=RestorePoint`, as few requests as URL
+   * length allows, every page read. One entry per requested ID (bare lower-case): a backup without
+   * points gets `[]`; when a request or its paging fails, every backup it carried gets that error.
+   * Requests run through `run`, so they count against the poller's concurrency.
+   */
+  queryRestorePoints(backupIds: readonly string[], run?: TaskRunner): Promise<Map<string, BackupOutcome<RestorePoint[]>>>;
+  /**
+   * Backup entities through `GET /query?type=Backup`, as queryRestorePoints batches them. A backup
+   * EM does not return gets a `not_found` error.
+   */
+  queryBackups(backupIds: readonly string[], run?: TaskRunner): Promise<Map<string, BackupOutcome<BackupMetadata>>>;
   /** DELETE the current logon session, if any. Never throws. */
   logout(): Promise<void>;
   /** Logout and release sockets. */

@@ -1,5 +1,5 @@
 import type { BackupMetadata } from '../../domain.js';
-import { field, isObject, keysHint, links, readDocument, text } from './document.js';
+import { field, isObject, keysHint, links, list, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, excerpt } from './parse-error.js';
 
@@ -25,8 +25,17 @@ export function parseBackupEntity(body: string, contentType: string): BackupMeta
       throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
     }
   }
+  return backupFromNode(node);
+}
+
+/**
+ * One `Backup` entity (or reference) of any body, reduced to BackupMetadata. Only `Name` is
+ * required; `id` is '' when the node has no UID.
+ */
+export function backupFromNode(node: unknown, which = 'backup'): BackupMetadata {
+  if (!isObject(node)) throw new ParseError(`${which} is not an object`);
   const name = text(field(node, 'Name'));
-  if (name === undefined || name.trim() === '') throw new ParseError(`backup without a Name (keys: ${keysHint(node)})`);
+  if (name === undefined || name.trim() === '') throw new ParseError(`${which} without a Name (keys: ${keysHint(node)})`);
   const uid = text(field(node, 'UID')) ?? '';
   const related = links(node);
   const linkName = (type: string): string =>
@@ -42,4 +51,44 @@ export function parseBackupEntity(body: string, contentType: string): BackupMeta
     backupServer: linkName('backupserverreference'),
     repository: linkName('repositoryreference'),
   };
+}
+
+/**
+ * `GET /backups?format=Entity` and `GET /backups/{id}/childbackups?format=Entity`: a `Backups` list
+ * (`{"Backups": [...]}` in JSON, `backups` in EM 13). Every backup must carry a UID: a discovered
+ * backup without one could not be polled. References (`EntityReferences`) are read the same way, with
+ * platform and type left ''.
+ */
+export function parseBackupList(body: string, contentType: string): BackupMetadata[] {
+  const doc = readDocument(body, contentType);
+  let items: unknown[];
+  if (doc.format === 'xml') {
+    if (doc.rootName === 'Backups') items = list(field(doc.root, 'Backup'));
+    else if (doc.rootName === 'EntityReferences') items = list(field(doc.root, 'Ref'));
+    else {
+      const message = errorMessageOf(doc);
+      if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected Backups)`);
+    }
+  } else {
+    const root = doc.root;
+    if (root === null || Array.isArray(root)) items = list(root);
+    else if (!isObject(root)) throw new ParseError(`unexpected JSON ${typeof root} (expected Backups)`);
+    else {
+      const backups = field(root, 'Backups');
+      const value = backups !== undefined ? backups : field(root, 'Refs');
+      if (value === undefined) {
+        const message = errorMessageOf(doc);
+        if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+        throw new ParseError(`JSON without a Backups list (keys: ${keysHint(root)})`);
+      }
+      // A wrapper object around the list, as EM nests lists inside other documents, is tolerated.
+      items = isObject(value) ? list(field(value, 'Backups') ?? field(value, 'Refs')) : list(value);
+    }
+  }
+  return items.map((item, i) => {
+    const backup = backupFromNode(item, `backup #${i + 1}`);
+    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${excerpt(backup.name, 60)}") has no UID`);
+    return backup;
+  });
 }

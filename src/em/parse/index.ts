@@ -9,6 +9,14 @@ export {
 } from './datetime.js';
 export { bodyFormat, decodeXmlReferences, type BodyFormat } from './document.js';
 export { parseRestorePoints } from './restore-points.js';
-export { parseBackupEntity } from './backup.js';
+export { parseBackupEntity, parseBackupList } from './backup.js';
+export {
+  backupIdOfLinks,
+  parseBackupQuery,
+  parseRestorePointQuery,
+  type QueriedRestorePoint,
+  type QueryPage,
+  type QueryPaging,
+} from './query.js';
 export { parseLogonSession, sessionIdFromToken, type LogonSessionInfo } from './logon-session.js';
 export { parseErrorMessage } from './error-body.js';

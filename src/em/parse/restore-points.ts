@@ -70,7 +70,8 @@ function unwrapList(value: unknown, name: string): unknown[] {
   throw new ParseError(`JSON ${name} is a ${typeof value}, not a list`);
 }
 
-function restorePoint(item: unknown, index: number): RestorePoint {
+/** One restore point (entity or reference) of a list; `index` names it in errors. */
+export function restorePoint(item: unknown, index: number): RestorePoint {
   if (!isObject(item)) throw new ParseError(`restore point #${index + 1} is not an object`);
   const uid = text(field(item, 'UID')) ?? '';
   return { uid, timeMs: pointTime(item, index, uid) };

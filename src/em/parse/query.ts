@@ -1,0 +1,141 @@
+/**
+ * Pages of the query service (`GET /query?type=...`): the items of one `QueryResult` and its
+ * `PagingInfo`. Whether the pages add up is the caller's business; these only read one page and
+ * refuse what they cannot read completely.
+ */
+import type { BackupMetadata, RestorePoint } from '../../domain.js';
+import { backupFromNode } from './backup.js';
+import { field, isObject, keysHint, links, list, readDocument, text, type EmDocument } from './document.js';
+import { errorMessageOf } from './error-body.js';
+import { ParseError, excerpt } from './parse-error.js';
+import { restorePoint } from './restore-points.js';
+
+export interface QueryPaging {
+  /** Undefined when EM sent no PagingInfo or left the attribute out. */
+  pagesCount?: number;
+  pageSize?: number;
+  pageNum?: number;
+  /** Href of the `Next` link, as EM wrote it. */
+  next?: string;
+}
+
+export interface QueryPage<T> {
+  items: T[];
+  paging: QueryPaging;
+}
+
+/** A restore point with the backup its `Up` `BackupReference` link names; undefined when it has none. */
+export interface QueriedRestorePoint extends RestorePoint {
+  backupId: string | undefined;
+}
+
+const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const BACKUP_HREF = new RegExp(`/backups/(${GUID})(?=[/?#]|$)`, 'i');
+
+/**
+ * The backup a restore point belongs to: the `Up` link of Type `BackupReference` (any
+ * `BackupReference` link when no `Up` one exists), whose Href ends in the backup's GUID.
+ */
+export function backupIdOfLinks(node: unknown): string | undefined {
+  const refs = links(node).filter((l) => l.type.toLowerCase() === 'backupreference');
+  const link = refs.find((l) => l.rel.toLowerCase() === 'up') ?? refs[0];
+  const id = link === undefined ? undefined : BACKUP_HREF.exec(link.href)?.[1];
+  return id?.toLowerCase();
+}
+
+/** `type=RestorePoint`, entities (`BackupDateUTC`) or references (time from `Name`), XML or JSON. */
+export function parseRestorePointQuery(body: string, contentType: string): QueryPage<QueriedRestorePoint> {
+  const doc = readDocument(body, contentType);
+  const items = queryItems(doc, 'RestorePoints', 'RestorePoint');
+  const points = new Array<QueriedRestorePoint>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    points[i] = { ...restorePoint(item, i), backupId: backupIdOfLinks(item) };
+  }
+  return { items: points, paging: pagingOf(doc) };
+}
+
+/** `type=Backup`: backup entities (or references, with platform and type ''), each with its UID. */
+export function parseBackupQuery(body: string, contentType: string): QueryPage<BackupMetadata> {
+  const doc = readDocument(body, contentType);
+  const backups = queryItems(doc, 'Backups', 'Backup').map((item, i) => {
+    const backup = backupFromNode(item, `backup #${i + 1}`);
+    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${excerpt(backup.name, 60)}") has no UID`);
+    return backup;
+  });
+  return { items: backups, paging: pagingOf(doc) };
+}
+
+function refuseError(doc: EmDocument): void {
+  const message = errorMessageOf(doc);
+  if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+}
+
+/**
+ * The items of a QueryResult: `Entities/<list>/<item>` or `Refs/Ref`. Entities without the expected
+ * list is an error rather than an empty page: it would mean EM answered for another type.
+ */
+function queryItems(doc: EmDocument, listName: string, itemName: string): unknown[] {
+  const root = doc.root;
+  if (doc.format === 'xml') {
+    if (doc.rootName !== 'QueryResult') {
+      refuseError(doc);
+      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected QueryResult)`);
+    }
+    const entities = field(root, 'Entities');
+    if (entities !== undefined) {
+      const inner = field(entities, listName);
+      if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName}`);
+      return list(field(inner, itemName));
+    }
+    const refs = field(root, 'Refs');
+    if (refs !== undefined) return list(field(refs, 'Ref'));
+    throw new ParseError('QueryResult with neither Entities nor Refs');
+  }
+  if (!isObject(root)) throw new ParseError(`unexpected JSON ${root === null ? 'null' : Array.isArray(root) ? 'array' : typeof root} (expected a QueryResult)`);
+  refuseError(doc);
+  const entities = field(root, 'Entities');
+  const refs = field(root, 'Refs');
+  if (isObject(entities)) {
+    const inner = field(entities, listName);
+    if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName} (keys: ${keysHint(entities)})`);
+    return unwrap(inner, listName);
+  }
+  if (refs !== undefined && refs !== null) return unwrap(refs, 'Refs');
+  if (entities === undefined && refs === undefined) throw new ParseError(`JSON without Entities or Refs (keys: ${keysHint(root)})`);
+  // Both null: an empty result.
+  return [];
+}
+
+/** `"RestorePoints": {"RestorePoints": [...]}` inside a QueryResult; a bare array or null is accepted too. */
+function unwrap(value: unknown, name: string): unknown[] {
+  if (isObject(value)) {
+    const inner = field(value, name);
+    if (inner === undefined) throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
+    return list(inner);
+  }
+  if (value === null || Array.isArray(value)) return list(value);
+  throw new ParseError(`JSON ${name} is a ${typeof value}, not a list`);
+}
+
+function count(node: unknown, name: string): number | undefined {
+  const raw = text(field(node, name));
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^\s*\d{1,9}\s*$/.test(raw)) throw new ParseError(`PagingInfo ${name} "${excerpt(raw, 20)}" is not a count`);
+  return Number(raw);
+}
+
+function pagingOf(doc: EmDocument): QueryPaging {
+  const info = field(doc.root, 'PagingInfo');
+  if (!isObject(info)) return {};
+  const paging: QueryPaging = {};
+  const pagesCount = count(info, 'PagesCount');
+  const pageSize = count(info, 'PageSize');
+  const pageNum = count(info, 'PageNum');
+  if (pagesCount !== undefined) paging.pagesCount = pagesCount;
+  if (pageSize !== undefined) paging.pageSize = pageSize;
+  if (pageNum !== undefined) paging.pageNum = pageNum;
+  const next = links(info).find((l) => l.rel.toLowerCase() === 'next')?.href;
+  if (next) paging.next = next;
+  return paging;
+}
