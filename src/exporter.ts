@@ -99,23 +99,24 @@ export class Exporter {
   }
 
   private async apply(config: ExporterConfig, startNew: boolean): Promise<void> {
-    const targets: BackupTarget[] = config.enterpriseManagers.flatMap((em) =>
-      em.backups.map((b) => ({ em: em.name, backupId: b.id, rpoSeconds: b.rpoSeconds })),
-    );
     const wanted = new Map(config.enterpriseManagers.map((em) => [em.name, em]));
 
     for (const name of this.runtimes.keys()) if (!wanted.has(name)) await this.retire(name);
-    this.state.setTargets([...wanted.keys()], targets);
 
+    const toStart: EmPoller[] = [];
+    const toPoll: EmPoller[] = [];
     for (const em of config.enterpriseManagers) {
       const fingerprint = await this.fingerprintOf(em);
       const existing = this.runtimes.get(em.name);
       if (existing && existing.fingerprint === fingerprint) {
-        const known = new Set(existing.config.backups.map((b) => b.id));
+        const before = new Set(existing.poller.targets().map((b) => b.id));
+        const discoveryChanged = JSON.stringify(existing.config.discover) !== JSON.stringify(em.discover);
         existing.config = em;
         existing.poller.setBackups(em.backups);
-        // A backup added by reload should not wait a whole schedule interval for its first values.
-        if (startNew && em.backups.some((b) => !known.has(b.id))) void existing.poller.runCycle();
+        existing.poller.setDiscovery(em.discover);
+        // A backup added by reload should not wait a whole schedule interval for its first values,
+        // nor should a new or changed discovery.
+        if (discoveryChanged || existing.poller.targets().some((b) => !before.has(b.id))) toPoll.push(existing.poller);
         continue;
       }
       if (existing) {
@@ -124,8 +125,27 @@ export class Exporter {
       }
       const runtime = await this.createRuntime(em, fingerprint, config);
       this.runtimes.set(em.name, runtime);
-      if (startNew) void runtime.poller.start();
+      toStart.push(runtime.poller);
     }
+    this.publishTargets();
+    if (startNew) {
+      for (const poller of toPoll) void poller.runCycle();
+      for (const poller of toStart) void poller.start();
+    }
+  }
+
+  /**
+   * The watched set, from config and discovery: every configured EM, and the backups each poller
+   * polls. Series of backups that left (reload, or gone from EM's listing) vanish here.
+   */
+  private publishTargets(): void {
+    const targets: BackupTarget[] = [...this.runtimes.values()].flatMap((rt) =>
+      rt.poller.targets().map((b) => ({ em: rt.config.name, backupId: b.id, rpoSeconds: b.rpoSeconds })),
+    );
+    this.state.setTargets(
+      this.config.enterpriseManagers.map((em) => em.name),
+      targets,
+    );
   }
 
   private async createRuntime(em: EmConfig, fingerprint: string, config: ExporterConfig): Promise<EmRuntime> {
@@ -151,7 +171,16 @@ export class Exporter {
       { api: this.metrics.api, log: this.log.child({ em: em.name }) },
     );
     const poller = new EmPoller(
-      { em: em.name, client, backups: em.backups, concurrency: config.poll.concurrency, schedule: config.poll.schedule },
+      {
+        em: em.name,
+        client,
+        backups: em.backups,
+        discover: em.discover,
+        restorePoints: em.restorePoints === 'query' ? 'query' : 'per-backup',
+        onTargetsChanged: () => this.publishTargets(),
+        concurrency: config.poll.concurrency,
+        schedule: config.poll.schedule,
+      },
       {
         state: this.state,
         events: this.metrics.events,
@@ -184,7 +213,7 @@ export class Exporter {
   }
 
   private async fingerprintOf(em: EmConfig): Promise<string> {
-    const { backups: _backups, ...connection } = em;
+    const { backups: _backups, discover: _discover, ...connection } = em;
     let secret = '';
     try {
       secret = await readEmPassword(em);

@@ -15,6 +15,7 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
     if (!isPlainObject(em)) return;
     const at = ['enterpriseManagers', i] as const;
     checkPasswordSource(em, at, errors);
+    checkBackupsOrDiscover(em, at, errors);
     checkDuplicateBackups(em, at, errors);
     checkDuplicateName(em, at, firstEmWithName, errors);
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
@@ -45,6 +46,16 @@ function checkPasswordSource(em: Record<string, unknown>, at: EmPath, errors: Pa
     errors.push({ path: [...at, 'passwordFile'], message: 'set only one of password and passwordFile', atKey: true });
   } else if (!hasPassword && !hasFile) {
     errors.push({ path: [...at], message: 'one of password or passwordFile is required' });
+  }
+}
+
+/** Something to poll: at least one backup, unless discover finds them. */
+function checkBackupsOrDiscover(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
+  if (Object.hasOwn(em, 'discover')) return;
+  if (em.backups === undefined) {
+    errors.push({ path: [...at, 'backups'], message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists' });
+  } else if (Array.isArray(em.backups) && em.backups.length === 0) {
+    errors.push({ path: [...at, 'backups'], message: 'list at least one backup, or add discover: to poll every backup EM lists' });
   }
 }
 

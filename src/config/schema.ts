@@ -87,6 +87,25 @@ const backupEntry = z.union(
   { error: 'expected a backup GUID, or a mapping with id and an optional rpo' },
 );
 
+const regularExpression = z.string({ error: expecting('a regular expression in quotes') }).superRefine((text, ctx) => {
+  try {
+    new RegExp(text);
+  } catch (error) {
+    // "Invalid regular expression: /(/: Unterminated group" -> "Unterminated group"
+    const detail = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${detail}` });
+  }
+});
+
+const discoverSection = z.strictObject(
+  {
+    include: regularExpression.default('.*'),
+    exclude: regularExpression.optional(),
+    rpo: positiveDurationMs.optional(),
+  },
+  { error: mapping },
+);
+
 const tlsSection = z.strictObject(
   {
     caFile: nonEmptyString.optional(),
@@ -105,9 +124,12 @@ const enterpriseManager = z.strictObject(
     passwordFile: nonEmptyString.optional(),
     apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
     format: oneOf(['xml', 'json']).default(DEFAULTS.format),
-    restorePoints: oneOf(['entity', 'reference']).default(DEFAULTS.restorePoints),
+    restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
     tls: tlsSection.nullish(),
-    backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).min(1, 'list at least one backup'),
+    // At least one backup, or discover: checked in cross-checks.ts, which sees both keys.
+    backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
+    // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
+    discover: discoverSection.nullish(),
   },
   { error: mapping },
 );
@@ -137,8 +159,13 @@ function toEmConfig(em: EmInput, defaultRpoMs: number): EmConfig {
     format: em.format,
     restorePoints: em.restorePoints,
     tls: { insecureSkipVerify: em.tls?.insecureSkipVerify ?? false },
-    backups: em.backups.map((backup) => ({ id: backup.id, rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000 })),
+    backups: (em.backups ?? []).map((backup) => ({ id: backup.id, rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000 })),
   };
+  if (em.discover !== undefined) {
+    const discover = em.discover ?? discoverSection.parse({});
+    out.discover = { include: discover.include, rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000 };
+    if (discover.exclude !== undefined) out.discover.exclude = discover.exclude;
+  }
   if (em.password !== undefined) out.password = em.password;
   if (em.passwordFile !== undefined) out.passwordFile = em.passwordFile;
   if (em.tls?.caFile !== undefined) out.tls.caFile = em.tls.caFile;

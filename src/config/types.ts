@@ -6,6 +6,16 @@ export interface BackupTargetConfig {
   rpoSeconds: number;
 }
 
+/** `discover`: poll every backup EM lists whose name matches, re-listed every `metadataRefresh`. */
+export interface DiscoverConfig {
+  /** JavaScript regular expression (unanchored) a backup name must match; default `.*`. */
+  include: string;
+  /** Backups whose name matches this are left out. */
+  exclude?: string;
+  /** RPO of discovered backups (`discover.rpo`, else `defaults.rpo`); a backup also listed in `backups` keeps its own. */
+  rpoSeconds: number;
+}
+
 export interface EmConfig {
   /** `em` label; defaults to the URL host. */
   name: string;
@@ -17,9 +27,12 @@ export interface EmConfig {
   passwordFile?: string;
   apiVersion: string;
   format: 'xml' | 'json';
-  restorePoints: 'entity' | 'reference';
+  /** entity: per backup, BackupDateUTC | reference: per backup, parse Ref Name | query: many backups per request via the query service. */
+  restorePoints: 'entity' | 'reference' | 'query';
   tls: { caFile?: string; insecureSkipVerify: boolean; serverName?: string };
+  /** Configured backups; may be empty when `discover` is set. */
   backups: BackupTargetConfig[];
+  discover?: DiscoverConfig;
 }
 
 export interface ExporterConfig {

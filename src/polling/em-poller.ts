@@ -1,13 +1,21 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { BackupTargetConfig } from '../config/types.js';
+import type { BackupTargetConfig, DiscoverConfig } from '../config/types.js';
 import type { EmClient } from '../em/types.js';
 import { type CycleDeps, type CycleOutcome, runEmCycle } from './cycle.js';
+import { BackupDiscovery, mergeTargets } from './discovery.js';
 import { createLimiter, type Limiter } from './limiter.js';
 
 export interface EmPollerOptions {
   em: string;
   client: EmClient;
+  /** The configured backups. */
   backups: readonly BackupTargetConfig[];
+  /** Discover backups by name as well; see BackupDiscovery. */
+  discover?: DiscoverConfig;
+  /** `query`: restore points through the query service; default one request per backup. */
+  restorePoints?: 'per-backup' | 'query';
+  /** Called when discovery changes targets(): the caller publishes the new set before it is polled. */
+  onTargetsChanged?: () => void;
   concurrency: number;
   schedule: string;
 }
@@ -20,6 +28,7 @@ export class EmPoller {
   readonly em: string;
   private readonly client: EmClient;
   private backups: readonly BackupTargetConfig[];
+  private discovery: BackupDiscovery | undefined;
   private readonly limit: Limiter;
   private readonly metadataReadAt = new Map<string, number>();
   private task: ScheduledTask | undefined;
@@ -32,7 +41,13 @@ export class EmPoller {
     this.em = options.em;
     this.client = options.client;
     this.backups = options.backups;
+    this.discovery = options.discover === undefined ? undefined : new BackupDiscovery(options.em, options.discover);
     this.limit = createLimiter(options.concurrency);
+  }
+
+  /** The backups this EM polls: the configured ones and, with discover, those found (configured ones win). */
+  targets(): BackupTargetConfig[] {
+    return mergeTargets(this.backups, this.discovery?.discovered() ?? []);
   }
 
   /** Starts the schedule and the first cycle at once; resolves when that first cycle has ended. */
@@ -51,7 +66,16 @@ export class EmPoller {
   runCycle(): Promise<CycleOutcome> {
     if (this.inFlight) return this.inFlight;
     const cycle = runEmCycle(
-      { em: this.em, client: this.client, backups: this.backups, limit: this.limit, metadataReadAt: this.metadataReadAt },
+      {
+        em: this.em,
+        client: this.client,
+        backups: this.backups,
+        limit: this.limit,
+        metadataReadAt: this.metadataReadAt,
+        restorePoints: this.options.restorePoints,
+        discovery: this.discovery,
+        onTargetsChanged: () => this.targetsChanged(),
+      },
       this.deps,
     ).finally(() => {
       this.inFlight = undefined;
@@ -63,7 +87,36 @@ export class EmPoller {
   /** Takes effect from the next cycle; metadata of backups that left is forgotten. */
   setBackups(backups: readonly BackupTargetConfig[]): void {
     this.backups = backups;
-    const wanted = new Set(backups.map((b) => b.id));
+    this.forgetMetadataOfOthers();
+  }
+
+  /**
+   * Starts, changes or ends discovery (reload). A changed filter applies to the last listing at once
+   * and EM is listed again at the next cycle. True when targets() changed.
+   */
+  setDiscovery(discover: DiscoverConfig | undefined): boolean {
+    if (discover === undefined) {
+      const had = (this.discovery?.discovered().length ?? 0) > 0;
+      this.discovery = undefined;
+      this.forgetMetadataOfOthers();
+      return had;
+    }
+    if (this.discovery === undefined) {
+      this.discovery = new BackupDiscovery(this.em, discover);
+      return false;
+    }
+    const changed = this.discovery.update(discover);
+    if (changed) this.forgetMetadataOfOthers();
+    return changed;
+  }
+
+  private targetsChanged(): void {
+    this.forgetMetadataOfOthers();
+    this.options.onTargetsChanged?.();
+  }
+
+  private forgetMetadataOfOthers(): void {
+    const wanted = new Set(this.targets().map((b) => b.id));
     for (const id of this.metadataReadAt.keys()) if (!wanted.has(id)) this.metadataReadAt.delete(id);
   }
 

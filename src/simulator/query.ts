@@ -17,8 +17,6 @@ export interface QueryInput {
   param: (name: string) => string | undefined;
   views: Views;
   backups: ReadonlyMap<string, StoredBackup>;
-  /** Older servers answer references even when entities were asked for. */
-  ignoreEntityFormat: boolean;
 }
 
 interface PointRecord {
@@ -225,7 +223,7 @@ function answer<R>(input: QueryInput, typeName: string, type: QueryType<R>, pinF
 
   const pagesCount = Math.max(1, Math.ceil(found.length / pageSize));
   const slice = found.slice((page - 1) * pageSize, page * pageSize);
-  const entities = param('format')?.toLowerCase() === 'entities' && !input.ignoreEntityFormat;
+  const entities = param('format')?.toLowerCase() === 'entities';
   const link = (rel: string, n: number): LinkView => ({ rel, href: pageHref(input, typeName, { filterText, sortAsc, sortDesc }, pageSize, n) });
   const links = [link('First', 1)];
   if (page > 1) links.push(link('Previous', Math.min(page - 1, pagesCount)));

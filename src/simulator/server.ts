@@ -315,7 +315,6 @@ export class EmSimulator implements EmSimulatorApi {
               param: (name) => queryParam(ctx.query, name.toLowerCase()),
               views,
               backups: this.backups,
-              ignoreEntityFormat: this.ignoreEntityFormat,
             });
             return result.ok ? this.ok(fmt.queryResult(result.view)) : this.error(fmt, result.status, result.message);
           },
