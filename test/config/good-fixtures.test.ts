@@ -38,6 +38,18 @@ describe('good configs', () => {
     expect(await load('empty-sections.yaml')).toEqual(await load('minimal.yaml'));
   });
 
+  it('reads discover, with its defaults, and lets it stand in for backups', async () => {
+    const config = await load('discover.yaml');
+    expect(config.enterpriseManagers.map(({ name, restorePoints, backups, discover }) => ({ name, restorePoints, backups, discover }))).toStrictEqual([
+      { name: 'em01', restorePoints: 'query', backups: [], discover: { include: '^(Daily|Weekly) ', exclude: '[Tt]est', rpoSeconds: 8 * 24 * H } },
+      { name: 'em02', restorePoints: 'entity', backups: [{ id: '7b6a400c-452c-41d1-bb81-ea682e89492d', rpoSeconds: 2 * H }], discover: { include: '.*', rpoSeconds: 30 * H } },
+    ]);
+  });
+
+  it('has no discover unless the key is written', async () => {
+    expect((await load('minimal.yaml')).enterpriseManagers[0]).not.toHaveProperty('discover');
+  });
+
   it('reads every key of a full config and normalises URL, IDs and file paths', async () => {
     expect(await load('full.yaml')).toStrictEqual({
       poll: { schedule: '0 */10 * * * *', concurrency: 8, timeoutMs: 90_000, retries: 0, metadataRefreshMs: 6 * H * 1000 },
