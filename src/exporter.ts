@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { readEmPassword } from './config/index.js';
 import type { EmConfig, ExporterConfig } from './config/types.js';
 import { createEmClient } from './em/index.js';
-import type { EmClient } from './em/types.js';
+import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
 import { EmPoller } from './polling/index.js';
@@ -14,6 +14,8 @@ export interface ExporterOptions {
   logger: Logger;
   version: string;
   now?: () => number;
+  /** Client timing the config does not expose (retry backoff, logon pause): for soak tests and benchmarks. */
+  clientTuning?: Pick<EmClientOptions, 'retryBackoffMs' | 'logonRetryMs'>;
 }
 
 interface EmRuntime {
@@ -34,6 +36,7 @@ export class Exporter {
   private config: ExporterConfig;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly clientTuning: ExporterOptions['clientTuning'];
   private readonly runtimes = new Map<string, EmRuntime>();
   private firstCycles: Promise<unknown> | undefined;
   private ready = false;
@@ -43,6 +46,7 @@ export class Exporter {
     this.config = options.config;
     this.log = options.logger;
     this.now = options.now ?? Date.now;
+    this.clientTuning = options.clientTuning;
     this.state = createExporterState();
     this.metrics = createExporterMetrics({
       state: this.state,
@@ -167,6 +171,7 @@ export class Exporter {
         retries: config.poll.retries,
         concurrency: config.poll.concurrency,
         maxResponseBytes: config.poll.maxResponseBytes,
+        ...this.clientTuning,
       },
       { api: this.metrics.api, log: this.log.child({ em: em.name }) },
     );

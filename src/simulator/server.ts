@@ -115,6 +115,9 @@ export class EmSimulator implements EmSimulatorApi {
   openSessionCount(): number {
     return this.store.open().length;
   }
+  maxOpenSessions(): number {
+    return this.store.peakOpen();
+  }
   sessions(): ReadonlyArray<SessionRecord> {
     return this.store.all();
   }

@@ -21,6 +21,8 @@ export class SessionStore {
   private readonly byToken = new Map<string, Live>();
   private readonly byId = new Map<string, Live>();
   private readonly history: SessionRecord[] = [];
+  /** The most sessions open at the same moment so far. */
+  private peak = 0;
 
   constructor(
     private readonly idleMs: number,
@@ -37,7 +39,15 @@ export class SessionStore {
     this.byToken.set(token, live);
     this.byId.set(id, live);
     this.history.push(live.record);
+    // Open sessions only grow here, so the peak is seen here; idle ones are swept first.
+    this.sweep();
+    this.peak = Math.max(this.peak, this.byId.size);
     return { id, token };
+  }
+
+  /** The most sessions that were open at the same moment since the store was created. */
+  peakOpen(): number {
+    return this.peak;
   }
 
   /** The open session for a token, its idle timer restarted; undefined when unknown, ended or idle too long. */

@@ -104,6 +104,8 @@ export interface EmSimulatorApi {
   stop(): Promise<void>;
   /** Sessions logged on and neither logged out nor expired. */
   openSessionCount(): number;
+  /** The most sessions that were open at the same moment since start: a client that logs on before ending its old session shows 2. */
+  maxOpenSessions(): number;
   /** Every session ever created, with whether and how it ended; for leak checks. */
   sessions(): ReadonlyArray<{ id: string; user: string; createdAt: number; endedBy?: 'logout' | 'expired' }>;
   /** Expire every open session now, as a 15-minute idle gap would. */
