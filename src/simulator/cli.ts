@@ -12,6 +12,7 @@ const USAGE = `Usage: node dist/simulator/cli.js [options]
   --json-style v12|v13   JSON key casing (default v12)
   --name-style mssql|postgres   restore point names (default mssql)
   --ignore-entity-format answer restore point lists with references only
+  --latency-ms N         delay every answer by N ms, as a distant or busy EM would (default 0)
   --user NAME            logon user (default EM01\\svc_monitor)
   --password PW          logon password (default secret)
   --ca-out PATH          write the server certificate (PEM) here, for a client's caFile`;
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
         'json-style': { type: 'string', default: 'v12' },
         'name-style': { type: 'string', default: 'mssql' },
         'ignore-entity-format': { type: 'boolean', default: false },
+        'latency-ms': { type: 'string', default: '0' },
         user: { type: 'string', default: 'EM01\\svc_monitor' },
         password: { type: 'string', default: 'secret' },
         'ca-out': { type: 'string' },
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
     nameStyle,
     ignoreEntityFormat: values['ignore-entity-format'],
   });
+  const latencyMs = int(values['latency-ms'], '--latency-ms');
+  if (latencyMs > 0) sim.addFault({ latencyMs });
   const started = await sim.start();
   if (values['ca-out'] !== undefined) writeFileSync(values['ca-out'], started.caPem);
   process.stdout.write(`EM simulator listening on ${started.url}/api (user ${values.user}, ${backups.length} backups)\n`);
