@@ -116,8 +116,12 @@ class HttpEmClient implements EmClient {
     });
   }
 
-  async queryRestorePoints(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
-    return this.queryPerBackup('RestorePoint', backupIds, run, parseRestorePointQuery, (batch, points) => {
+  async queryRestorePoints(
+    backupIds: readonly string[],
+    run: TaskRunner = runNow,
+    expected?: ReadonlyMap<string, number>,
+  ): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
+    return this.queryPerBackup('RestorePoint', backupIds, run, parseRestorePointQuery, expected, (batch, points) => {
       const byBackup = new Map(batch.map((id) => [id, { points: [] as RestorePoint[], uids: new Set<string>() }]));
       const only = batch.length === 1 ? batch[0] : undefined;
       points.forEach((point, i) => {
@@ -137,7 +141,7 @@ class HttpEmClient implements EmClient {
   }
 
   async queryBackups(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<BackupMetadata>>> {
-    return this.queryPerBackup('Backup', backupIds, run, parseBackupQuery, (batch, found) => {
+    return this.queryPerBackup('Backup', backupIds, run, parseBackupQuery, undefined, (batch, found) => {
       const byId = new Map(found.map((backup) => [backup.id, backup]));
       return new Map(
         batch.map((id): [string, BackupMetadata | EmError] => [
@@ -177,11 +181,12 @@ class HttpEmClient implements EmClient {
     backupIds: readonly string[],
     run: TaskRunner,
     parse: (body: string, contentType: string) => QueryPage<I>,
+    expected: ReadonlyMap<string, number> | undefined,
     assign: (batch: string[], items: I[]) => Map<string, V | EmError>,
   ): Promise<Map<string, BackupOutcome<V>>> {
     const ids = [...new Set(backupIds.map((id) => bareId(id).toLowerCase()))];
     const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
-    const batches = batchFilters(type, ids, this.baseUrl, pageSize, QUERY_DEFAULTS.maxUrlChars);
+    const batches = batchFilters(type, ids, this.baseUrl, pageSize, QUERY_DEFAULTS.maxUrlChars, expected);
     const out = new Map<string, BackupOutcome<V>>();
     await Promise.all(
       batches.map(async (batch) => {

@@ -41,24 +41,37 @@ export function queryPath(request: QueryRequest, page: number): string {
 
 /**
  * Splits backup IDs into as few OR-filters as keep every request URL within `maxUrlChars`, given
- * the base URL (`https://em:9398/api`) the path is appended to. Order is kept.
+ * the base URL (`https://em:9398/api`) the path is appended to. With `expected` (points per backup
+ * at the last poll), a batch also ends before its points would overflow one page: a result that fits
+ * one page takes one request, and cannot change between pages. Order is kept.
  */
-export function batchFilters(type: QueryType, ids: readonly string[], baseUrl: string, pageSize: number, maxUrlChars: number): string[][] {
+export function batchFilters(
+  type: QueryType,
+  ids: readonly string[],
+  baseUrl: string,
+  pageSize: number,
+  maxUrlChars: number,
+  expected?: ReadonlyMap<string, number>,
+): string[][] {
   const overhead = baseUrl.length + queryPath({ type, filter: '', pageSize }, QUERY_DEFAULTS.maxPages).length;
   const budget = Math.max(0, maxUrlChars - overhead);
   const comma = encodeURIComponent(',').length;
   const batches: string[][] = [];
   let current: string[] = [];
   let used = 0;
+  let points = 0;
   for (const id of ids) {
     const clause = encodeURIComponent(backupClause(type, id)).length;
-    // One backup per request at least, however long the URL becomes.
-    if (current.length > 0 && used + comma + clause > budget) {
+    const more = expected?.get(id) ?? 0;
+    // One backup per request at least, however long the URL or the result becomes.
+    if (current.length > 0 && (used + comma + clause > budget || points + more > pageSize)) {
       batches.push(current);
       current = [];
       used = 0;
+      points = 0;
     }
     used += current.length > 0 ? comma + clause : clause;
+    points += more;
     current.push(id);
   }
   if (current.length > 0) batches.push(current);

@@ -64,9 +64,14 @@ export interface EmClient {
    * Restore points of many backups through `GET /query?type=RestorePoint`, as few requests as URL
    * length allows, every page read. One entry per requested ID (bare lower-case): a backup without
    * points gets `[]`; when a request or its paging fails, every backup it carried gets that error.
-   * Requests run through `run`, so they count against the poller's concurrency.
+   * Requests run through `run`, so they count against the poller's concurrency. `expected` (points
+   * per backup at the last poll) lets batches fit a page each.
    */
-  queryRestorePoints(backupIds: readonly string[], run?: TaskRunner): Promise<Map<string, BackupOutcome<RestorePoint[]>>>;
+  queryRestorePoints(
+    backupIds: readonly string[],
+    run?: TaskRunner,
+    expected?: ReadonlyMap<string, number>,
+  ): Promise<Map<string, BackupOutcome<RestorePoint[]>>>;
   /**
    * Backup entities through `GET /query?type=Backup`, as queryRestorePoints batches them. A backup
    * EM does not return gets a `not_found` error.

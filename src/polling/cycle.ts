@@ -95,6 +95,15 @@ class CycleTally {
     this.input.metadataReadAt.set(backupId, this.deps.now());
   }
 
+  /** Restore points of each backup of this EM at its last successful poll. */
+  lastCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const record of this.deps.state.backups()) {
+      if (record.em === this.input.em && record.summary !== undefined) counts.set(record.backupId, record.summary.count);
+    }
+    return counts;
+  }
+
   metadataDue(backupId: string): boolean {
     const lastRead = this.input.metadataReadAt.get(backupId);
     return lastRead === undefined || this.deps.now() - lastRead >= this.deps.metadataRefreshMs;
@@ -182,7 +191,7 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
 
   await readMetadata(targets.filter((t) => !seenNow.has(t.id) && tally.metadataDue(t.id)).map((t) => t.id));
   const ids = targets.filter((t) => !failed.has(t.id)).map((t) => t.id);
-  const points = ids.length === 0 ? new Map<string, BackupOutcome<RestorePoint[]>>() : await bulk(em, ids, () => client.queryRestorePoints(ids, limit));
+  const points = ids.length === 0 ? new Map<string, BackupOutcome<RestorePoint[]>>() : await bulk(em, ids, () => client.queryRestorePoints(ids, limit, tally.lastCounts()));
   const none = (id: string): boolean => {
     const outcome = points.get(id);
     return outcome !== undefined && outcome.ok && outcome.value.length === 0;

@@ -150,12 +150,16 @@ describe('restorePoints: query', () => {
     expect(restorePointQueries).toBeLessThanOrEqual(8);
     expect(first).toHaveLength(1 + metadataQueries + restorePointQueries);
 
-    // Later cycles: metadata is fresh; only the backups without points are looked up again.
+    // Later cycles: metadata is fresh, only the backups without points are looked up again, and the
+    // counts of the last poll pack the backups so that each request's points fit one page.
     s.sim.clearRequests();
     now += 5 * 60_000;
     expect(await exporter.runOnce()).toBe(true);
-    const second = s.sim.requests().map((r) => param(r.url, 'type'));
-    expect(second.filter((t) => t === 'RestorePoint')).toHaveLength(restorePointQueries);
-    expect(second.filter((t) => t === 'Backup')).toHaveLength(1);
+    const second = s.sim.requests();
+    const points = second.filter((r) => param(r.url, 'type') === 'RestorePoint');
+    expect(points.every((r) => param(r.url, 'page') === '1')).toBe(true);
+    expect(points).toHaveLength(Math.ceil((300 - 18) * 14 / 1000));
+    expect(second.filter((r) => param(r.url, 'type') === 'Backup')).toHaveLength(1);
+    expect(second).toHaveLength(points.length + 1);
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { BackupMetadata, RestorePoint } from '../../domain.js';
 import { backupFromNode } from './backup.js';
-import { field, isObject, keysHint, links, list, readDocument, text, type EmDocument } from './document.js';
+import { decodeXmlReferences, field, isObject, keysHint, links, list, readDocument, text, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, excerpt } from './parse-error.js';
 import { restorePoint } from './restore-points.js';
@@ -37,15 +37,40 @@ const BACKUP_HREF = new RegExp(`/backups/(${GUID})(?=[/?#]|$)`, 'i');
  * `BackupReference` link when no `Up` one exists), whose Href ends in the backup's GUID.
  */
 export function backupIdOfLinks(node: unknown): string | undefined {
-  const refs = links(node).filter((l) => l.type.toLowerCase() === 'backupreference');
+  const refs = linksOf(node).filter((l) => l.type.toLowerCase() === 'backupreference');
   const link = refs.find((l) => l.rel.toLowerCase() === 'up') ?? refs[0];
   const id = link === undefined ? undefined : BACKUP_HREF.exec(link.href)?.[1];
   return id?.toLowerCase();
 }
 
+const LINK_TAG = /<(?:[\w.-]+:)?Link\b([^>]*)>/g;
+const ATTRIBUTE = /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+type LinkInfo = ReturnType<typeof links>[number];
+
+/**
+ * The links of a node whose XML `<Links>` the parser left as raw text, for speed (a page of 1,000
+ * points with five links each parses four times faster): a tag scan, which sees every `Link`
+ * because the document was checked to be well-formed before. Parsed links are taken as they are.
+ */
+function linksOf(node: unknown): LinkInfo[] {
+  const raw = field(node, 'Links');
+  if (typeof raw !== 'string') return links(node);
+  const out: LinkInfo[] = [];
+  for (const tag of raw.matchAll(LINK_TAG)) {
+    const link: LinkInfo = { rel: '', type: '', name: '', href: '' };
+    for (const attr of (tag[1] ?? '').matchAll(ATTRIBUTE)) {
+      const name = (attr[1] ?? '').replace(/^.*:/, '').toLowerCase();
+      if (name === 'rel' || name === 'type' || name === 'name' || name === 'href') link[name] = decodeXmlReferences(attr[2] ?? attr[3] ?? '');
+    }
+    out.push(link);
+  }
+  return out;
+}
+
 /** `type=RestorePoint`, entities (`BackupDateUTC`) or references (time from `Name`), XML or JSON. */
 export function parseRestorePointQuery(body: string, contentType: string): QueryPage<QueriedRestorePoint> {
-  const doc = readDocument(body, contentType);
+  const doc = readDocument(body, contentType, { skipLinks: true });
   const items = queryItems(doc, 'RestorePoints', 'RestorePoint');
   const points = new Array<QueriedRestorePoint>(items.length);
   for (let i = 0; i < items.length; i++) {
@@ -135,7 +160,7 @@ function pagingOf(doc: EmDocument): QueryPaging {
   if (pagesCount !== undefined) paging.pagesCount = pagesCount;
   if (pageSize !== undefined) paging.pageSize = pageSize;
   if (pageNum !== undefined) paging.pageNum = pageNum;
-  const next = links(info).find((l) => l.rel.toLowerCase() === 'next')?.href;
+  const next = linksOf(info).find((l) => l.rel.toLowerCase() === 'next')?.href;
   if (next) paging.next = next;
   return paging;
 }
