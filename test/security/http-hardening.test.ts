@@ -186,7 +186,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-const SLOW_LIMITS = { headersTimeout: 1_500, requestTimeout: 2_000, connectionsCheckingInterval: 100 };
+const SLOW_LIMITS = { headersTimeout: 2_500, requestTimeout: 3_000, connectionsCheckingInterval: 100 };
 
 describe('slow clients (slowloris)', () => {
   it('keeps answering scrapes while 50 clients trickle headers a byte at a time, then closes every one of them', async () => {
