@@ -127,7 +127,10 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
     for (const failure of outcome.failures) tally.failure(undefined, failure);
     if (outcome.answered) tally.answered();
     // Before anything is recorded: the state only keeps values of backups it watches.
-    if (outcome.changed) input.onTargetsChanged?.();
+    if (outcome.changed) {
+      log.info({ em, discovered: discovery.discovered().length }, 'discovery changed the set of polled backups');
+      input.onTargetsChanged?.();
+    }
     for (const backup of outcome.listed) listed.set(backup.id, backup);
   }
   const targets = mergeTargets(input.backups, discovery?.discovered() ?? []);

@@ -141,6 +141,7 @@ describe('discover', () => {
     const log = capturingLogger();
     const exporter = exporterFor([config(s)], () => now, log.logger);
     expect(await exporter.runOnce()).toBe(true);
+    expect(log.lines().filter((l) => l.msg === 'discovery changed the set of polled backups').map((l) => l.discovered)).toEqual([5]);
 
     s.sim.addFault({ match: { path: '/api/backups', query: 'format=Entity' }, status: 503 });
     s.sim.clearRequests();
