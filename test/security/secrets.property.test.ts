@@ -21,6 +21,8 @@ import { EmSimulator, type FaultRule } from '../../src/simulator/index.js';
 import { startExporter } from '../integration/process.js';
 
 const USER = 'EM01\\svc_monitor';
+/** Generous bounds for the tests that run the property many times; on a busy machine they slow down, not fail. */
+const PROPERTY_TIMEOUT_MS = 120_000;
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +350,7 @@ describe('secrets never surface: in process', () => {
       },
     );
     expect([...reasonsSeen].sort()).toEqual(expect.arrayContaining(['auth', 'http_4xx', 'http_5xx', 'network', 'parse', 'timeout', 'tls']));
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('not in config errors when an inline password sits in a file that fails validation elsewhere', async () => {
     let n = 0;
@@ -517,7 +519,7 @@ describe('secrets never surface: the binary', () => {
       }),
       { numRuns: 4 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   it('--config.check: reports a broken file without the inline password, and warns (exit 0) when everyone may read a valid one', async () => {
     await fc.assert(
@@ -557,5 +559,5 @@ describe('secrets never surface: the binary', () => {
       }),
       { numRuns: 4, examples: [[secret('Pplain1q2-pass', 'Pplain1q2'), false]] },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
