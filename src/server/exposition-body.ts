@@ -19,6 +19,12 @@ const crc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) =
 
 // ID1 ID2, deflate, no flags, no mtime, no extra flags, OS unknown (RFC 1952).
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+/**
+ * Below this the parts are joined and compressed at once. Past it, deflate's 32 KiB window no longer
+ * spans the families (a label set recurs once per family, one family of 10,000 backups later), so
+ * compressing in parts loses little: 1,000 backups 0.5 %, 10,000 backups 2 %.
+ */
+const WHOLE_BELOW_BYTES = 512 * 1024;
 /** BFINAL=1, fixed Huffman, end of block: ends the deflate stream. */
 const FINAL_EMPTY_BLOCK = [0x03, 0x00];
 
@@ -26,6 +32,8 @@ interface Encoded {
   bytes: Buffer;
   /** Per level. */
   deflated: Map<number, Promise<Buffer>>;
+  /** CRC-32 of `bytes` alone and the operator that shifts a CRC past them: see crc32Combine. */
+  crc?: { value: number; shift: number };
 }
 
 const encoded = new WeakMap<ExpositionPart, Encoded>();
@@ -61,12 +69,18 @@ export function identityChunks(parts: readonly ExpositionPart[]): Buffer[] {
 export async function gzipChunks(parts: readonly ExpositionPart[], level: number): Promise<Buffer[]> {
   const nonEmpty = parts.filter((p) => p.text !== '');
   const all = nonEmpty.map(encodedOf);
-  if (crc32 === undefined) return [await gzip(Buffer.concat(all.map((e) => e.bytes)), { level })];
+  let total = 0;
+  for (const e of all) total += e.bytes.length;
+  // Small bodies compress at once: each part alone would lose the label sets the families share
+  // (100 backups: 14 KiB at once, 30 KiB in parts), and compressing them whole costs little anyway.
+  if (crc32 === undefined || total < WHOLE_BELOW_BYTES) return [await gzip(Buffer.concat(all.map((e) => e.bytes), total), { level })];
   const pieces = await Promise.all(all.map((e) => deflated(e, level)));
+  // Combined from each part's own CRC: the stable 90 % of a large exposition is not read again.
   let crc = 0;
   let size = 0;
   for (const e of all) {
-    crc = crc32(e.bytes, crc);
+    e.crc ??= { value: crc32(e.bytes), shift: x2nmodp(e.bytes.length, 3) };
+    crc = (multmodp(e.crc.shift, crc) ^ e.crc.value) >>> 0;
     size += e.bytes.length;
   }
   const trailer = Buffer.alloc(10);
@@ -74,4 +88,44 @@ export async function gzipChunks(parts: readonly ExpositionPart[], level: number
   trailer.writeUInt32LE(crc >>> 0, 2);
   trailer.writeUInt32LE(size % 2 ** 32, 6);
   return [GZIP_HEADER, ...pieces, trailer];
+}
+
+// CRC-32 combination as zlib's crc32_combine does it: the CRC of A then B is the CRC of A multiplied
+// by x^(8·len(B)) modulo the CRC polynomial, plus the CRC of B. Arithmetic on bit-reflected
+// polynomials over GF(2), 32 bits.
+const POLY = 0xedb88320;
+
+/** a × b modulo the polynomial. */
+function multmodp(a: number, b: number): number {
+  let m = 0x80000000;
+  let p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    b = b & 1 ? (b >>> 1) ^ POLY : b >>> 1;
+  }
+  return p >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, k = 0 … 31. */
+const X2N: number[] = (() => {
+  const table: number[] = [];
+  let p = 0x40000000; // x^1
+  table.push(p);
+  for (let k = 1; k < 32; k++) table.push((p = multmodp(p, p)));
+  return table;
+})();
+
+/** x^(n·2^k) modulo the polynomial; with k = 3, the shift past n bytes. */
+function x2nmodp(n: number, k: number): number {
+  let p = 0x80000000; // x^0
+  while (n > 0) {
+    if (n % 2 === 1) p = multmodp(X2N[k & 31]!, p);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return p;
 }

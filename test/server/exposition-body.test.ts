@@ -1,4 +1,4 @@
-import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
+import zlib, { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { ExpositionPart } from '../../src/metrics/exposition.js';
 import { gzipChunks, identityChunks } from '../../src/server/exposition-body.js';
@@ -9,10 +9,10 @@ const lines = (from: number, to: number) => Array.from({ length: to - from }, (_
 function parts(): ExpositionPart[] {
   return [
     { text: '# HELP x y\n# TYPE x gauge\n', stable: true },
-    { text: lines(0, 3000), stable: true },
+    { text: lines(0, 4000), stable: true },
     { text: '', stable: true },
-    { text: lines(3000, 3100), stable: false },
-    { text: lines(3100, 6000), stable: true },
+    { text: lines(4000, 4100), stable: false },
+    { text: lines(4100, 8000), stable: true },
   ];
 }
 
@@ -37,16 +37,27 @@ describe('encoding an exposition given in parts', () => {
     expect(body.readUInt32LE(body.length - 8)).toBe(crc32(Buffer.from(text, 'utf8')));
     expect(body.readUInt32LE(body.length - 4)).toBe(Buffer.byteLength(text));
     // Nearly as small as compressing the text at once.
-    expect(body.length).toBeLessThan(1.2 * (await import('node:zlib')).gzipSync(text, { level: 1 }).length);
+    expect(body.length).toBeLessThan(1.2 * zlib.gzipSync(text, { level: 1 }).length);
   });
 
   it('reuses the compressed bytes of stable parts and compresses fresh ones each time', async () => {
     const p = parts();
     const first = await gzipChunks(p, 1);
-    const again = await gzipChunks([...p.slice(0, 3), { text: lines(3000, 3050), stable: false }, p[4]!], 1);
+    const again = await gzipChunks([...p.slice(0, 3), { text: lines(4000, 4050), stable: false }, p[4]!], 1);
     expect(again[1]).toBe(first[1]);
     expect(again[again.length - 2]).toBe(first[first.length - 2]);
-    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe([p[0]!.text, p[1]!.text, lines(3000, 3050), p[4]!.text].join(''));
+    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe([p[0]!.text, p[1]!.text, lines(4000, 4050), p[4]!.text].join(''));
+  });
+
+  it('compresses a small exposition at once, as parts would lose the label sets the families share', async () => {
+    const small: ExpositionPart[] = [
+      { text: lines(0, 100), stable: true },
+      { text: lines(0, 100).replace(/restore_points/g, 'rpo_seconds'), stable: true },
+    ];
+    const body = Buffer.concat(await gzipChunks(small, 1));
+    expect(gunzipSync(body).toString('utf8')).toBe(small.map((x) => x.text).join(''));
+    const apart = small.map((x) => (zlib.deflateRawSync(x.text, { level: 1 }).length)).reduce((a, b) => a + b, 0);
+    expect(body.length).toBeLessThan(apart);
   });
 
   it('encodes an empty exposition as a valid empty gzip body', async () => {
