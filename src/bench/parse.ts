@@ -18,7 +18,7 @@ export interface ParseOptions {
   secondsPerCase: number;
 }
 
-export const PARSE_FULL: ParseOptions = { points: [10, 1_000, 100_000], minRuns: 5, maxRuns: 200, secondsPerCase: 3 };
+export const PARSE_FULL: ParseOptions = { points: [10, 1_000, 100_000], minRuns: 3, maxRuns: 200, secondsPerCase: 3 };
 export const PARSE_QUICK: ParseOptions = { points: [10, 100], minRuns: 3, maxRuns: 20, secondsPerCase: 0.2 };
 
 const FORMATS: Array<{ name: string; renderer: Renderer }> = [

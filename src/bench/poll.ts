@@ -149,6 +149,7 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
       `ideal = EM requests × ${options.latencyMs} ms ÷ concurrency, requests counted at the simulator (logon included, the logout at stop not). ${options.pointsPerBackup} restore points per daily backup.`,
       '`first` is the cycle after start-up: logon, then backup metadata and restore points of every backup. `steady` is the next cycle: metadata is re-read only after poll.metadataRefresh (1 h), so it reads restore points only.',
       'The exporter runs in its own process (the Exporter class, as `--once` drives it); peak RSS is its `process.resourceUsage().maxRSS` after both cycles and one render of /metrics.',
+      'Query mode reads restore points in pages of many backups, so its few requests leave the cycle bound by the exporter\'s CPU (parsing the pages), not by EM latency: its wall ÷ ideal is shown, not judged.',
       ...(results.some((r) => r.status === 'not available')
         ? ['`not available`: this build\'s config does not accept `restorePoints: query` yet.']
         : []),

@@ -107,6 +107,8 @@ interface Row {
   series: number;
   encoding: Encoding;
   exporter: LoadFigures;
+  /** One scraper at a time: what a Prometheus scrape meets when nothing else is scraping. */
+  single: LoadFigures;
   bare: LoadFigures;
   rss: number | undefined;
 }
@@ -130,13 +132,14 @@ async function measureSize(size: number, options: ScrapeOptions): Promise<Row[]>
         // A short warm-up, so neither side is measured while V8 still compiles its hot paths.
         await load(`${base}/metrics`, { connections: options.connections, durationSeconds: 1, headers });
         const exporter = await run(`${base}/metrics`);
+        const single = await load(`${base}/metrics`, { connections: 1, durationSeconds: Math.max(1, options.durationSeconds / 3), headers });
         const rss = peakRssBytes(proc.child.pid);
 
         const bare = await forkIpc('bench/bare-server.js');
         try {
           const port = await bare.call<number>({ cmd: 'serve', file, headers: captured.headers });
           await load(`http://127.0.0.1:${port}/metrics`, { connections: options.connections, durationSeconds: 1, headers });
-          rows.push({ size, series, encoding, exporter, bare: await run(`http://127.0.0.1:${port}/metrics`), rss });
+          rows.push({ size, series, encoding, exporter, single, bare: await run(`http://127.0.0.1:${port}/metrics`), rss });
         } finally {
           await bare.call({ cmd: 'stop' }, 5_000).catch(() => undefined);
           await bare.stop();
@@ -165,7 +168,7 @@ export async function runScrape(options: ScrapeOptions): Promise<ScenarioResult>
 
   const table: Table = {
     title: `/metrics under ${options.connections} concurrent scrapers, ${options.durationSeconds} s per measurement`,
-    columns: ['backups', 'series', 'encoding', 'req/s', 'bare req/s', 'ratio', 'p50 ms', 'p99 ms', 'bare p99 ms', 'bytes/response', 'exporter peak RSS'],
+    columns: ['backups', 'series', 'encoding', 'req/s', 'bare req/s', 'ratio', 'p50 ms', 'p99 ms', 'bare p99 ms', '1 scraper p50 ms', 'bytes/response', 'exporter peak RSS'],
     rows: rows.map((r) => [
       num(r.size),
       num(r.series),
@@ -176,13 +179,14 @@ export async function runScrape(options: ScrapeOptions): Promise<ScenarioResult>
       num(r.exporter.p50Ms),
       num(r.exporter.p99Ms),
       num(r.bare.p99Ms),
+      num(r.single.p50Ms),
       bytes(Math.round(r.exporter.bytesPerResponse)),
       bytes(r.rss),
     ]),
     notes: [
       'The exporter is `dist/main.js` in its own process, after its first real poll cycle of a simulated EM (another process) holding that many backups, 14 restore points each; autocannon runs in the benchmark process, over loopback.',
       '`gzip` sends `Accept-Encoding: gzip` as Prometheus does; `identity` sends none. The exporter renders and (for gzip) compresses on every request; the bare server sends the bytes captured from the exporter at that size, in the same encoding, with no work per request.',
-      'ratio = exporter req/s ÷ bare req/s. Latency resolution is 1 ms. Peak RSS is the exporter\'s VmHWM after the load (Linux only).',
+      'ratio = exporter req/s ÷ bare req/s. Latency resolution is 1 ms. `1 scraper` is a further run with one connection (a scrape that finds the exporter idle, as Prometheus\' scrapes usually do). Peak RSS is the exporter\'s VmHWM after the load (Linux only).',
       ...(skipped.length > 0 ? [`Skipped for the time budget: ${skipped.map((s) => num(s)).join(', ')} backups.`] : []),
     ],
   };
