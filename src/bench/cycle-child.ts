@@ -9,6 +9,8 @@ import { serveIpc } from './children.js';
 
 export interface CycleFigures {
   wallMs: number;
+  /** CPU time of this process (user + system, thread pool included) during the cycle. */
+  cpuMs: number;
   ok: boolean;
   /** Peak resident set of this process since it started. */
   maxRssBytes: number;
@@ -34,8 +36,10 @@ serveIpc(async (command) => {
     case 'cycle': {
       if (exporter === undefined) throw new Error('prepare first');
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const ok = await exporter.runOnce();
-      return { wallMs: performance.now() - started, ok, ...memory() } satisfies CycleFigures;
+      const used = process.cpuUsage(cpu);
+      return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, ok, ...memory() } satisfies CycleFigures;
     }
     case 'render': {
       if (exporter === undefined) throw new Error('prepare first');

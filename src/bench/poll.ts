@@ -125,7 +125,7 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
   for (const r of results) {
     const head = [r.run.mode, num(r.run.backups), num(r.run.concurrency)];
     if (r.status !== 'measured') {
-      rows.push([...head, r.status, '–', '–', '–', '–', '–', '–']);
+      rows.push([...head, r.status, '–', '–', '–', '–', '–', '–', '–']);
       continue;
     }
     for (const c of r.cycles) {
@@ -137,18 +137,19 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
         num(c.figures.wallMs / 1000, 2),
         num(c.idealMs / 1000, 2),
         `${num(c.figures.wallMs / c.idealMs, 2)}×`,
+        num(c.figures.cpuMs / c.counts.total, 2),
         c.cycle === 'steady' ? bytes(r.maxRssBytes) : '',
       ]);
     }
   }
   const table: Table = {
     title: `Poll cycle against a simulated EM answering every request after ${options.latencyMs} ms`,
-    columns: ['mode', 'backups', 'concurrency', 'cycle', 'EM requests', 'of which', 'wall s', 'ideal s', 'wall ÷ ideal', 'exporter peak RSS'],
+    columns: ['mode', 'backups', 'concurrency', 'cycle', 'EM requests', 'of which', 'wall s', 'ideal s', 'wall ÷ ideal', 'CPU ms/request', 'exporter peak RSS'],
     rows,
     notes: [
       `ideal = EM requests × ${options.latencyMs} ms ÷ concurrency, requests counted at the simulator (logon included, the logout at stop not). ${options.pointsPerBackup} restore points per daily backup.`,
       '`first` is the cycle after start-up: logon, then backup metadata and restore points of every backup. `steady` is the next cycle: metadata is re-read only after poll.metadataRefresh (1 h), so it reads restore points only.',
-      'The exporter runs in its own process (the Exporter class, as `--once` drives it); peak RSS is its `process.resourceUsage().maxRSS` after both cycles and one render of /metrics.',
+      'The exporter runs in its own process (the Exporter class, as `--once` drives it); peak RSS is its `process.resourceUsage().maxRSS` after both cycles and one render of /metrics. CPU ms/request is that process\'s CPU time (user + system, thread pool included) during the cycle ÷ EM requests: one core sustains about 1,000 ÷ that many requests per second.',
       'Query mode reads restore points in pages of many backups, so its few requests leave the cycle bound by the exporter\'s CPU (parsing the pages), not by EM latency: its wall ÷ ideal is shown, not judged.',
       ...(results.some((r) => r.status === 'not available')
         ? ['`not available`: this build\'s config does not accept `restorePoints: query` yet.']
