@@ -31,7 +31,7 @@ describe('faults: sessions', () => {
     const r = await rig({ poll: { concurrency: 1 } });
     await r.cycle();
     // The first restore-point request of the next cycle is held until the session has expired under it.
-    r.faulty.sim.addFault({ match: { path: /\/restorePoints$/ }, latencyMs: 300, times: 1 });
+    r.faulty.sim.addFault({ match: { path: /\/restorePoints$/ }, latencyMs: 2_000, times: 1 });
     const next = r.cycle();
     await waitUntil(() => r.faulty.sim.requests().some((q) => q.status === 0), 'the held request');
     r.faulty.sim.expireAllSessions();

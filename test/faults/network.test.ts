@@ -131,7 +131,7 @@ describe('faults: slow EM', () => {
     const r = await rig({ poll: { timeoutMs: 20_000 } });
     // Warm up: values to show.
     await r.cycle();
-    r.faulty.sim.addFault({ match: { path: restorePointsOf(ONE) }, latencyMs: 4_000, times: 1 });
+    r.faulty.sim.addFault({ match: { path: restorePointsOf(ONE) }, latencyMs: 6_000, times: 1 });
     const base = await serveExporter(r.exporter);
     let cycleDone = false;
     const cycle = r.cycle().then((result) => ((cycleDone = true), result));
