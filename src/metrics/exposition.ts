@@ -13,6 +13,19 @@ export type MetricType = 'gauge' | 'counter' | 'histogram';
 export interface ExpositionPart {
   readonly text: string;
   readonly stable: boolean;
+  /** Its UTF-8 bytes, for a part written as bytes in the first place (its text is then decoded on demand). */
+  readonly bytes?: Buffer;
+}
+
+/** A fresh part written as bytes. */
+export function bytesPart(bytes: Buffer): ExpositionPart {
+  return {
+    bytes,
+    stable: false,
+    get text() {
+      return bytes.toString('utf8');
+    },
+  };
 }
 
 export function joinParts(parts: readonly ExpositionPart[]): string {
@@ -36,6 +49,35 @@ export function formatSampleValue(value: number): string {
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
   return String(value);
+}
+
+/** Room for what follows a cached `name{labels} ` prefix: a value as writeSeconds writes it, and the newline. */
+export const MAX_SAMPLE_LINE_TAIL = 32;
+
+/**
+ * Writes `Math.max(0, ms / 1000)` as formatSampleValue would, in ASCII at `pos`; returns the position
+ * after it. That is the shortest text that reads back as the same double: for a whole number of
+ * milliseconds whose seconds are below 2^43 (doubles there lie closer than 0.001 apart), the decimal
+ * with its trailing zeros dropped. Anything else (31,000 years and more, fractions) goes the slow way.
+ */
+export function writeSeconds(out: Buffer, pos: number, ms: number): number {
+  if (!Number.isInteger(ms) || ms >= 1e15) return pos + out.write(formatSampleValue(Math.max(0, ms / 1000)), pos, 'latin1');
+  if (ms <= 0) {
+    out[pos] = 0x30;
+    return pos + 1;
+  }
+  const whole = Math.floor(ms / 1000);
+  const frac = ms - whole * 1000;
+  pos += out.write(String(whole), pos, 'latin1');
+  if (frac !== 0) {
+    out[pos++] = 0x2e;
+    out[pos++] = 0x30 + Math.floor(frac / 100);
+    if (frac % 100 !== 0) {
+      out[pos++] = 0x30 + (Math.floor(frac / 10) % 10);
+      if (frac % 10 !== 0) out[pos++] = 0x30 + (frac % 10);
+    }
+  }
+  return pos;
 }
 
 /** `{name="value",…}`, already escaped; label names are ours and need no checking. */

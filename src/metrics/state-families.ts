@@ -1,6 +1,6 @@
 import type { BackupRecord, EmRecord } from './types.js';
 import type { HelpTexts } from './help.js';
-import { TextBuilder, familyHeader, formatLabels, formatSampleValue, joinParts, type ExpositionPart } from './exposition.js';
+import { MAX_SAMPLE_LINE_TAIL, TextBuilder, bytesPart, familyHeader, formatLabels, formatSampleValue, joinParts, writeSeconds, type ExpositionPart } from './exposition.js';
 
 export interface StateSnapshot {
   backups: readonly BackupRecord[];
@@ -11,9 +11,10 @@ export interface StateSnapshot {
 
 type Sample = (record: BackupRecord) => number | undefined;
 
+const newestMs = (r: BackupRecord) => (r.summary !== undefined && r.summary.count > 0 ? r.summary.newestMs : undefined);
+
 /** Each per-backup family with the value it takes from a record; undefined = no series. */
 function backupFamilies(nowMs: number, help: HelpTexts): Array<{ name: string; help: string; sample: Sample }> {
-  const newestMs = (r: BackupRecord) => (r.summary !== undefined && r.summary.count > 0 ? r.summary.newestMs : undefined);
   const oldestMs = (r: BackupRecord) => (r.summary !== undefined && r.summary.count > 0 ? r.summary.oldestMs : undefined);
   return [
     { name: 'veeam_em_backup_restore_points', help: help.restorePoints, sample: (r) => r.summary?.count },
@@ -53,6 +54,16 @@ interface Block {
   labels: string[];
   /** Lines of each backup family (undefined for the age family, which is never cached), then of the info family. */
   parts: Array<ExpositionPart | undefined>;
+  /** What the age lines need, for the records that have a newest restore point. */
+  age: AgeTemplate;
+}
+
+/** `name{labels} ` of each age line, end to end as UTF-8, and the times the ages count from. */
+interface AgeTemplate {
+  prefixes: Buffer;
+  /** End offset of each prefix in `prefixes`. */
+  ends: Uint32Array;
+  newestMs: Float64Array;
 }
 
 export type StateRenderer = (snapshot: StateSnapshot, help: HelpTexts) => ExpositionPart[];
@@ -87,9 +98,7 @@ export function createStateRenderer(): StateRenderer {
     families.forEach((family, f) => {
       parts.push(headers[f]!);
       if (family.name === AGE_FAMILY) {
-        const text = new TextBuilder();
-        for (const block of blocks) addSamples(text, family, block.records, block.labels);
-        parts.push({ text: text.toString(), stable: false });
+        parts.push(renderAges(blocks, nowMs));
       } else {
         for (const block of blocks) if (block.parts[f] !== undefined) parts.push(block.parts[f]!);
       }
@@ -141,13 +150,51 @@ function renderBlock(records: readonly BackupRecord[], families: ReadonlyArray<{
     const s = text.toString();
     return s === '' ? undefined : stable(s);
   });
+  const age = ageTemplate(records, labels);
   const info = new TextBuilder();
   for (const record of records) {
     if (record.metadata !== undefined) info.add(`veeam_em_backup_info${infoLabels(record)} 1\n`);
   }
   const infoText = info.toString();
   parts.push(infoText === '' ? undefined : stable(infoText));
-  return { records, labels, parts };
+  return { records, labels, parts, age };
+}
+
+function ageTemplate(records: readonly BackupRecord[], labels: readonly string[]): AgeTemplate {
+  const prefixes: string[] = [];
+  const newest: number[] = [];
+  records.forEach((record, i) => {
+    const ms = newestMs(record);
+    if (ms === undefined) return;
+    prefixes.push(`${AGE_FAMILY}${labels[i]!} `);
+    newest.push(ms);
+  });
+  const ends = new Uint32Array(prefixes.length);
+  let end = 0;
+  prefixes.forEach((prefix, i) => (ends[i] = end += Buffer.byteLength(prefix)));
+  return { prefixes: Buffer.from(prefixes.join(''), 'utf8'), ends, newestMs: Float64Array.from(newest) };
+}
+
+/**
+ * The age family's lines, written as bytes: ten thousand of them are rendered at every scrape, and
+ * copying cached prefixes and writing digits is several times faster than building the text.
+ */
+function renderAges(blocks: readonly Block[], nowMs: number): ExpositionPart {
+  let size = 0;
+  for (const { age } of blocks) size += age.prefixes.length + age.newestMs.length * MAX_SAMPLE_LINE_TAIL;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const { age } of blocks) {
+    let start = 0;
+    for (let i = 0; i < age.newestMs.length; i++) {
+      const end = age.ends[i]!;
+      pos += age.prefixes.copy(out, pos, start, end);
+      start = end;
+      pos = writeSeconds(out, pos, nowMs - age.newestMs[i]!);
+      out[pos++] = 0x0a;
+    }
+  }
+  return bytesPart(out.subarray(0, pos));
 }
 
 /** EM's name once known; until then the ID, so the series exists from the first poll on. */

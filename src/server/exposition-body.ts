@@ -41,7 +41,7 @@ const encoded = new WeakMap<ExpositionPart, Encoded>();
 function encodedOf(part: ExpositionPart): Encoded {
   let e = encoded.get(part);
   if (e === undefined) {
-    e = { bytes: Buffer.from(part.text, 'utf8'), deflated: new Map() };
+    e = { bytes: part.bytes ?? Buffer.from(part.text, 'utf8'), deflated: new Map() };
     if (part.stable) encoded.set(part, e);
   }
   return e;

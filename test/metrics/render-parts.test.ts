@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createExporterMetrics } from '../../src/metrics/exporter-metrics.js';
-import { joinParts } from '../../src/metrics/exposition.js';
+import { formatSampleValue, joinParts, writeSeconds } from '../../src/metrics/exposition.js';
 import { createExporterState } from '../../src/metrics/state.js';
 import type { ExporterState } from '../../src/metrics/types.js';
 import { SCHEDULE, manualClock, metadata } from './fixtures.js';
@@ -82,5 +83,31 @@ describe('rendering in parts', () => {
     const text = joinParts(await metrics.renderParts());
     expect(text).toContain('schedule "0 * * * *"');
     expect(text).not.toContain(`schedule "${SCHEDULE}"`);
+  });
+});
+
+describe('age values written as bytes', () => {
+  it('match formatSampleValue for any whole number of milliseconds, and for fractions and extremes', () => {
+    const check = (ms: number) => {
+      const out = Buffer.alloc(64);
+      const end = writeSeconds(out, 3, ms);
+      expect(out.subarray(3, end).toString('latin1')).toBe(formatSampleValue(Math.max(0, ms / 1000)));
+    };
+    fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e13 }), check), { numRuns: 20_000 });
+    fc.assert(fc.property(fc.maxSafeInteger(), check));
+    fc.assert(fc.property(fc.double({ noNaN: true }), check));
+    for (const ms of [0, 1, 10, 100, 999, 1000, 1001, 1010, 1100, -1, 0.5, Number.MAX_SAFE_INTEGER, Infinity]) check(ms);
+  });
+
+  it('are the scrape time minus the newest restore point, in seconds, for every backup that has one', async () => {
+    const state = site();
+    const now = NOW + 123_456_789;
+    const text = joinParts(await createExporterMetrics({ state, schedule: SCHEDULE, version: '0.1.0', now: () => now }).renderParts());
+    const ages = text.split('\n').filter((l) => l.startsWith('veeam_em_backup_newest_restore_point_age_seconds{'));
+    const expected = state
+      .backups()
+      .filter((r) => r.summary !== undefined && r.summary.count > 0)
+      .map((r) => `${r.backupId} ${String((now - r.summary!.newestMs!) / 1000)}`);
+    expect(ages.map((l) => `${/backup_id="([^"]+)"/.exec(l)![1]} ${l.slice(l.lastIndexOf(' ') + 1)}`)).toEqual(expected);
   });
 });
