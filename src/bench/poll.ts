@@ -168,6 +168,9 @@ function targets(results: RunResult[]): TargetCheck[] {
     target: 'entity mode: cycle within 1.3× the ideal (worst run)',
     measured: worst ? `${num(worst.figures.wallMs / worst.idealMs, 2)}× (${num(worst.run.backups)} backups, concurrency ${worst.run.concurrency}, ${worst.cycle} cycle)` : 'not measured',
     met: worst === undefined ? undefined : worst.figures.wallMs / worst.idealMs <= 1.3,
+    whyMissed: worst
+      ? `the exporter spends ${num(worst.figures.cpuMs / worst.counts.total, 2)} ms of CPU per request (TLS, got, XML parsing); at concurrency ${worst.run.concurrency} and 20 ms per answer it is asked for ${num((worst.run.concurrency * 1000) / 20)} requests/s, more than the share of the machine it gets. Against a real EM, whose answers take 50-500 ms, the same work is a far smaller fraction of the cycle.`
+      : undefined,
   });
 
   const smallest = Math.min(...results.map((r) => r.run.backups));
@@ -189,8 +192,10 @@ function targets(results: RunResult[]): TargetCheck[] {
   const peak = big.reduce<RunResult | undefined>((p, r) => (p && p.maxRssBytes! >= r.maxRssBytes! ? p : r), undefined);
   out.push({
     target: `peak RSS < 200 MB at ${num(largest)} backups`,
-    measured: peak ? `${num(peak.maxRssBytes! / 1e6)} MB (${peak.run.mode} mode)` : 'not measured',
+    measured: peak ? big.map((r) => `${num(r.maxRssBytes! / 1e6)} MB (${r.run.mode} mode, concurrency ${r.run.concurrency})`).join('; ') : 'not measured',
     met: peak === undefined ? undefined : peak.maxRssBytes! < 200e6,
+    whyMissed:
+      'in entity mode the live heap after a full collection is about 40 MB at 10,000 backups; the peak is garbage V8 lets accumulate during a cycle before it collects, on top of about 85 MB that Node.js, TLS and the loaded code take before the first poll. Query mode holds pages of 1,000 restore points (about 1 MB of XML each, and their parsed trees) in flight, one per concurrent request. `--max-old-space-size` caps the heap (docs/scaling.md).',
   });
   return out;
 }

@@ -19,6 +19,8 @@ export interface TargetCheck {
   measured: string;
   /** undefined: could not be measured in this run (skipped, not available). */
   met: boolean | undefined;
+  /** What holds the figure back, shown under the targets when the target is missed. */
+  whyMissed?: string;
 }
 
 export interface ScenarioResult {
@@ -136,12 +138,16 @@ export function markdownReport(input: ReportInput): string {
     `| OS | ${mdEscape(m.platform)} |`,
     `| load average at start (1 min) | ${m.loadAverage} |`,
     '',
-    ...input.method,
+    input.method.join('\n\n'),
     '',
     '## Targets',
     '',
     markdownTable(targetsTable(input.results)),
   ];
+  const missed = input.results.flatMap((r) => r.targets.filter((t) => t.met === false && t.whyMissed !== undefined));
+  if (missed.length > 0) {
+    out.push('', 'Why the missed targets are missed:', '', ...missed.map((t) => `- **${t.target}**: ${t.whyMissed}`));
+  }
   for (const result of input.results) {
     out.push('', `## ${result.name}`);
     for (const table of result.tables) out.push('', `### ${table.title}`, '', markdownTable(table));
