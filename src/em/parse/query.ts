@@ -8,7 +8,7 @@ import { backupFromNode } from './backup.js';
 import { decodeXmlReferences, field, isObject, keysHint, links, list, readDocument, text, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, excerpt } from './parse-error.js';
-import { restorePoint } from './restore-points.js';
+import { restorePoint, unwrapList } from './restore-points.js';
 
 export interface QueryPaging {
   /** Undefined when EM sent no PagingInfo or left the attribute out. */
@@ -124,23 +124,12 @@ function queryItems(doc: EmDocument, listName: string, itemName: string): unknow
   if (isObject(entities)) {
     const inner = field(entities, listName);
     if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName} (keys: ${keysHint(entities)})`);
-    return unwrap(inner, listName);
+    return unwrapList(inner, listName);
   }
-  if (refs !== undefined && refs !== null) return unwrap(refs, 'Refs');
+  if (refs !== undefined && refs !== null) return unwrapList(refs, 'Refs');
   if (entities === undefined && refs === undefined) throw new ParseError(`JSON without Entities or Refs (keys: ${keysHint(root)})`);
   // Both null: an empty result.
   return [];
-}
-
-/** `"RestorePoints": {"RestorePoints": [...]}` inside a QueryResult; a bare array or null is accepted too. */
-function unwrap(value: unknown, name: string): unknown[] {
-  if (isObject(value)) {
-    const inner = field(value, name);
-    if (inner === undefined) throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
-    return list(inner);
-  }
-  if (value === null || Array.isArray(value)) return list(value);
-  throw new ParseError(`JSON ${name} is a ${typeof value}, not a list`);
 }
 
 function count(node: unknown, name: string): number | undefined {

@@ -59,8 +59,11 @@ function jsonItems(root: unknown): unknown[] {
   throw new ParseError(`JSON without RestorePoints or Refs (keys: ${keysHint(root)})`);
 }
 
-/** EM nests lists inside query results once more: `"RestorePoints": {"RestorePoints": [...]}`. */
-function unwrapList(value: unknown, name: string): unknown[] {
+/**
+ * EM nests lists inside query results once more: `"RestorePoints": {"RestorePoints": [...]}`; a bare
+ * array or null is accepted too.
+ */
+export function unwrapList(value: unknown, name: string): unknown[] {
   if (isObject(value)) {
     const inner = field(value, name);
     if (inner === undefined) throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
