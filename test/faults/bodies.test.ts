@@ -129,6 +129,7 @@ describe('faults: oversized answers', () => {
           `    tls: { caFile: ${healthy.caFile} }`,
           `    backups: [${BACKUPS.daily}]`,
         ].join('\n'),
+        'endless.yaml',
       ),
     );
     const exporter = createExporter(config, log.logger);

@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, expect } from 'vitest';
 import type { EmConfig, ExporterConfig } from '../../src/config/types.js';
 import type { Exporter } from '../../src/exporter.js';
-import { createHttpServer } from '../../src/server/index.js';
 import { simulatorCert } from '../../src/simulator/cert.js';
 import {
   BACKUPS,
@@ -19,6 +18,7 @@ import {
   emConfig,
   exporterConfig,
   sample,
+  serveExporter as serveOnLoopback,
   startSite,
   type Site,
 } from '../integration/harness.js';
@@ -216,18 +216,9 @@ export async function startCatcher(): Promise<Catcher> {
   return { url: `https://localhost:${port}`, seen };
 }
 
-/** The exporter's own HTTP endpoints on loopback, as main serves them. */
+/** The exporter's own HTTP endpoints on loopback, as main serves them; closed after the test. */
 export async function serveExporter(exporter: Exporter): Promise<string> {
-  const server = createHttpServer({
-    telemetryPath: '/metrics',
-    render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
-    state: exporter.state,
-    isReady: () => exporter.isReady(),
-    version: 'test',
-    schedule: exporter.schedule,
-    logger: capturingLogger().logger,
-  });
-  const { port } = await server.listen('127.0.0.1', 0);
+  const server = await serveOnLoopback(exporter, { logger: capturingLogger().logger });
   onCleanup(() => server.close());
-  return `http://127.0.0.1:${port}`;
+  return server.base;
 }

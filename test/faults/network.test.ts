@@ -176,7 +176,7 @@ describe('faults: 5xx bursts', () => {
     const r = await rig({ poll: { concurrency: 1 } });
     r.faulty.sim.addFault({ match: { path: /\/restorePoints$/ }, status: 503, times: 4 });
     const during = await r.cycle();
-    const failed = [BACKUPS.daily, BACKUPS.hourly];
+    const failed: string[] = [BACKUPS.daily, BACKUPS.hourly];
     for (const id of ALL_BACKUPS) {
       expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(failed.includes(id) ? 0 : 1);
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { EmConfig, ExporterConfig } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
+import { createHttpServer } from '../../src/server/index.js';
 import { EmSimulator, type SimBackup, type SimulatorOptions, type StartedSimulator } from '../../src/simulator/index.js';
 
 export const USER = 'EM01\\svc_monitor';
@@ -157,4 +158,23 @@ export function normalizeExposition(text: string): string {
     })
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
+}
+
+/** The exporter's own endpoints on a free loopback port, wired as main wires them. */
+export async function serveExporter(
+  exporter: Exporter,
+  options: { logger?: pino.Logger; version?: string; now?: () => number } = {},
+): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createHttpServer({
+    telemetryPath: '/metrics',
+    render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
+    state: exporter.state,
+    isReady: () => exporter.isReady(),
+    version: options.version ?? 'test',
+    schedule: exporter.schedule,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    now: options.now,
+  });
+  const { port } = await server.listen('127.0.0.1', 0);
+  return { base: `http://127.0.0.1:${port}`, close: () => server.close() };
 }

@@ -1,8 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exporter } from '../../src/exporter.js';
-import { createHttpServer } from '../../src/server/index.js';
-import { BACKUPS, createExporter, emConfig, exporterConfig, sample, startSite, type Site } from './harness.js';
+import { BACKUPS, createExporter, emConfig, exporterConfig, sample, serveExporter, startSite, type Site } from './harness.js';
 import { waitUntil } from './process.js';
 
 const sites: Site[] = [];
@@ -34,18 +33,9 @@ describe('several Enterprise Managers in one process', () => {
       Date.now,
     );
     const e = exporter;
-    const server = createHttpServer({
-      telemetryPath: '/metrics',
-      render: async () => ({ contentType: e.metrics.contentType, body: await e.metrics.render() }),
-      state: e.state,
-      isReady: () => e.isReady(),
-      version: 'test',
-      schedule: e.schedule,
-      logger: pino({ level: 'silent' }),
-    });
-    const { port } = await server.listen('127.0.0.1', 0);
+    const server = await serveExporter(e);
     const scrape = async (): Promise<string> => {
-      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const res = await fetch(`${server.base}/metrics`);
       expect(res.status).toBe(200);
       return res.text();
     };

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { createHttpServer } from '../../src/server/index.js';
 import {
   BACKUPS,
   HOUR,
@@ -11,6 +10,7 @@ import {
   emConfig,
   exporterConfig,
   sample,
+  serveExporter,
   startSite,
   type Site,
 } from './harness.js';
@@ -123,30 +123,21 @@ describe('a poll cycle against the simulator', () => {
         Date.now,
       ),
     );
-    const server = createHttpServer({
-      telemetryPath: '/metrics',
-      render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
-      state: exporter.state,
-      isReady: () => exporter.isReady(),
-      version: 'test',
-      schedule: exporter.schedule,
-      logger: pino({ level: 'silent' }),
-    });
-    const { port } = await server.listen('127.0.0.1', 0);
+    const server = await serveExporter(exporter);
     try {
       let firstCyclesDone = false;
       const started = exporter.start().then(() => (firstCyclesDone = true));
       // The fast EM's cycle ends and is scraped while the slow one is still waiting on EM.
       await waitUntil(async () => {
-        const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const body = await (await fetch(`${server.base}/metrics`)).text();
         return sample(body, 'veeam_em_up', { em: 'fast' }) === 1;
       }, 'the fast EM to be exported');
-      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const body = await (await fetch(`${server.base}/metrics`)).text();
       expect(firstCyclesDone).toBe(false);
       expect(sample(body, 'veeam_em_up', { em: 'slow' })).toBeUndefined();
-      expect((await fetch(`http://127.0.0.1:${port}/-/ready`)).status).toBe(503);
+      expect((await fetch(`${server.base}/-/ready`)).status).toBe(503);
       await started;
-      expect((await fetch(`http://127.0.0.1:${port}/-/ready`)).status).toBe(200);
+      expect((await fetch(`${server.base}/-/ready`)).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
-import { createHttpServer } from '../../src/server/http-server.js';
 import { createSecuredServer, createWebGuard, type WebGuard } from '../../src/web-config/index.js';
-import { BACKUPS, NOW, createExporter, emConfig, exporterConfig, startSite, type Site } from '../integration/harness.js';
+import { BACKUPS, NOW, createExporter, emConfig, exporterConfig, serveExporter, startSite, type Site } from '../integration/harness.js';
 import { request, startServer } from '../server/harness.js';
 import { makeCa, makeLeaf, type Pem } from '../web-config/support/certs.js';
 
@@ -323,20 +322,10 @@ describe('EM-supplied text is inert on the status page', () => {
     );
     const exporter = createExporter(config, createLogger({ level: 'error', format: 'json', destination: { write: () => undefined } }));
     await exporter.runOnce();
-    const server = createHttpServer({
-      telemetryPath: '/metrics',
-      render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
-      state: exporter.state,
-      isReady: () => exporter.isReady(),
-      version: '1.0.0',
-      schedule: exporter.schedule,
-      logger: createLogger({ level: 'error', format: 'json', destination: { write: () => undefined } }),
-      now: () => NOW,
-    });
+    const server = await serveExporter(exporter, { version: '1.0.0', now: () => NOW });
     running.push(server);
-    const { port } = await server.listen('127.0.0.1', 0);
     try {
-      const page = await request(`http://127.0.0.1:${port}/`);
+      const page = await request(`${server.base}/`);
       expect(page.status).toBe(200);
       expect(page.headers['content-security-policy']).toContain("default-src 'none'");
       const html = page.text;
@@ -357,7 +346,7 @@ describe('EM-supplied text is inert on the status page', () => {
       expect(html).not.toMatch(/href="javascript:/i);
 
       // The exposition is plain text a browser must not sniff as HTML, with label values escaped.
-      const metrics = await request(`http://127.0.0.1:${port}/metrics`);
+      const metrics = await request(`${server.base}/metrics`);
       expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
       expect(metrics.headers['x-content-type-options']).toBe('nosniff');
       expect(metrics.text).toContain(`repository="Tenant \\"A\\" & 'B' <repo>"`);
