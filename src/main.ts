@@ -106,7 +106,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
     state: exporter.state,
     isReady: () => exporter.isReady(),
     version: VERSION,
-    schedule: exporter.schedule,
+    schedule: () => exporter.schedule,
     reload: flags.enableLifecycle ? reload : undefined,
     logger: log,
     createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options, logger: log }),

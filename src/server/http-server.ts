@@ -18,7 +18,8 @@ export interface HttpServerOptions {
   state: ExporterState;
   isReady: () => boolean;
   version: string;
-  schedule: string;
+  /** The poll schedule the status page names; a function follows reloads that change it. */
+  schedule: string | (() => string);
   /** Present only with --web.enable-lifecycle. */
   reload?: () => Promise<ReloadResult>;
   logger: Logger;
@@ -194,7 +195,7 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
           body: renderStatusPage(
             buildStatusModel(opts.state, {
               version: opts.version,
-              schedule: opts.schedule,
+              schedule: typeof opts.schedule === 'function' ? opts.schedule() : opts.schedule,
               telemetryPath: opts.telemetryPath,
               ready: opts.isReady(),
               lifecycleEnabled: reload !== undefined,

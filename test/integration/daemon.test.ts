@@ -157,5 +157,11 @@ describe('reload of the running daemon', () => {
     await writeFile(file, original);
     started.child.kill('SIGHUP');
     await waitUntil(async () => sample(await metrics(), 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly }) === 2, 'the SIGHUP reload');
+
+    // A new schedule reaches the HELP texts and the status page.
+    await writeFile(file, `poll:\n  schedule: "*/7 * * * *"\n${original}`);
+    expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+    expect(await metrics()).toContain('(schedule "*/7 * * * *")');
+    expect((await httpGet(`${base}/`)).body).toContain('*/7 * * * *');
   });
 });
