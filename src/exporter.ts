@@ -38,7 +38,6 @@ export class Exporter {
   private readonly now: () => number;
   private readonly clientTuning: ExporterOptions['clientTuning'];
   private readonly runtimes = new Map<string, EmRuntime>();
-  private firstCycles: Promise<unknown> | undefined;
   private ready = false;
   private started = false;
 
@@ -69,8 +68,7 @@ export class Exporter {
   async start(): Promise<void> {
     await this.apply(this.config, false);
     this.started = true;
-    this.firstCycles = Promise.all([...this.runtimes.values()].map((rt) => rt.poller.start()));
-    await this.firstCycles;
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.poller.start()));
     this.ready = true;
   }
 
