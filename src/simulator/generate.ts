@@ -22,8 +22,8 @@ const KINDS = [
   { name: 'Weekly Archive', platform: 'VMware', everyH: 7 * 24 },
 ] as const;
 
-/** Small deterministic PRNG; the same options always produce the same backups. */
-function mulberry32(seed: number): () => number {
+/** Small deterministic PRNG (mulberry32); the same seed always gives the same sequence. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

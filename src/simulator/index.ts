@@ -1,4 +1,4 @@
 export { EmSimulator } from './server.js';
-export { generateBackups, type GenerateOptions } from './generate.js';
+export { generateBackups, mulberry32, type GenerateOptions } from './generate.js';
 export { formatBackupDateUtc, formatRestorePointName, stableGuid } from './names.js';
 export type * from './types.js';

@@ -4,9 +4,8 @@
  * deadline instead of sleeping.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { findTool } from '../deploy/tools.js';
 
 /** Binaries the suite runs, with the Debian package that ships each. */
 export const TOOLS = {
@@ -18,20 +17,6 @@ export const TOOLS = {
 
 export type Tool = keyof typeof TOOLS;
 
-function findOnPath(name: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /**
  * The path of each binary on PATH. Throws when any is missing, naming every missing one and the
  * Debian package that ships it: this suite runs only where they are installed.
@@ -40,7 +25,7 @@ export function requireTools<T extends Tool>(names: readonly T[], pathVar: strin
   const found = {} as Record<T, string>;
   const missing: string[] = [];
   for (const name of names) {
-    const path = findOnPath(name, pathVar);
+    const path = findTool(name, pathVar);
     if (path === undefined) missing.push(`${name} (Debian package "${TOOLS[name]}")`);
     else found[name] = path;
   }

@@ -2,28 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUPS, DAY, HOUR, MINUTE, PASSWORD, USER, sample, startSite, type Site } from './harness.js';
+import { BACKUPS, DAY, HOUR, MINUTE, PASSWORD, configYaml as oneEmConfig, sample, startSite, type Site } from './harness.js';
 import { startExporter } from './process.js';
 
 const UNKNOWN = 'deadbeef-0000-4000-8000-00000000dead';
 
 function configYaml(site: Site, backups: string[]): string {
-  return [
-    'poll:',
-    '  schedule: "*/5 * * * *"',
-    '  timeout: 5s',
-    '  retries: 0',
-    'enterpriseManagers:',
-    '  - name: em01',
-    `    url: ${site.started.url}`,
-    `    username: '${USER}'`,
-    '    password: ${VEEAM_EM_PASSWORD}',
-    '    tls:',
-    `      caFile: ${site.caFile}`,
-    '    backups:',
-    ...backups.map((b) => `      - ${b}`),
-    '',
-  ].join('\n');
+  return oneEmConfig(site, backups, ['schedule: "*/5 * * * *"', 'timeout: 5s', 'retries: 0']);
 }
 
 describe('veeam-em-exporter --once', () => {

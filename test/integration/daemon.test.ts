@@ -1,27 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUPS, PASSWORD, USER, sample, startSite, type Site } from './harness.js';
+import { BACKUPS, PASSWORD, USER, configYaml, sample, startSite, type Site } from './harness.js';
 import { httpGet, startExporter, waitUntil, type Running } from './process.js';
 
 async function writeConfig(site: Site, name: string): Promise<string> {
   const file = join(site.dir, name);
-  await writeFile(
-    file,
-    [
-      'enterpriseManagers:',
-      '  - name: em01',
-      `    url: ${site.started.url}`,
-      `    username: '${USER}'`,
-      '    password: ${VEEAM_EM_PASSWORD}',
-      '    tls:',
-      `      caFile: ${site.caFile}`,
-      '    backups:',
-      `      - ${BACKUPS.daily}`,
-      `      - ${BACKUPS.weekly}`,
-      '',
-    ].join('\n'),
-  );
+  await writeFile(file, configYaml(site, [BACKUPS.daily, BACKUPS.weekly]));
   return file;
 }
 

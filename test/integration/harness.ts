@@ -178,3 +178,20 @@ export async function serveExporter(
   const { port } = await server.listen('127.0.0.1', 0);
   return { base: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
+
+/** A config file's text for one EM on `site`, the password taken from ${VEEAM_EM_PASSWORD}. */
+export function configYaml(site: Site, backups: string[], pollLines: string[] = []): string {
+  return [
+    ...(pollLines.length > 0 ? ['poll:', ...pollLines.map((l) => `  ${l}`)] : []),
+    'enterpriseManagers:',
+    '  - name: em01',
+    `    url: ${site.started.url}`,
+    `    username: '${USER}'`,
+    '    password: ${VEEAM_EM_PASSWORD}',
+    '    tls:',
+    `      caFile: ${site.caFile}`,
+    '    backups:',
+    ...backups.map((b) => `      - ${b}`),
+    '',
+  ].join('\n');
+}

@@ -7,23 +7,11 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Exporter } from '../../src/exporter.js';
-import type { FaultRule, SimBackup } from '../../src/simulator/index.js';
+import { mulberry32, type FaultRule, type SimBackup } from '../../src/simulator/index.js';
 import { createExporter, emConfig, exporterConfig, sample, startSite, type Site } from '../integration/harness.js';
 
 const CYCLES = 2_000;
 const MINUTE = 60_000;
-
-/** mulberry32: small, seeded, good enough to pick faults reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function backups(prefix: string, count: number, now: number): SimBackup[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -94,7 +82,7 @@ describe('soak: session hygiene', () => {
         const site = await startSite({ backups: set, now: () => Date.now() });
         sites.push(site);
         const config = emConfig(site, { name: `em0${i + 1}`, backups: set.map((b) => ({ id: b.id, rpoSeconds: 86_400 })) });
-        return { site, sim: site.sim, config, rnd: prng(0x5eed + i), expiries: 0, maxOpenAfterCycle: 0 };
+        return { site, sim: site.sim, config, rnd: mulberry32(0x5eed + i), expiries: 0, maxOpenAfterCycle: 0 };
       }),
     );
     const configs = ems.map((em) => em.config);
