@@ -1,5 +1,4 @@
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/index.js';
 import type { FaultRule } from '../../src/simulator/index.js';
@@ -16,6 +15,7 @@ import {
   expectOneWarningPerFailure,
   expectRecovered,
   expectUntouched,
+  listenUntilCleanup,
   onCleanup,
   requestsTotal,
   rig,
@@ -184,14 +184,6 @@ async function startEndlessEm(): Promise<{ url: string; served: () => number; cl
     };
     pump();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
+  const port = await listenUntilCleanup(server);
   return { url: `https://127.0.0.1:${port}`, served: () => served, closed };
 }

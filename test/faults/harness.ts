@@ -3,6 +3,7 @@
  * simulator, one Exporter polling both, and checks of what /metrics and the log say per cycle.
  */
 import https from 'node:https';
+import type { Server } from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect } from 'vitest';
@@ -196,15 +197,9 @@ export interface Catcher {
 }
 
 /** Another HTTPS host, trusted like the simulator, that records whatever reaches it. */
-export async function startCatcher(): Promise<Catcher> {
-  const { key, cert } = await simulatorCert();
-  const seen: Catcher['seen'] = [];
-  const server = https.createServer({ key, cert }, (req, res) => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
-    res.writeHead(200, { 'content-type': 'application/xml' }).end('<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>');
-  });
+/** Listens on a free loopback port; the server and its connections are closed after the test. */
+export async function listenUntilCleanup(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   onCleanup(
     () =>
       new Promise<void>((resolve) => {
@@ -212,6 +207,17 @@ export async function startCatcher(): Promise<Catcher> {
         server.closeAllConnections();
       }),
   );
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startCatcher(): Promise<Catcher> {
+  const { key, cert } = await simulatorCert();
+  const seen: Catcher['seen'] = [];
+  const server = https.createServer({ key, cert }, (req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+    res.writeHead(200, { 'content-type': 'application/xml' }).end('<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>');
+  });
+  const port = await listenUntilCleanup(server);
   // `localhost` is on the simulator's certificate, so a followed redirect would succeed at TLS level.
   return { url: `https://localhost:${port}`, seen };
 }

@@ -7,22 +7,14 @@ import { createServer as createNetServer, connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { createSecuredServer, createWebGuard, type WebGuard } from '../../src/web-config/index.js';
 import { BACKUPS, NOW, createExporter, emConfig, exporterConfig, serveExporter, startSite, type Site } from '../integration/harness.js';
-import { request, startServer } from '../server/harness.js';
+import { request, serversClosedAfterEach } from '../server/harness.js';
 import { makeCa, makeLeaf, type Pem } from '../web-config/support/certs.js';
 
-const running: Array<{ close(): Promise<void> }> = [];
-async function start(...args: Parameters<typeof startServer>) {
-  const started = await startServer(...args);
-  running.push(started.server);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
+const { start, track } = serversClosedAfterEach();
 
 interface RawReply {
   status: number;
@@ -323,7 +315,7 @@ describe('EM-supplied text is inert on the status page', () => {
     const exporter = createExporter(config, createLogger({ level: 'error', format: 'json', destination: { write: () => undefined } }));
     await exporter.runOnce();
     const server = await serveExporter(exporter, { version: '1.0.0', now: () => NOW });
-    running.push(server);
+    track(server);
     try {
       const page = await request(`${server.base}/`);
       expect(page.status).toBe(200);

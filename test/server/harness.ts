@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createLogger } from '../../src/logging/logger.js';
@@ -58,5 +59,27 @@ export async function startServer(overrides: Partial<HttpServerOptions> = {}, sc
     port: address.port,
     renders: () => renders,
     log: () => logText,
+  };
+}
+
+/**
+ * `startServer` for a test file whose servers are all closed after each test; `track` adds any
+ * other server with a `close()` to the same list.
+ */
+export function serversClosedAfterEach(): {
+  start: (...args: Parameters<typeof startServer>) => ReturnType<typeof startServer>;
+  track: (server: { close(): Promise<void> }) => void;
+} {
+  const running: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.close()));
+  });
+  return {
+    async start(...args) {
+      const started = await startServer(...args);
+      running.push(started.server);
+      return started;
+    },
+    track: (server) => void running.push(server),
   };
 }

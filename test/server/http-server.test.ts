@@ -1,21 +1,13 @@
 import { connect } from 'node:net';
 import { Agent } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../src/server/http-server.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createExporterState } from '../../src/metrics/state.js';
-import { request, startServer } from './harness.js';
+import { request, serversClosedAfterEach } from './harness.js';
 
-const running: Array<{ close(): Promise<void> }> = [];
-async function start(...args: Parameters<typeof startServer>) {
-  const started = await startServer(...args);
-  running.push(started.server);
-  return started;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.close()));
-});
+const { start, track } = serversClosedAfterEach();
 
 describe('GET on the telemetry path', () => {
   it('serves what render() returns with its content type, rendering once per scrape', async () => {
