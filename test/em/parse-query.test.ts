@@ -61,6 +61,8 @@ describe('parseRestorePointQuery', () => {
     ['JSON for another type', '{"Refs":null,"Entities":{"Backups":{"Backups":[]}},"PagingInfo":null}', JSON_CT, /Entities without RestorePoints/],
     ['JSON without either key', '{"PagingInfo":{"PagesCount":1}}', JSON_CT, /without Entities or Refs/],
     ['a JSON array', '[]', JSON_CT, /expected a QueryResult/],
+    ['a JSON null', 'null', JSON_CT, /unexpected JSON null \(expected a QueryResult\)/],
+    ['JSON whose Entities is not an object', '{"Entities":[],"Refs":null}', JSON_CT, /Entities is not an object \(found array\)/],
     ['a page count that is no number', fixture('query-restore-points-page.xml').replace('PagesCount="2"', 'PagesCount="many"'), XML, /PagesCount "many" is not a count/],
     ['a point without a time', fixture('query-restore-points-page.xml').replace('<BackupDateUTC>2025-06-07T01:02:03Z</BackupDateUTC>', '').replace('Name="Jun  7 2025  1:02AM" UID', 'UID'), XML, /restore point #1.*neither BackupDateUTC nor Name/],
   ])('refuses %s', (_, body, contentType, message) => {
@@ -148,6 +150,9 @@ describe('parseBackupList', () => {
     ['another root', '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>', XML, /expected Backups/],
     ['JSON without a list', '{"Message":"Node [root] does not exist.","StatusCode":400}', JSON_CT, /Error document: Node \[root\]/],
     ['JSON of something else', '{"RestorePoints":[]}', JSON_CT, /without a Backups list/],
+    ['a bare JSON null', 'null', JSON_CT, /unexpected JSON null/],
+    ['a bare JSON array', '[]', JSON_CT, /unexpected JSON array/],
+    ['a JSON wrapper without its list', '{"Backups":{}}', JSON_CT, /without a Backups list/],
     ['a backup without UID', '<Backups xmlns="http://www.veeam.com/ent/v1.0"><Backup Name="x"/></Backups>', XML, /backup #1 \("x"\) has no UID/],
     ['a backup without Name', `<Backups xmlns="http://www.veeam.com/ent/v1.0"><Backup UID="urn:veeam:Backup:${DAILY}"/></Backups>`, XML, /backup #1 without a Name/],
   ])('refuses %s', (_, body, contentType, message) => {

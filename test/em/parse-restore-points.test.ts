@@ -107,14 +107,32 @@ describe('parseRestorePoints: empty lists', () => {
     ['self-closing XML list', fixture('restore-points-empty.xml'), XML],
     ['empty XML references', fixture('restore-points-empty-refs.xml'), XML],
     ['XML list with only whitespace and a comment', '<RestorePoints>\n  <!-- none -->\n</RestorePoints>', XML],
-    ['JSON []', '[]', JSON_CT],
-    ['JSON null', 'null', JSON_CT],
     ['JSON null list', '{"RestorePoints":null}', JSON_CT],
+    ['JSON null list inside its wrapper', '{"RestorePoints":{"RestorePoints":null}}', JSON_CT],
+    ['JSON query result whose Refs are null', '{"Refs":null,"Entities":null,"PagingInfo":null}', JSON_CT],
+    ['XML query result with an empty entity list', '<QueryResult><Entities><RestorePoints/></Entities></QueryResult>', XML],
     ['JSON empty list', '{"restorePoints":[]}', JSON_CT],
     ['JSON empty refs', '{"Refs":[]}', JSON_CT],
     ['JSON query result with nulls', '{"Refs":null,"Entities":{"RestorePoints":null},"PagingInfo":null}', JSON_CT],
   ])('%s -> []', (_label, body, contentType) => {
     expect(parseRestorePoints(body, contentType)).toEqual([]);
+  });
+});
+
+describe('parseRestorePoints: a body that holds no list is a parse failure, never zero points', () => {
+  it.each([
+    ['a bare JSON null', 'null', JSON_CT, /unexpected JSON null/],
+    ['a bare JSON array', '[]', JSON_CT, /unexpected JSON array/],
+    ['a JSON string', '"RestorePoints"', JSON_CT, /unexpected JSON string/],
+    ['an XML QueryResult with neither Entities nor Refs', '<QueryResult><PagingInfo PagesCount="1"/></QueryResult>', XML, /neither Entities nor Refs/],
+    ['an XML QueryResult answering for another type', '<QueryResult><Entities><Backups/></Entities></QueryResult>', XML, /Entities without RestorePoints/],
+    ['a JSON QueryResult with neither Entities nor Refs', '{"PagingInfo":{"PagesCount":1}}', JSON_CT, /without RestorePoints or Refs/],
+    ['a JSON QueryResult whose Entities is a string', '{"Entities":"none","Refs":null}', JSON_CT, /Entities is not an object \(found string\)/],
+    ['a JSON wrapper without its list', '{"RestorePoints":{}}', JSON_CT, /without a RestorePoints list/],
+    ['a JSON wrapper whose list is a number', '{"RestorePoints":{"RestorePoints":0}}', JSON_CT, /is not a list \(found number\)/],
+  ])('%s', (_label, body, contentType, message) => {
+    expect(() => parseRestorePoints(body, contentType)).toThrow(ParseError);
+    expect(() => parseRestorePoints(body, contentType)).toThrow(message);
   });
 });
 
@@ -188,7 +206,7 @@ describe('parseRestorePoints: failures name the problem', () => {
     expect(parseFailure('<Backups/>', XML).message).toMatch(/unexpected XML root <Backups>/);
     expect(parseFailure('{"Backups":[],"Links":null}', JSON_CT).message).toBe('JSON without RestorePoints or Refs (keys: Backups, Links)');
     expect(parseFailure('"text"', JSON_CT).message).toMatch(/unexpected JSON string/);
-    expect(parseFailure('{"RestorePoints":"x"}', JSON_CT).message).toMatch(/RestorePoints is a string/);
+    expect(parseFailure('{"RestorePoints":"x"}', JSON_CT).message).toMatch(/RestorePoints is not a list \(found string\)/);
   });
 
   it('refuses XML names that would pollute prototypes', () => {

@@ -60,6 +60,15 @@ const CASES: BodyCase[] = [
     fault: { raw: '<html><body><h1>Proxy login</h1></body></html>', contentType: 'text/html; charset=utf-8' },
     message: /cannot read EM's answer \(200, text\/html; charset=utf-8\): unexpected content type "text\/html; charset=utf-8" \(expected XML or JSON\): check that url points at the Enterprise Manager REST API/,
   },
+  // Not the expected shape: a parse failure, never "zero restore points".
+  { name: 'a bare JSON null', format: 'json', fault: { raw: 'null', contentType: 'application/json' }, message: /cannot read EM's answer \(200, application\/json\): unexpected JSON null/ },
+  { name: 'a bare JSON array', format: 'json', fault: { raw: '[]', contentType: 'application/json' }, message: /unexpected JSON array/ },
+  {
+    name: 'a QueryResult with neither Entities nor Refs',
+    format: 'xml',
+    fault: { raw: '<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><PagingInfo PagesCount="1" PageSize="1000" PageNum="1"/></QueryResult>', contentType: 'application/xml' },
+    message: /QueryResult with neither Entities nor Refs/,
+  },
   { name: 'billion laughs', format: 'xml', fault: { raw: LAUGHS, contentType: 'application/xml; charset=utf-8' }, message: /DOCTYPE declaration refused/ },
   { name: 'external entities', format: 'xml', fault: { raw: EXTERNAL_ENTITY, contentType: 'application/xml' }, message: /DOCTYPE declaration refused/ },
 ];

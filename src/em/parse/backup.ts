@@ -2,6 +2,7 @@ import type { BackupMetadata } from '../../domain.js';
 import { field, isObject, keysHint, links, list, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, excerpt } from './parse-error.js';
+import { jsonKind, unwrapList } from './query-result.js';
 
 const BACKUP_URN = /^urn:veeam:Backup:/i;
 
@@ -72,8 +73,8 @@ export function parseBackupList(body: string, contentType: string): BackupMetada
     }
   } else {
     const root = doc.root;
-    if (root === null || Array.isArray(root)) items = list(root);
-    else if (!isObject(root)) throw new ParseError(`unexpected JSON ${typeof root} (expected Backups)`);
+    // A bare null or array is not a shape EM answers with; "no backups" from it would drop them all.
+    if (!isObject(root)) throw new ParseError(`unexpected JSON ${jsonKind(root)} (expected Backups)`);
     else {
       const backups = field(root, 'Backups');
       const value = backups !== undefined ? backups : field(root, 'Refs');
@@ -83,7 +84,7 @@ export function parseBackupList(body: string, contentType: string): BackupMetada
         throw new ParseError(`JSON without a Backups list (keys: ${keysHint(root)})`);
       }
       // A wrapper object around the list, as EM nests lists inside other documents, is tolerated.
-      items = isObject(value) ? list(field(value, 'Backups') ?? field(value, 'Refs')) : list(value);
+      items = unwrapList(value, backups !== undefined ? 'Backups' : 'Refs');
     }
   }
   return items.map((item, i) => {

@@ -5,10 +5,10 @@
  */
 import type { BackupMetadata, RestorePoint } from '../../domain.js';
 import { backupFromNode } from './backup.js';
-import { decodeXmlReferences, field, isObject, keysHint, links, list, readDocument, text, type EmDocument } from './document.js';
-import { errorMessageOf } from './error-body.js';
+import { decodeXmlReferences, field, isObject, links, readDocument, text, type EmDocument } from './document.js';
 import { ParseError, excerpt } from './parse-error.js';
-import { restorePoint, unwrapList } from './restore-points.js';
+import { queryResultItems } from './query-result.js';
+import { restorePoint } from './restore-points.js';
 
 export interface QueryPaging {
   /** Undefined when EM sent no PagingInfo or left the attribute out. */
@@ -71,7 +71,7 @@ function linksOf(node: unknown): LinkInfo[] {
 /** `type=RestorePoint`, entities (`BackupDateUTC`) or references (time from `Name`), XML or JSON. */
 export function parseRestorePointQuery(body: string, contentType: string): QueryPage<QueriedRestorePoint> {
   const doc = readDocument(body, contentType, { skipLinks: true });
-  const items = queryItems(doc, 'RestorePoints', 'RestorePoint');
+  const items = queryResultItems(doc, 'RestorePoints', 'RestorePoint');
   const points = new Array<QueriedRestorePoint>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -83,53 +83,12 @@ export function parseRestorePointQuery(body: string, contentType: string): Query
 /** `type=Backup`: backup entities (or references, with platform and type ''), each with its UID. */
 export function parseBackupQuery(body: string, contentType: string): QueryPage<BackupMetadata> {
   const doc = readDocument(body, contentType);
-  const backups = queryItems(doc, 'Backups', 'Backup').map((item, i) => {
+  const backups = queryResultItems(doc, 'Backups', 'Backup').map((item, i) => {
     const backup = backupFromNode(item, `backup #${i + 1}`);
     if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${excerpt(backup.name, 60)}") has no UID`);
     return backup;
   });
   return { items: backups, paging: pagingOf(doc) };
-}
-
-function refuseError(doc: EmDocument): void {
-  const message = errorMessageOf(doc);
-  if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
-}
-
-/**
- * The items of a QueryResult: `Entities/<list>/<item>` or `Refs/Ref`. Entities without the expected
- * list is an error rather than an empty page: it would mean EM answered for another type.
- */
-function queryItems(doc: EmDocument, listName: string, itemName: string): unknown[] {
-  const root = doc.root;
-  if (doc.format === 'xml') {
-    if (doc.rootName !== 'QueryResult') {
-      refuseError(doc);
-      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected QueryResult)`);
-    }
-    const entities = field(root, 'Entities');
-    if (entities !== undefined) {
-      const inner = field(entities, listName);
-      if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName}`);
-      return list(field(inner, itemName));
-    }
-    const refs = field(root, 'Refs');
-    if (refs !== undefined) return list(field(refs, 'Ref'));
-    throw new ParseError('QueryResult with neither Entities nor Refs');
-  }
-  if (!isObject(root)) throw new ParseError(`unexpected JSON ${root === null ? 'null' : Array.isArray(root) ? 'array' : typeof root} (expected a QueryResult)`);
-  refuseError(doc);
-  const entities = field(root, 'Entities');
-  const refs = field(root, 'Refs');
-  if (isObject(entities)) {
-    const inner = field(entities, listName);
-    if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName} (keys: ${keysHint(entities)})`);
-    return unwrapList(inner, listName);
-  }
-  if (refs !== undefined && refs !== null) return unwrapList(refs, 'Refs');
-  if (entities === undefined && refs === undefined) throw new ParseError(`JSON without Entities or Refs (keys: ${keysHint(root)})`);
-  // Both null: an empty result.
-  return [];
 }
 
 function count(node: unknown, name: string): number | undefined {

@@ -3,6 +3,7 @@ import { isUnsetDate, parseRestorePointName, parseRfc3339Utc } from './datetime.
 import { field, isObject, keysHint, list, readDocument, text, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, excerpt } from './parse-error.js';
+import { jsonKind, queryResultItems, refuseErrorDocument, unwrapList } from './query-result.js';
 
 /**
  * Restore points from any of the bodies EM answers `GET /backups/{id}/restorePoints[?format=Entity]`
@@ -14,7 +15,7 @@ import { ParseError, excerpt } from './parse-error.js';
  */
 export function parseRestorePoints(body: string, contentType: string): RestorePoint[] {
   const doc = readDocument(body, contentType, { skipLinks: true });
-  const items = doc.format === 'xml' ? xmlItems(doc) : jsonItems(doc.root);
+  const items = doc.format === 'xml' ? xmlItems(doc) : jsonItems(doc);
   const points: RestorePoint[] = new Array<RestorePoint>(items.length);
   for (let i = 0; i < items.length; i++) points[i] = restorePoint(items[i], i);
   return points;
@@ -30,11 +31,8 @@ function xmlItems(doc: EmDocument): unknown[] {
     case 'RestorePoint':
     case 'EntityRef':
       return [root];
-    case 'QueryResult': {
-      const entities = field(root, 'Entities');
-      if (isObject(entities)) return list(field(field(entities, 'RestorePoints'), 'RestorePoint'));
-      return list(field(field(root, 'Refs'), 'Ref'));
-    }
+    case 'QueryResult':
+      return queryResultItems(doc, 'RestorePoints', 'RestorePoint');
     case 'Error':
       throw new ParseError(`EM sent an Error document: ${excerpt(errorMessageOf(doc) ?? 'no message')}`);
     default:
@@ -42,35 +40,17 @@ function xmlItems(doc: EmDocument): unknown[] {
   }
 }
 
-function jsonItems(root: unknown): unknown[] {
-  if (root === null || Array.isArray(root)) return list(root);
-  if (!isObject(root)) throw new ParseError(`unexpected JSON ${typeof root} (expected RestorePoints or Refs)`);
+function jsonItems(doc: EmDocument): unknown[] {
+  const root = doc.root;
+  // A bare null or array is not a shape EM answers with: reading it as "no points" would report a
+  // backup without restore points on the strength of a body that says nothing.
+  if (!isObject(root)) throw new ParseError(`unexpected JSON ${jsonKind(root)} (expected RestorePoints, Refs or a QueryResult)`);
   const restorePoints = field(root, 'RestorePoints');
   if (restorePoints !== undefined) return unwrapList(restorePoints, 'RestorePoints');
-  const entities = field(root, 'Entities');
-  if (isObject(entities)) return unwrapList(field(entities, 'RestorePoints'), 'RestorePoints');
-  const refs = field(root, 'Refs');
-  if (refs !== undefined) return unwrapList(refs, 'Refs');
+  if (field(root, 'Entities') !== undefined || field(root, 'Refs') !== undefined) return queryResultItems(doc, 'RestorePoints', 'RestorePoint');
   if (field(root, 'BackupDateUTC') !== undefined) return [root];
-  const message = text(field(root, 'Message'));
-  if (message !== undefined && field(root, 'StatusCode') !== undefined) {
-    throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
-  }
+  refuseErrorDocument(doc);
   throw new ParseError(`JSON without RestorePoints or Refs (keys: ${keysHint(root)})`);
-}
-
-/**
- * EM nests lists inside query results once more: `"RestorePoints": {"RestorePoints": [...]}`; a bare
- * array or null is accepted too.
- */
-export function unwrapList(value: unknown, name: string): unknown[] {
-  if (isObject(value)) {
-    const inner = field(value, name);
-    if (inner === undefined) throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
-    return list(inner);
-  }
-  if (value === null || Array.isArray(value)) return list(value);
-  throw new ParseError(`JSON ${name} is a ${typeof value}, not a list`);
 }
 
 /** One restore point (entity or reference) of a list; `index` names it in errors. */
