@@ -12,7 +12,7 @@ import {
 import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
-import { QUERY_DEFAULTS, batchFilters, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
+import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
 import { SessionKeeper } from './session.js';
 import { createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
@@ -225,7 +225,7 @@ class HttpEmClient implements EmClient {
     const size = first.paging.pageSize ?? request.pageSize;
     const pagesCount = first.paging.pagesCount;
     if (pagesCount === undefined) {
-      // No page count: follow Next links, and refuse a full page that has none (a cut-off list).
+      // No page count: follow Next links; only a last page short of the page size proves the end.
       const pages = [first];
       for (let next = first.paging.next; next !== undefined; ) {
         const path = nextPath(next);
@@ -235,8 +235,11 @@ class HttpEmClient implements EmClient {
         pages.push(page);
         next = page.paging.next;
       }
-      const last = pages[pages.length - 1]!;
-      if (last.items.length >= size && pages.length === 1) throw inconsistent(`a full page of ${last.items.length} without PagingInfo`);
+      const problem = chainProblem(
+        pages.map((page) => ({ paging: page.paging, items: page.items.length })),
+        size,
+      );
+      if (problem !== undefined) throw inconsistent(problem);
       return pages.flatMap((page) => page.items);
     }
     if (pagesCount === 0) {

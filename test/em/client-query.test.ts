@@ -128,13 +128,48 @@ describe('EM client: restore points through the query service', () => {
     const page1 = await rawPage(started, id!, 10, 1);
     sim.addFault({ match: { path: '/api/query', query: /(^|&)page=1(&|$)/ }, body: { raw: page1.replace(/<PagingInfo[\s\S]*<\/PagingInfo>/, '') }, times: 1 });
     const client = makeClient({ queryPageSize: 10 });
-    expect(failure((await client.queryRestorePoints([id!])).get(id!)).message).toMatch(/a full page of 10 without PagingInfo/);
+    expect(failure((await client.queryRestorePoints([id!])).get(id!)).message).toMatch(/page 1 is full \(10 items\) but has neither a Next link nor a PagesCount, so the list cannot be proven complete/);
 
     sim.clearFaults();
     sim.clearRequests();
     sim.addFault({ match: { path: '/api/query', query: /(^|&)page=1(&|$)/ }, body: { raw: page1.replace(' PagesCount="2"', '') }, times: 1 });
     expect(times((await client.queryRestorePoints([id!])).get(id!))).toHaveLength(15);
     expect(queries(sim).map((r) => params(r.url).get('page'))).toEqual(['1', '2']);
+  });
+
+  it('never exports a partial list: a second full page without PagesCount or Next fails the backup, not 20 of 25 points', async () => {
+    const { sim, started, makeClient } = await startHarness({ backups: manyBackups(1, () => 25) });
+    const [id] = manyBackups(1, () => 0).map((b) => b.id);
+    const page1 = await rawPage(started, id!, 10, 1);
+    const page2 = await rawPage(started, id!, 10, 2);
+    const noCount = (page: string) => page.replace(/ PagesCount="\d+"/, '');
+    // Page 1 links page 2; page 2 is full but links nothing further, and no page tells the count.
+    sim.addFault({ match: { path: '/api/query', query: /(^|&)page=1(&|$)/ }, body: { raw: noCount(page1) } });
+    sim.addFault({ match: { path: '/api/query', query: /(^|&)page=2(&|$)/ }, body: { raw: noCount(page2).replace(/\s*<Link [^>]*Rel="Next"[^>]*\/>/, '') } });
+    const client = makeClient({ queryPageSize: 10 });
+    sim.clearRequests();
+    const error = failure((await client.queryRestorePoints([id!])).get(id!));
+    expect(error.reason).toBe('parse');
+    expect(error.message).toMatch(/page 2 is full \(10 items\) but has neither a Next link nor a PagesCount, so the list cannot be proven complete/);
+    expect(queries(sim).map((r) => params(r.url).get('page'))).toEqual(['1', '2']);
+
+    // A page short of the page size that still links a Next page: items moved while reading.
+    sim.clearFaults();
+    sim.addFault({ match: { path: '/api/query', query: /(^|&)page=1(&|$)/ }, body: { raw: noCount(page1).replace(/\s*<RestorePoint [\s\S]*?<\/RestorePoint>/, '') } });
+    expect(failure((await client.queryRestorePoints([id!])).get(id!)).message).toMatch(/page 1 holds 9 items, not a full page of 10, yet links a Next page/);
+
+    // Once EM pages properly again, every point is there.
+    sim.clearFaults();
+    expect(times((await client.queryRestorePoints([id!])).get(id!))).toHaveLength(25);
+  });
+
+  it('refuses a later page that reports another page size than page 1', async () => {
+    const { sim, started, makeClient } = await startHarness({ backups: manyBackups(1, () => 25) });
+    const [id] = manyBackups(1, () => 0).map((b) => b.id);
+    const page3 = await rawPage(started, id!, 10, 3);
+    sim.addFault({ match: { path: '/api/query', query: /(^|&)page=3(&|$)/ }, body: { raw: page3.replace('PageSize="10"', 'PageSize="5"') } });
+    const error = failure((await makeClient({ queryPageSize: 10 }).queryRestorePoints([id!])).get(id!));
+    expect(error.message).toMatch(/page 3 reports a page size of 5, page 1 reported 10/);
   });
 
   it('counts a point that moved to the next page while the pages were read once', async () => {
