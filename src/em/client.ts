@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
 import {
   ParseError,
+  excerpt,
   parseBackupEntity,
   parseBackupList,
   parseBackupQuery,
@@ -293,6 +294,7 @@ class HttpEmClient implements EmClient {
     if (failure) throw failure;
     const reply = result.reply!;
     if (reply.status >= 200 && reply.status < 300 && reply.status !== 204) {
+      if (reply.undecodable !== undefined) throw parseFailure(reply, undecodableProblem(reply), w);
       try {
         return parse(reply.body, contentTypeOf(reply));
       } catch (err) {
@@ -345,6 +347,12 @@ const QUERY_NOT_FOUND: NotFoundWording = {
   reason: 'http_4xx',
   advice: 'EM has no query service here (it answers /api/query on 9.5 and later): check url, or set restorePoints: entity',
 };
+
+/** Why a body EM sent could not be decoded; the header value and decoder message pass redaction in parseFailure. */
+function undecodableProblem(reply: HttpReply): string {
+  const { code, message, contentEncoding } = reply.undecodable!;
+  return `the body does not decode as its Content-Encoding "${excerpt(contentEncoding, 40)}" says (${code}: ${excerpt(message, 100)})`;
+}
 
 /** `err` worded without context (its message starts with ": "), with `context` in front. */
 function withContext(err: EmError, context: string): EmError {

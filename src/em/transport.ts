@@ -16,6 +16,12 @@ export interface HttpReply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /**
+   * Set when EM answered but its body could not be decoded (a Content-Encoding the bytes do not
+   * match): the code and message of the decoder, and `body` is ''. EM was reached; the answer is
+   * unreadable, which is a parse failure, not a network one.
+   */
+  undecodable?: { code: string; message: string; contentEncoding: string };
 }
 
 export interface HttpRequest {
@@ -105,6 +111,8 @@ export function createTransport(options: EmClientOptions): Transport {
     } catch (err) {
       if (oversize) throw new TransportError('oversize', 'EOVERSIZE', `answer larger than ${maxBytes} bytes refused`);
       if (cancelled) throw closedError('cancelled');
+      const undecodable = undecodableReply(err);
+      if (undecodable) return undecodable;
       throw toTransportError(err);
     } finally {
       inFlight.delete(cancel);
@@ -115,6 +123,23 @@ export function createTransport(options: EmClientOptions): Transport {
     for (const cancel of [...inFlight]) cancel();
   };
   return { send, cancelAll, destroy: () => (cancelAll(), agent.destroy()) };
+}
+
+/** zlib and brotli codes: the body arrived but does not decode as its Content-Encoding says. */
+const DECODER_CODE = /^(?:Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+|ERR_BROTLI_[A-Z0-9_]+|ERR_ZLIB_[A-Z0-9_]+)$/;
+
+/** The reply of a request whose answer came but whose body failed to decode; undefined for any other error. */
+function undecodableReply(err: unknown): HttpReply | undefined {
+  const code = errorCode(err);
+  if (!DECODER_CODE.test(code)) return undefined;
+  const response = (err as { response?: { statusCode?: unknown; headers?: unknown; rawHeaders?: unknown } }).response;
+  if (typeof response?.statusCode !== 'number' || typeof response.headers !== 'object' || response.headers === null) return undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  // got drops Content-Encoding from `headers` once it starts decoding; the raw list still has it.
+  const raw = Array.isArray(response.rawHeaders) ? (response.rawHeaders as unknown[]) : [];
+  const at = raw.findIndex((item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'content-encoding');
+  const contentEncoding = at >= 0 ? String(raw[at + 1]) : '';
+  return { status: response.statusCode, headers: response.headers as IncomingHttpHeaders, body: '', undecodable: { code, message, contentEncoding } };
 }
 
 /** Keep the code and message of a got/Node error, nothing else. */

@@ -427,7 +427,7 @@ export class EmSimulator implements EmSimulatorApi {
       body = typeof kind.raw === 'string' ? Buffer.from(kind.raw, 'utf8') : kind.raw;
       contentType = kind.contentType ?? contentType ?? fmt.contentType;
     }
-    const headers: OutgoingHttpHeaders = { ...reply.headers };
+    const headers: OutgoingHttpHeaders = { ...reply.headers, ...(typeof kind === 'object' ? kind.headers : undefined) };
     if (contentType !== undefined) headers['content-type'] = contentType;
     if (reply.status !== 204) headers['content-length'] = body.length;
     rec.status = reply.status;

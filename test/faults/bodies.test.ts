@@ -69,6 +69,13 @@ const CASES: BodyCase[] = [
     fault: { raw: '<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><PagingInfo PagesCount="1" PageSize="1000" PageNum="1"/></QueryResult>', contentType: 'application/xml' },
     message: /QueryResult with neither Entities nor Refs/,
   },
+  // EM answered, but with bytes the exporter cannot decode: parse, not a network failure.
+  {
+    name: 'a body declared gzip that is not',
+    format: 'xml',
+    fault: { raw: '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>', contentType: 'application/xml', headers: { 'content-encoding': 'gzip' } },
+    message: /cannot read EM's answer \(200, application\/xml\): the body does not decode as its Content-Encoding "gzip" says \(Z_DATA_ERROR: .*\): check that url points at the Enterprise Manager REST API/,
+  },
   { name: 'billion laughs', format: 'xml', fault: { raw: LAUGHS, contentType: 'application/xml; charset=utf-8' }, message: /DOCTYPE declaration refused/ },
   { name: 'external entities', format: 'xml', fault: { raw: EXTERNAL_ENTITY, contentType: 'application/xml' }, message: /DOCTYPE declaration refused/ },
 ];
