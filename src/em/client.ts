@@ -282,11 +282,12 @@ class HttpEmClient implements EmClient {
     let session = await this.sessions.current(w.context);
     let result = await send(session.token);
     if (result.reply?.status === 401) {
-      session = await this.sessions.renew(session, w.context);
+      const stale = session;
+      session = await this.sessions.renew(stale, w.context);
       result = await send(session.token);
       if (result.reply?.status === 401) {
         const detail = `every request refused even with a fresh logon session (${answered(result.reply, w)}): check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the X-RestSvcSessionId header`;
-        await this.sessions.refused(session, detail, 401);
+        await this.sessions.refused(session, stale, detail, 401);
       }
     }
     if (result.reply && result.reply.status !== 401) this.sessions.accepted(session);

@@ -51,6 +51,11 @@ export class SessionKeeper {
   private readonly proven = new WeakSet<Session>();
   /** The logout of a superseded session; the next logon waits for it, so EM never holds two of ours. */
   private ending: Promise<void> | undefined;
+  /**
+   * When a 401 last cost a re-logon. Within logonRetryMs of it, a 401 on the current session fails
+   * that request as `auth` instead: backups that always answer 401 must not cost a logon each.
+   */
+  private lastRenewalAt: number | undefined;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -84,6 +89,16 @@ export class SessionKeeper {
   async renew(stale: Session, context: string): Promise<Session> {
     if (this.session && this.session !== stale) return this.session;
     if (this.session === stale) {
+      const now = this.deps.now();
+      const since = this.lastRenewalAt === undefined ? Infinity : now - this.lastRenewalAt;
+      if (since < this.deps.logonRetryMs) {
+        throw new EmError(
+          'auth',
+          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago and works for other requests; not logging on again for this (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
+          401,
+        );
+      }
+      this.lastRenewalAt = now;
       this.session = undefined;
       this.deps.log.info('EM no longer accepts the logon session (expired after 15 minutes idle, or ended on the server): logging on again');
       // EM answers 401 to this for a session that really expired; one it still holds (a 401 from a
@@ -99,12 +114,15 @@ export class SessionKeeper {
   }
 
   /**
-   * A renewed session was refused at once (401) as well: a re-logon cannot help, so it is ended and
-   * treated like a failed logon, pausing further logons for logonRetryMs instead of one per request.
-   * `detail` words the failure without a context prefix.
+   * A renewed session was refused at once (401) as well, and neither it nor the `stale` one it
+   * replaced ever worked: a re-logon cannot help, so it is ended and treated like a failed logon,
+   * pausing further logons for logonRetryMs instead of one per request. `detail` words the failure
+   * without a context prefix.
    */
-  async refused(session: Session, detail: string, status: number): Promise<void> {
-    if (this.session !== session || this.proven.has(session)) return;
+  async refused(session: Session, stale: Session, detail: string, status: number): Promise<void> {
+    // A session that worked for other requests, before or after the renewal, means this request
+    // alone is refused: it fails, logons go on.
+    if (this.session !== session || this.proven.has(session) || this.proven.has(stale)) return;
     this.session = undefined;
     this.lastFailure = { at: this.deps.now(), reason: 'auth', detail, status };
     this.deps.log.warn({ reason: 'auth', retry_in_ms: this.deps.logonRetryMs }, `${detail}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ALL_BACKUPS,
+  BACKUPS,
   ONE,
   OTHERS,
   complaints,
@@ -125,6 +126,37 @@ describe('faults: refused credentials', () => {
     vi.setSystemTime(Date.now() + 31_000);
     expectRecovered(await r.cycle());
     expect(r.faulty.sim.openSessionCount()).toBe(1);
+    expectCleanLog(r.log, sessionSecrets(r.faulty, r.healthy));
+  });
+
+  it.each([1, 4])('backups that always answer 401 cost at most one re-logon per 30 s, not one each per cycle; the rest fail as auth (concurrency %i)', async (concurrency) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const r = await rig({ poll: { concurrency } });
+    // The first cycle proves the session works.
+    expectRecovered(await r.cycle());
+    const refused = [BACKUPS.daily, BACKUPS.weekly];
+    for (const id of refused) r.faulty.sim.addFault({ match: { path: new RegExp(`^/api/backups/${id}/restorePoints$`) }, status: 401 });
+    const cycles = [];
+    for (let i = 0; i < 3; i++) cycles.push(await r.cycle());
+    // One logon at start, one re-logon over three cycles (before: one per refused backup per cycle).
+    expect(logons(r)).toBe(2);
+    for (const c of cycles) {
+      expect(sample(c.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
+      for (const id of ALL_BACKUPS) expect(sample(c.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(refused.includes(id) ? 0 : 1);
+      expectOneWarningPerFailure(c.lines, 'em01', refused, 'auth', /401.*(Portal Administrator, Portal User or Restore Operator)/);
+      expectUntouched(c);
+    }
+    // No pause of the whole EM: the session works for the other backups.
+    expect(cycles.flatMap((c) => c.lines).filter((l) => l.em === 'em01' && l.backup_id === undefined && l.level >= 40)).toEqual([]);
+    expect(errorsTotal(cycles[2]!.text, 'em01', 'auth')).toBe(6);
+
+    // Half a minute on, one more re-logon is allowed, and only one.
+    vi.setSystemTime(Date.now() + 31_000);
+    await r.cycle();
+    expect(logons(r)).toBe(3);
+    expect(r.faulty.sim.openSessionCount()).toBe(1);
+    r.faulty.sim.clearFaults();
+    expectRecovered(await r.cycle());
     expectCleanLog(r.log, sessionSecrets(r.faulty, r.healthy));
   });
 
