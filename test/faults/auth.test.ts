@@ -134,7 +134,7 @@ describe('faults: refused credentials', () => {
     const r = await rig({ poll: { concurrency } });
     // The first cycle proves the session works.
     expectRecovered(await r.cycle());
-    const refused = [BACKUPS.daily, BACKUPS.weekly];
+    const refused: string[] = [BACKUPS.daily, BACKUPS.weekly];
     for (const id of refused) r.faulty.sim.addFault({ match: { path: new RegExp(`^/api/backups/${id}/restorePoints$`) }, status: 401 });
     const cycles = [];
     for (let i = 0; i < 3; i++) cycles.push(await r.cycle());
