@@ -3,6 +3,7 @@ import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from 
 import {
   ParseError,
   excerpt,
+  quote,
   parseBackupEntity,
   parseBackupList,
   parseBackupQuery,
@@ -10,7 +11,7 @@ import {
   parseRestorePoints,
   type QueryPage,
 } from './parse/index.js';
-import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { answered, contentTypeOf, noReplyFailure, parseFailure, quotedContentType, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
@@ -128,7 +129,7 @@ class HttpEmClient implements EmClient {
       points.forEach((point, i) => {
         const owner = point.backupId ?? only;
         if (owner === undefined) {
-          throw new ParseError(`restore point #${i + 1} (${point.uid || 'no UID'}) has no BackupReference link, so its backup is unknown`);
+          throw new ParseError(`restore point #${i + 1} (${point.uid === '' ? 'no UID' : quote(point.uid, 70)}) has no BackupReference link, so its backup is unknown`);
         }
         const bucket = byBackup.get(owner);
         // A point of a backup not asked for belongs to nobody here. A point seen twice moved
@@ -196,7 +197,7 @@ class HttpEmClient implements EmClient {
           const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
           values = assign(batch, items);
         } catch (err) {
-          const error = err instanceof ParseError ? new EmError('parse', `: query ${type === 'Backup' ? 'backups' : 'restore points'}: ${this.sessions.redact(err.message)}`) : err;
+          const error = err instanceof ParseError ? new EmError('parse', `: query ${type === 'Backup' ? 'backups' : 'restore points'}: ${err.cleaned((text) => this.sessions.redact(text))}`) : err;
           if (!(error instanceof EmError)) throw error;
           values = new Map(batch.map((id) => [id, error]));
         }
@@ -275,6 +276,7 @@ class HttpEmClient implements EmClient {
       action,
       timeoutMs: this.options.timeoutMs,
       redact: (text) => this.sessions.redact(text),
+      redactSessions: (text) => this.sessions.redactSessions(text),
     };
     const send = (token: string) =>
       this.exchange.call(endpoint, { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, 'x-restsvcsessionid': token } }, `/api${path}`);
@@ -295,11 +297,11 @@ class HttpEmClient implements EmClient {
     if (failure) throw failure;
     const reply = result.reply!;
     if (reply.status >= 200 && reply.status < 300 && reply.status !== 204) {
-      if (reply.undecodable !== undefined) throw parseFailure(reply, undecodableProblem(reply), w);
+      if (reply.undecodable !== undefined) throw parseFailure(reply, undecodableProblem(reply, w), w);
       try {
         return parse(reply.body, contentTypeOf(reply));
       } catch (err) {
-        if (err instanceof ParseError) throw parseFailure(reply, this.cleanParseProblem(err, reply, parse), w);
+        if (err instanceof ParseError) throw parseFailure(reply, this.cleanParseProblem(err, reply), w);
         throw err;
       }
     }
@@ -307,19 +309,14 @@ class HttpEmClient implements EmClient {
   }
 
   /**
-   * Parse messages quote short, cut excerpts of the body; a cut secret would escape redaction. When
-   * the body holds a secret, the message comes from parsing the redacted body instead (error path only).
+   * Parse messages are the parser's wording around short quotes of EM's text. Only the quotes are
+   * redacted, each before it is cut (a cut secret would escape redaction); the wording is never
+   * scanned, as a short password struck inside it would show what it is. A body that holds a
+   * secret only in escaped form, which replacement cannot reach, is not quoted at all.
    */
-  private cleanParseProblem(err: ParseError, reply: HttpReply, parse: (body: string, contentType: string) => unknown): string {
-    const clean = this.sessions.redact(reply.body);
-    if (this.sessions.holdsSecret(clean)) return 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
-    if (clean === reply.body) return this.sessions.redact(err.message);
-    try {
-      parse(clean, contentTypeOf(reply));
-    } catch (again) {
-      if (again instanceof ParseError) return this.sessions.redact(again.message);
-    }
-    return 'unreadable answer';
+  private cleanParseProblem(err: ParseError, reply: HttpReply): string {
+    if (this.sessions.holdsSecret(this.sessions.redact(reply.body))) return 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
+    return err.cleaned((text) => this.sessions.redact(text));
   }
 
   private statusError(reply: HttpReply, attempts: number, w: Wording, notFound: NotFoundWording): EmError {
@@ -349,10 +346,16 @@ const QUERY_NOT_FOUND: NotFoundWording = {
   advice: 'EM has no query service here (it answers /api/query on 9.5 and later): check url, or set restorePoints: entity',
 };
 
-/** Why a body EM sent could not be decoded; the header value and decoder message pass redaction in parseFailure. */
-function undecodableProblem(reply: HttpReply): string {
+const CODING_NAMES = /^[\w-]+(?:\s*,\s*[\w-]+)*$/;
+
+/**
+ * Why a body EM sent could not be decoded. The decoder's message is zlib's own wording and is not
+ * scanned; EM's Content-Encoding is quoted as is when it is a list of coding names, else redacted.
+ */
+function undecodableProblem(reply: HttpReply, w: Wording): string {
   const { code, message, contentEncoding } = reply.undecodable!;
-  return `the body does not decode as its Content-Encoding "${excerpt(contentEncoding, 40)}" says (${code}: ${excerpt(message, 100)})`;
+  const encoding = CODING_NAMES.test(contentEncoding.trim()) ? contentEncoding : w.redact(contentEncoding);
+  return `the body does not decode as its Content-Encoding "${excerpt(encoding, 40)}" says (${code}: ${excerpt(message, 100)})`;
 }
 
 /** `err` worded without context (its message starts with ": "), with `context` in front. */

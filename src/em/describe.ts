@@ -1,7 +1,9 @@
 /**
  * Words failures for operators: which EM and backup (the context), what was attempted, what
- * happened, what to check. Text that comes from EM or from the socket passes through `redact`
- * first, so a session token or id echoed back never reaches a message.
+ * happened, what to check. Only text that comes from EM or from the socket is scanned for secrets
+ * (EM's text through `redact`, socket messages through `redactSessions`), so a session token or id
+ * echoed back never reaches a message; the exporter's own wording is never scanned, so a short password
+ * cannot be spotted by where it was cut out of it.
  */
 import type { PollErrorReason } from '../domain.js';
 import { excerpt, parseErrorMessage } from './parse/index.js';
@@ -15,7 +17,10 @@ export interface Wording {
   /** `GET restore points`, `logon as "user"` */
   action: string;
   timeoutMs: number;
+  /** Free text from EM with every secret replaced. */
   redact: (text: string) => string;
+  /** A socket or transport error message with session tokens and ids replaced (see SessionKeeper.redactSessions). */
+  redactSessions: (text: string) => string;
 }
 
 export function attemptsNote(attempts: number): string {
@@ -23,7 +28,7 @@ export function attemptsNote(attempts: number): string {
 }
 
 export function transportFailure(error: TransportError, attempts: number, w: Wording): EmError {
-  const detail = excerpt(w.redact(error.message), 200);
+  const detail = excerpt(w.redactSessions(error.message), 200);
   const tries = attemptsNote(attempts);
   switch (error.kind) {
     case 'oversize':
@@ -85,14 +90,26 @@ export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempt
   return new EmError(reason, `${w.context}: ${w.action}: ${answered(reply, w)}${tries}: ${advice}`, reply.status);
 }
 
-/** `problem` must already be free of secrets (see the client's parse-error handling). */
+/**
+ * `problem` must already be free of secrets (see the client's parse-error handling); it is not
+ * scanned again, as it is mostly the exporter's own wording.
+ */
 export function parseFailure(reply: HttpReply, problem: string, w: Wording): EmError {
-  const ct = contentTypeOf(reply) || 'no content type';
+  const ct = contentTypeOf(reply);
   return new EmError(
     'parse',
-    `${w.context}: ${w.action}: cannot read EM's answer (${reply.status}, ${excerpt(ct, 60)}): ${w.redact(problem)}: check that url points at the Enterprise Manager REST API (port 9398)`,
+    `${w.context}: ${w.action}: cannot read EM's answer (${reply.status}, ${ct === '' ? 'no content type' : quotedContentType(ct, w)}): ${problem}: check that url points at the Enterprise Manager REST API (port 9398)`,
     reply.status,
   );
+}
+
+// A media type with at most a charset: a format name, quoted as is. Scanning it would strike a short
+// password inside "application/json" and show the password by where it struck.
+const PLAIN_MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+(?:\s*;\s*charset=[\w.-]+)?$/i;
+
+/** EM's Content-Type for a message: as is when it is a plain media type, else as EM text (redacted), shortened. */
+export function quotedContentType(ct: string, w: Wording): string {
+  return excerpt(PLAIN_MEDIA_TYPE.test(ct.trim()) ? ct : w.redact(ct), 60);
 }
 
 /** The failure for a call that got no usable answer, or undefined if it got a reply to interpret. */

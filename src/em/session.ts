@@ -130,12 +130,28 @@ export class SessionKeeper {
     await this.ending;
   }
 
-  /** Replaces the password, its Authorization value and any remembered token or session id in text that came from EM or the socket. */
+  /**
+   * Replaces the password, its Authorization value and any remembered token or session id in free
+   * text that came from EM (an error message, a body excerpt). Never pass text the exporter wrote
+   * itself: a short password struck inside it ("unex[redacted]ected") would tell a reader what it is.
+   */
   redact(text: string): string {
     let out = text;
     // Longest first: a secret that contains another must not be left half-replaced.
     const all = [...this.credentials, ...this.secrets].sort((a, b) => b.length - a.length);
     for (const secret of all) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+
+  /**
+   * Replaces remembered session tokens and ids in a socket or transport error message. The password
+   * and its Authorization value travel only in a header that no such message quotes; session ids
+   * travel in logout URLs. Tokens and ids are long random values, so this never strikes by chance
+   * inside Node's own wording, which a short password could.
+   */
+  redactSessions(text: string): string {
+    let out = text;
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
     return out;
   }
 
@@ -193,7 +209,7 @@ export class SessionKeeper {
       else log.info('logged out of EM');
     } else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
     else {
-      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.redact(result.error?.message ?? '')}`;
+      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.redactSessions(result.error?.message ?? '')}`;
       (superseded ? log.debug : log.warn).call(log, { status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
     }
   }
@@ -227,7 +243,7 @@ export class SessionKeeper {
   private async attemptLogon(): Promise<Session> {
     const { options, exchange, baseUrl, accept } = this.deps;
     const user = options.username;
-    const w: Wording = { context: '', action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => this.redact(t) };
+    const w: Wording = { context: '', action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => this.redact(t), redactSessions: (t) => this.redactSessions(t) };
     let password: string;
     try {
       password = await options.password();

@@ -1,7 +1,7 @@
 import type { BackupMetadata } from '../../domain.js';
 import { field, isObject, keysHint, links, list, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
-import { ParseError, excerpt } from './parse-error.js';
+import { ParseError, quote } from './parse-error.js';
 import { jsonKind, unwrapList } from './query-result.js';
 
 const BACKUP_URN = /^urn:veeam:Backup:/i;
@@ -15,15 +15,15 @@ export function parseBackupEntity(body: string, contentType: string): BackupMeta
   const doc = readDocument(body, contentType);
   if (doc.format === 'xml' && doc.rootName !== 'Backup' && doc.rootName !== 'EntityRef') {
     const message = errorMessageOf(doc);
-    if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
-    throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected Backup)`);
+    if (message !== undefined) throw new ParseError(`EM sent an Error document: ${quote(message)}`);
+    throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected Backup)`);
   }
   const node = doc.root;
   if (!isObject(node)) throw new ParseError('backup body is not an object');
   if (doc.format === 'json') {
     const message = errorMessageOf(doc);
     if (message !== undefined && field(node, 'UID') === undefined) {
-      throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+      throw new ParseError(`EM sent an Error document: ${quote(message)}`);
     }
   }
   return backupFromNode(node);
@@ -68,8 +68,8 @@ export function parseBackupList(body: string, contentType: string): BackupMetada
     else if (doc.rootName === 'EntityReferences') items = list(field(doc.root, 'Ref'));
     else {
       const message = errorMessageOf(doc);
-      if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
-      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected Backups)`);
+      if (message !== undefined) throw new ParseError(`EM sent an Error document: ${quote(message)}`);
+      throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected Backups)`);
     }
   } else {
     const root = doc.root;
@@ -80,7 +80,7 @@ export function parseBackupList(body: string, contentType: string): BackupMetada
       const value = backups !== undefined ? backups : field(root, 'Refs');
       if (value === undefined) {
         const message = errorMessageOf(doc);
-        if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+        if (message !== undefined) throw new ParseError(`EM sent an Error document: ${quote(message)}`);
         throw new ParseError(`JSON without a Backups list (keys: ${keysHint(root)})`);
       }
       // A wrapper object around the list, as EM nests lists inside other documents, is tolerated.
@@ -89,7 +89,7 @@ export function parseBackupList(body: string, contentType: string): BackupMetada
   }
   return items.map((item, i) => {
     const backup = backupFromNode(item, `backup #${i + 1}`);
-    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${excerpt(backup.name, 60)}") has no UID`);
+    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${quote(backup.name, 60)}") has no UID`);
     return backup;
   });
 }

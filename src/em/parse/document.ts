@@ -5,7 +5,7 @@
  * EM 13 camelCase and XML alike.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { ParseError, excerpt } from './parse-error.js';
+import { ParseError, quote } from './parse-error.js';
 import { xmlProblem } from './well-formed.js';
 
 export type BodyFormat = 'xml' | 'json';
@@ -27,7 +27,7 @@ export function bodyFormat(body: string, contentType: string): BodyFormat {
     if (first === '<') return 'xml';
     if (first === '{' || first === '[' || first === 'n') return 'json';
   }
-  throw new ParseError(`unexpected content type "${excerpt(contentType, 60)}" (expected XML or JSON)`);
+  throw new ParseError(`unexpected content type "${quote(contentType, 60)}" (expected XML or JSON)`);
 }
 
 export interface ReadOptions {
@@ -46,8 +46,21 @@ function readJson(text: string): EmDocument {
   try {
     return { format: 'json', rootName: undefined, root: JSON.parse(text) as unknown };
   } catch (err) {
-    throw new ParseError(`malformed JSON: ${excerpt(err instanceof Error ? err.message : String(err))}`);
+    throw new ParseError(`malformed JSON: ${jsonProblem(text, err instanceof Error ? err.message : String(err))}`);
   }
+}
+
+/**
+ * JSON.parse's complaint in the exporter's words: V8's message mixes its wording with pieces of the
+ * body, so only its position is taken and the body is quoted from there.
+ */
+function jsonProblem(text: string, message: string): string {
+  if (/end of JSON input/i.test(message)) return 'the body ends before the JSON does (truncated?)';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `unexpected text at offset ${position}: "${quote(text.slice(Number(position), Number(position) + 40), 40)}"`;
+  const token = /Unexpected token '?(.)'?/.exec(message)?.[1];
+  if (token !== undefined) return `unexpected "${quote(token, 4)}" near the start: "${quote(text.slice(0, 40), 40)}"`;
+  return `not valid JSON: "${quote(text.slice(0, 40), 40)}"`;
 }
 
 const XML_PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -97,12 +110,12 @@ function readXml(text: string, options: ReadOptions): EmDocument {
   if (/<!DOCTYPE/i.test(text)) throw new ParseError('XML with a DOCTYPE declaration refused (EM never sends one)');
   // The parser accepts truncated documents silently, which would undercount restore points.
   const problem = xmlProblem(text);
-  if (problem !== undefined) throw new ParseError(`malformed XML: ${excerpt(problem)}`);
+  if (problem !== undefined) throw new ParseError(`malformed XML: ${problem}`);
   let parsed: unknown;
   try {
     parsed = (options.skipLinks ? linklessParser : fullParser).parse(text);
   } catch (err) {
-    throw new ParseError(`malformed XML: ${excerpt(err instanceof Error ? err.message : String(err))}`);
+    throw new ParseError(`malformed XML: ${quote(err instanceof Error ? err.message : String(err))}`);
   }
   const entries = Object.entries(parsed as Record<string, unknown>);
   const first = entries[0];
@@ -164,5 +177,5 @@ export function links(node: unknown): Array<{ rel: string; type: string; name: s
 
 /** Keys of a JSON object, for messages about what was found instead. */
 export function keysHint(node: unknown): string {
-  return isObject(node) ? excerpt(Object.keys(node).slice(0, 8).join(', '), 80) : typeof node;
+  return isObject(node) ? quote(Object.keys(node).slice(0, 8).join(', '), 80) : typeof node;
 }

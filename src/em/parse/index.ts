@@ -1,4 +1,4 @@
-export { ParseError, excerpt } from './parse-error.js';
+export { ParseError, excerpt, quote } from './parse-error.js';
 export {
   EM_UNSET_DATE_MS,
   isUnsetDate,

@@ -5,7 +5,7 @@
  */
 import { field, isObject, keysHint, list, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
-import { ParseError, excerpt } from './parse-error.js';
+import { ParseError, quote } from './parse-error.js';
 
 /**
  * EM nests lists inside query results once more: `"RestorePoints": {"RestorePoints": [...]}`; a bare
@@ -29,7 +29,7 @@ export function jsonKind(value: unknown): string {
 
 export function refuseErrorDocument(doc: EmDocument): void {
   const message = errorMessageOf(doc);
-  if (message !== undefined) throw new ParseError(`EM sent an Error document: ${excerpt(message)}`);
+  if (message !== undefined) throw new ParseError(`EM sent an Error document: ${quote(message)}`);
 }
 
 /**
@@ -43,7 +43,7 @@ export function queryResultItems(doc: EmDocument, listName: string, itemName: st
   if (doc.format === 'xml') {
     if (doc.rootName !== 'QueryResult') {
       refuseErrorDocument(doc);
-      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected QueryResult)`);
+      throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected QueryResult)`);
     }
     const entities = field(root, 'Entities');
     if (entities !== undefined) {

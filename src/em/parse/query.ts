@@ -6,7 +6,7 @@
 import type { BackupMetadata, RestorePoint } from '../../domain.js';
 import { backupFromNode } from './backup.js';
 import { decodeXmlReferences, field, isObject, links, readDocument, text, type EmDocument } from './document.js';
-import { ParseError, excerpt } from './parse-error.js';
+import { ParseError, quote } from './parse-error.js';
 import { queryResultItems } from './query-result.js';
 import { restorePoint } from './restore-points.js';
 
@@ -85,7 +85,7 @@ export function parseBackupQuery(body: string, contentType: string): QueryPage<B
   const doc = readDocument(body, contentType);
   const backups = queryResultItems(doc, 'Backups', 'Backup').map((item, i) => {
     const backup = backupFromNode(item, `backup #${i + 1}`);
-    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${excerpt(backup.name, 60)}") has no UID`);
+    if (backup.id === '') throw new ParseError(`backup #${i + 1} ("${quote(backup.name, 60)}") has no UID`);
     return backup;
   });
   return { items: backups, paging: pagingOf(doc) };
@@ -94,7 +94,7 @@ export function parseBackupQuery(body: string, contentType: string): QueryPage<B
 function count(node: unknown, name: string): number | undefined {
   const raw = text(field(node, name));
   if (raw === undefined || raw.trim() === '') return undefined;
-  if (!/^\s*\d{1,9}\s*$/.test(raw)) throw new ParseError(`PagingInfo ${name} "${excerpt(raw, 20)}" is not a count`);
+  if (!/^\s*\d{1,9}\s*$/.test(raw)) throw new ParseError(`PagingInfo ${name} "${quote(raw, 20)}" is not a count`);
   return Number(raw);
 }
 

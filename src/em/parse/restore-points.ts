@@ -2,7 +2,7 @@ import type { RestorePoint } from '../../domain.js';
 import { isUnsetDate, parseRestorePointName, parseRfc3339Utc } from './datetime.js';
 import { field, isObject, keysHint, list, readDocument, text, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
-import { ParseError, excerpt } from './parse-error.js';
+import { ParseError, quote } from './parse-error.js';
 import { jsonKind, queryResultItems, refuseErrorDocument, unwrapList } from './query-result.js';
 
 /**
@@ -34,9 +34,9 @@ function xmlItems(doc: EmDocument): unknown[] {
     case 'QueryResult':
       return queryResultItems(doc, 'RestorePoints', 'RestorePoint');
     case 'Error':
-      throw new ParseError(`EM sent an Error document: ${excerpt(errorMessageOf(doc) ?? 'no message')}`);
+      throw new ParseError(`EM sent an Error document: ${quote(errorMessageOf(doc) ?? 'no message')}`);
     default:
-      throw new ParseError(`unexpected XML root <${excerpt(doc.rootName ?? '', 40)}> (expected RestorePoints or EntityReferences)`);
+      throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected RestorePoints or EntityReferences)`);
   }
 }
 
@@ -66,16 +66,16 @@ export function restorePoint(item: unknown, index: number): RestorePoint {
  * error rather than a reason to fall back: it means EM changed format.
  */
 function pointTime(item: Record<string, unknown>, index: number, uid: string): number {
-  const which = `restore point #${index + 1}${uid ? ` (${excerpt(uid, 70)})` : ''}`;
+  const which = `restore point #${index + 1}${uid ? ` (${quote(uid, 70)})` : ''}`;
   const date = text(field(item, 'BackupDateUTC'));
   if (date !== undefined && date.trim() !== '') {
     const ms = parseRfc3339Utc(date);
-    if (ms === undefined) throw new ParseError(`${which}: BackupDateUTC "${excerpt(date, 40)}" is not an RFC 3339 time`);
+    if (ms === undefined) throw new ParseError(`${which}: BackupDateUTC "${quote(date, 40)}" is not an RFC 3339 time`);
     if (!isUnsetDate(ms)) return ms;
   }
   const name = text(field(item, 'Name'));
   if (name === undefined) throw new ParseError(`${which}: neither BackupDateUTC nor Name tells its time`);
   const ms = parseRestorePointName(name);
-  if (ms === undefined) throw new ParseError(`${which}: cannot read a time from Name "${excerpt(name, 40)}"`);
+  if (ms === undefined) throw new ParseError(`${which}: cannot read a time from Name "${quote(name, 40)}"`);
   return ms;
 }

@@ -6,13 +6,18 @@
  * are checked, which is what catches truncation and corruption. DOCTYPEs are refused before this.
  */
 
+import { quote } from './parse-error.js';
+
 const TAG_NAME = /[^\s/>=<"'!?]+/y;
 // Whitespace is required before each attribute; values are quoted and free of `<`.
 const ATTRIBUTE = /\s+[^\s=/>"'<]+\s*=\s*(?:"[^"<]*"|'[^'<]*')/y;
 const TAG_END = /\s*(\/?)>/y;
 const CLOSING_TAG = /<\/([^\s/>=<"'!?]+)\s*>/y;
 
-/** What is wrong with the document, or undefined when it is well-formed. */
+/**
+ * What is wrong with the document, or undefined when it is well-formed. Tag names are EM's text and
+ * are quoted through `quote()`, so the answer is meant for a ParseError.
+ */
 export function xmlProblem(text: string): string | undefined {
   const open: string[] = [];
   let rootSeen = false;
@@ -45,7 +50,7 @@ export function xmlProblem(text: string): string | undefined {
       if (!m) return `malformed closing tag at offset ${lt}`;
       const expected = open.pop();
       if (expected !== m[1]) {
-        return expected === undefined ? `closing tag </${m[1]}> without an opening tag` : `expected </${expected}>, found </${m[1]}>`;
+        return expected === undefined ? `closing tag </${quote(m[1] ?? '', 40)}> without an opening tag` : `expected </${quote(expected, 40)}>, found </${quote(m[1] ?? '', 40)}>`;
       }
       i = CLOSING_TAG.lastIndex;
     } else {
@@ -61,13 +66,13 @@ export function xmlProblem(text: string): string | undefined {
       }
       TAG_END.lastIndex = j;
       const end = TAG_END.exec(text);
-      if (!end) return `malformed attributes in <${name}> at offset ${lt}`;
+      if (!end) return `malformed attributes in <${quote(name, 40)}> at offset ${lt}`;
       if (end[1] !== '/') open.push(name);
       rootSeen = true;
       i = TAG_END.lastIndex;
     }
   }
-  if (open.length > 0) return `<${open[open.length - 1]}> is never closed (truncated?)`;
+  if (open.length > 0) return `<${quote(open[open.length - 1] ?? '', 40)}> is never closed (truncated?)`;
   if (!rootSeen) return 'no root element';
   return undefined;
 }
