@@ -1,16 +1,8 @@
 import type { Logger } from 'pino';
 import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
-import {
-  ParseError,
-  excerpt,
-  quote,
-  parseBackupEntity,
-  parseBackupList,
-  parseBackupQuery,
-  parseRestorePointQuery,
-  parseRestorePoints,
-  type QueryPage,
-} from './parse/index.js';
+import { ParseError, excerpt, quote } from './parse/index.js';
+import { PARSERS, type Parsed, type ParserName } from './parse/parsers.js';
+import { POOL_MIN_BYTES, acquireParsePool, releaseParsePool, type ParsePool } from './parse-pool.js';
 import { answered, contentTypeOf, noReplyFailure, parseFailure, quotedContentType, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
@@ -61,6 +53,8 @@ class HttpEmClient implements EmClient {
   private readonly transport: Transport;
   private readonly exchange: Exchange;
   private readonly sessions: SessionKeeper;
+  /** The process's parser threads for large bodies; undefined without a built worker (parsed inline then). */
+  private pool: ParsePool | undefined;
 
   constructor(
     private readonly options: EmClientOptions,
@@ -89,22 +83,23 @@ class HttpEmClient implements EmClient {
       logoutTimeoutMs: EM_CLIENT_DEFAULTS.logoutTimeoutMs,
       now: Date.now,
     });
+    this.pool = acquireParsePool();
   }
 
   async getBackup(backupId: string): Promise<BackupMetadata> {
     const id = bareId(backupId);
-    const meta = await this.get('backup', 'GET backup', this.backupContext(id), `/backups/${encodeURIComponent(id)}?format=Entity`, parseBackupEntity);
+    const meta = await this.get('backup', 'GET backup', this.backupContext(id), `/backups/${encodeURIComponent(id)}?format=Entity`, 'backupEntity');
     return meta.id === '' ? { ...meta, id: id.toLowerCase() } : meta;
   }
 
   async getRestorePoints(backupId: string): Promise<RestorePoint[]> {
     const id = bareId(backupId);
     const query = this.options.restorePoints === 'reference' ? '' : '?format=Entity';
-    return this.get('restore_points', 'GET restore points', this.backupContext(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, parseRestorePoints);
+    return this.get('restore_points', 'GET restore points', this.backupContext(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, 'restorePoints');
   }
 
   async listBackups(): Promise<BackupMetadata[]> {
-    return this.get('backups', 'GET backups (discovery)', `em "${this.name}"`, '/backups?format=Entity', parseBackupList, {
+    return this.get('backups', 'GET backups (discovery)', `em "${this.name}"`, '/backups?format=Entity', 'backupList', {
       reason: 'http_4xx',
       advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
     });
@@ -112,7 +107,7 @@ class HttpEmClient implements EmClient {
 
   async listChildBackups(parentId: string): Promise<BackupMetadata[]> {
     const id = bareId(parentId);
-    return this.get('child_backups', 'GET child backups (discovery)', this.backupContext(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, parseBackupList, {
+    return this.get('child_backups', 'GET child backups (discovery)', this.backupContext(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, 'backupList', {
       reason: 'not_found',
       advice: 'EM no longer knows this parent backup: it was probably deleted; the next discovery drops it',
     });
@@ -123,7 +118,7 @@ class HttpEmClient implements EmClient {
     run: TaskRunner = runNow,
     expected?: ReadonlyMap<string, number>,
   ): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
-    return this.queryPerBackup('RestorePoint', backupIds, run, parseRestorePointQuery, expected, (batch, points) => {
+    return this.queryPerBackup('RestorePoint', backupIds, run, 'restorePointQuery', expected, (batch, points) => {
       const byBackup = new Map(batch.map((id) => [id, { points: [] as RestorePoint[], uids: new Set<string>() }]));
       const only = batch.length === 1 ? batch[0] : undefined;
       points.forEach((point, i) => {
@@ -143,7 +138,7 @@ class HttpEmClient implements EmClient {
   }
 
   async queryBackups(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<BackupMetadata>>> {
-    return this.queryPerBackup('Backup', backupIds, run, parseBackupQuery, undefined, (batch, found) => {
+    return this.queryPerBackup('Backup', backupIds, run, 'backupQuery', undefined, (batch, found) => {
       const byId = new Map(found.map((backup) => [backup.id, backup]));
       return new Map(
         batch.map((id): [string, BackupMetadata | EmError] => [
@@ -165,6 +160,9 @@ class HttpEmClient implements EmClient {
   async close(): Promise<void> {
     this.sessions.close();
     this.exchange.close();
+    const pool = this.pool;
+    this.pool = undefined;
+    releaseParsePool(pool);
     await this.logout();
     this.transport.destroy();
   }
@@ -178,13 +176,13 @@ class HttpEmClient implements EmClient {
    * and gives each backup its batch's outcome: `assign` shares a batch's items out (or throws a
    * ParseError when it cannot), and a failed page fails only the backups of its batch.
    */
-  private async queryPerBackup<I, V>(
+  private async queryPerBackup<N extends QueryParser, V>(
     type: QueryType,
     backupIds: readonly string[],
     run: TaskRunner,
-    parse: (body: string, contentType: string) => QueryPage<I>,
+    parse: N,
     expected: ReadonlyMap<string, number> | undefined,
-    assign: (batch: string[], items: I[]) => Map<string, V | EmError>,
+    assign: (batch: string[], items: Parsed<N>['items']) => Map<string, V | EmError>,
   ): Promise<Map<string, BackupOutcome<V>>> {
     const ids = [...new Set(backupIds.map((id) => bareId(id).toLowerCase()))];
     const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
@@ -216,9 +214,9 @@ class HttpEmClient implements EmClient {
    * at once (through `run`) and must fit it: see pageProblem. Without a PagesCount, `Next` links
    * are followed one by one. Errors are worded without context (the caller adds each backup's).
    */
-  private async queryAll<I>(request: QueryRequest, run: TaskRunner, parse: (body: string, contentType: string) => QueryPage<I>): Promise<I[]> {
+  private async queryAll<N extends QueryParser>(request: QueryRequest, run: TaskRunner, parse: N): Promise<Parsed<N>['items']> {
     const what = request.type === 'Backup' ? 'backups' : 'restore points';
-    const fetch = (path: string, label: string): Promise<QueryPage<I>> =>
+    const fetch = (path: string, label: string): Promise<Parsed<N>> =>
       run(() => this.get('query', `query ${what} (${label})`, '', path, parse, QUERY_NOT_FOUND));
     const inconsistent = (problem: string): EmError =>
       new EmError('parse', `: query ${what}: ${problem}: the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again`);
@@ -242,7 +240,7 @@ class HttpEmClient implements EmClient {
         size,
       );
       if (problem !== undefined) throw inconsistent(problem);
-      return pages.flatMap((page) => page.items);
+      return itemsOf(pages);
     }
     if (pagesCount === 0) {
       if (first.items.length > 0) throw inconsistent(`PagesCount 0 with ${first.items.length} items`);
@@ -260,17 +258,17 @@ class HttpEmClient implements EmClient {
         return page;
       }),
     );
-    return [first, ...rest].flatMap((page) => page.items);
+    return itemsOf([first, ...rest]);
   }
 
-  private async get<T>(
+  private async get<N extends ParserName>(
     endpoint: ApiEndpoint,
     action: string,
     context: string,
     path: string,
-    parse: (body: string, contentType: string) => T,
+    parser: N,
     notFound: NotFoundWording = BACKUP_NOT_FOUND,
-  ): Promise<T> {
+  ): Promise<Parsed<N>> {
     const w: Wording = {
       context,
       action,
@@ -298,14 +296,29 @@ class HttpEmClient implements EmClient {
     const reply = result.reply!;
     if (reply.status >= 200 && reply.status < 300 && reply.status !== 204) {
       if (reply.undecodable !== undefined) throw parseFailure(reply, undecodableProblem(reply, w), w);
+      return this.parseBody(reply, parser, w);
+    }
+    throw this.statusError(reply, result.attempts, w, notFound);
+  }
+
+  /**
+   * A successful answer's body, parsed inline when small and in the parser pool from POOL_MIN_BYTES
+   * up, so that a large body never holds the event loop (health checks, scrapes) for long.
+   */
+  private async parseBody<N extends ParserName>(reply: HttpReply, parser: N, w: Wording): Promise<Parsed<N>> {
+    const contentType = contentTypeOf(reply);
+    if (this.pool === undefined || reply.bytes.length < POOL_MIN_BYTES) {
       try {
-        return parse(reply.body, contentTypeOf(reply));
+        return PARSERS[parser](reply.body, contentType) as Parsed<N>;
       } catch (err) {
         if (err instanceof ParseError) throw parseFailure(reply, this.cleanParseProblem(err, reply), w);
         throw err;
       }
     }
-    throw this.statusError(reply, result.attempts, w, notFound);
+    const outcome = await this.pool.parse(parser, reply.bytes, contentType, this.sessions.allSecrets());
+    if (outcome.ok) return outcome.value;
+    const problem = outcome.escapedSecret ? ESCAPED_SECRET : outcome.error.cleaned((text) => this.sessions.redact(text));
+    throw parseFailure(reply, problem, w);
   }
 
   /**
@@ -315,7 +328,7 @@ class HttpEmClient implements EmClient {
    * secret only in escaped form, which replacement cannot reach, is not quoted at all.
    */
   private cleanParseProblem(err: ParseError, reply: HttpReply): string {
-    if (this.sessions.holdsSecret(this.sessions.redact(reply.body))) return 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
+    if (this.sessions.holdsSecret(this.sessions.redact(reply.body))) return ESCAPED_SECRET;
     return err.cleaned((text) => this.sessions.redact(text));
   }
 
@@ -339,6 +352,16 @@ class HttpEmClient implements EmClient {
     }
     return statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${this.options.apiVersion}")`, w);
   }
+}
+
+const ESCAPED_SECRET = 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
+
+/** The parsers of query-service pages. */
+type QueryParser = 'restorePointQuery' | 'backupQuery';
+
+/** The items of a query's pages in page order (one parser's pages hold one item type). */
+function itemsOf<N extends QueryParser>(pages: ReadonlyArray<Parsed<N>>): Parsed<N>['items'] {
+  return pages.flatMap((page): Parsed<N>['items'][number][] => page.items) as Parsed<N>['items'];
 }
 
 const QUERY_NOT_FOUND: NotFoundWording = {

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { PollErrorReason } from '../domain.js';
-import { decodeXmlReferences, parseLogonSession, sessionIdFromToken } from './parse/index.js';
+import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
+import { holdsSecret, redactSecrets } from './parse/secrets.js';
 import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError, formatMs, logonError } from './errors.js';
 import type { Exchange } from './exchange.js';
@@ -136,11 +137,12 @@ export class SessionKeeper {
    * itself: a short password struck inside it ("unex[redacted]ected") would tell a reader what it is.
    */
   redact(text: string): string {
-    let out = text;
-    // Longest first: a secret that contains another must not be left half-replaced.
-    const all = [...this.credentials, ...this.secrets].sort((a, b) => b.length - a.length);
-    for (const secret of all) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
+    return redactSecrets(text, this.allSecrets());
+  }
+
+  /** The password, its Authorization value and the remembered tokens and ids, for scanning EM's text. */
+  allSecrets(): string[] {
+    return [...this.credentials, ...this.secrets];
   }
 
   /**
@@ -150,9 +152,7 @@ export class SessionKeeper {
    * inside Node's own wording, which a short password could.
    */
   redactSessions(text: string): string {
-    let out = text;
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
+    return redactSecrets(text, this.secrets);
   }
 
   /**
@@ -160,8 +160,7 @@ export class SessionKeeper {
    * cannot remove it then, and a cut excerpt of it would no longer be recognised.
    */
   holdsSecret(body: string): boolean {
-    const readings = [body, decodeXmlReferences(body), unescapeJson(body)];
-    return [...this.credentials, ...this.secrets].some((secret) => secret !== '' && readings.some((text) => text.includes(secret)));
+    return holdsSecret(body, this.allSecrets());
   }
 
   async logout(): Promise<void> {
@@ -310,14 +309,6 @@ export class SessionKeeper {
     if (this.secrets.length > REMEMBERED_SECRETS) this.secrets.splice(0, this.secrets.length - REMEMBERED_SECRETS);
     return session;
   }
-}
-
-const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
-const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-function unescapeJson(text: string): string {
-  if (!text.includes('\\')) return text;
-  return text.replace(JSON_ESCAPE, (_, hex?: string, simple?: string) => (hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (JSON_SIMPLE_ESCAPES[simple ?? ''] ?? '')));
 }
 
 /** Errors worded with an empty context start with ": "; the request adds its own context later. */

@@ -15,7 +15,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export interface HttpReply {
   status: number;
   headers: IncomingHttpHeaders;
-  body: string;
+  /** The body as received (decompressed). Large bodies are handed to a parser thread as these bytes. */
+  bytes: Buffer;
+  /** The body as UTF-8 text, decoded on first use. */
+  readonly body: string;
   /**
    * Set when EM answered but its body could not be decoded (a Content-Encoding the bytes do not
    * match): the code and message of the decoder, and `body` is ''. EM was reached; the answer is
@@ -74,7 +77,8 @@ export function createTransport(options: EmClientOptions): Transport {
     throwHttpErrors: false,
     retry: { limit: 0 },
     timeout: { request: options.timeoutMs },
-    responseType: 'text',
+    // Bytes: a large body goes to a parser thread as they are; text is decoded only when needed.
+    responseType: 'buffer',
     // No cookie jar: EM's session cookie would override the header, and must not outlive logout.
     headers: { 'user-agent': 'veeam-em-exporter' },
   });
@@ -87,6 +91,7 @@ export function createTransport(options: EmClientOptions): Transport {
     const pending = http(request.url, {
       method: request.method,
       headers: request.headers,
+      responseType: 'buffer',
       ...(request.timeoutMs !== undefined ? { timeout: { request: request.timeoutMs } } : {}),
     });
     const refuse = (): void => {
@@ -107,7 +112,7 @@ export function createTransport(options: EmClientOptions): Transport {
     if (request.method === 'GET') inFlight.add(cancel);
     try {
       const response = await pending;
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      return reply(response.statusCode, response.headers, response.body);
     } catch (err) {
       if (oversize) throw new TransportError('oversize', 'EOVERSIZE', `answer larger than ${maxBytes} bytes refused`);
       if (cancelled) throw closedError('cancelled');
@@ -125,6 +130,19 @@ export function createTransport(options: EmClientOptions): Transport {
   return { send, cancelAll, destroy: () => (cancelAll(), agent.destroy()) };
 }
 
+/** An HttpReply whose text is decoded from `bytes` once, when first read. */
+export function reply(status: number, headers: IncomingHttpHeaders, bytes: Buffer): HttpReply {
+  let text: string | undefined;
+  return {
+    status,
+    headers,
+    bytes,
+    get body(): string {
+      return (text ??= bytes.toString('utf8'));
+    },
+  };
+}
+
 /** zlib and brotli codes: the body arrived but does not decode as its Content-Encoding says. */
 const DECODER_CODE = /^(?:Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+|ERR_BROTLI_[A-Z0-9_]+|ERR_ZLIB_[A-Z0-9_]+)$/;
 
@@ -139,7 +157,7 @@ function undecodableReply(err: unknown): HttpReply | undefined {
   const raw = Array.isArray(response.rawHeaders) ? (response.rawHeaders as unknown[]) : [];
   const at = raw.findIndex((item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'content-encoding');
   const contentEncoding = at >= 0 ? String(raw[at + 1]) : '';
-  return { status: response.statusCode, headers: response.headers as IncomingHttpHeaders, body: '', undecodable: { code, message, contentEncoding } };
+  return { ...reply(response.statusCode, response.headers as IncomingHttpHeaders, Buffer.alloc(0)), undecodable: { code, message, contentEncoding } };
 }
 
 /** Keep the code and message of a got/Node error, nothing else. */

@@ -6,7 +6,8 @@
  */
 export class ParseError extends Error {
   override readonly name = 'ParseError';
-  private readonly template: string;
+  /** The message with EM's text still marked as quotes; a ParseError rebuilt from it is the same error (it crosses threads this way). */
+  readonly template: string;
 
   /** `message` holds EM's text only through `quote()`. */
   constructor(message: string) {

@@ -1,0 +1,182 @@
+/**
+ * Parsing large EM bodies off the event loop. One 24 MiB restore-point list takes a second or more
+ * to parse; inline, that holds every health check, readiness probe and scrape of the process for as
+ * long. Bodies from `POOL_MIN_BYTES` up go to a small pool of worker threads shared by every EM
+ * client of the process; the buffer is transferred, not copied, and plain parsed data comes back.
+ *
+ * - The pool starts its workers on first use and ends them when the last client releases it
+ *   (client.close(), at shutdown or reload). An idle worker does not keep the process alive; a busy
+ *   one does, so a `--once` run waits for its parse.
+ * - A worker that dies (out of memory under its heap limit, a crash) fails the body it held as a
+ *   parse failure; the next body gets a new worker.
+ * - Without the built worker script (running from the TypeScript sources without a build), bodies
+ *   are parsed inline.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ParseError } from './parse/parse-error.js';
+import type { Parsed, ParserName } from './parse/parsers.js';
+
+/** Smaller bodies parse in well under a millisecond per 10 KiB; sending them to a thread costs more than it saves. */
+export const POOL_MIN_BYTES = 256 * 1024;
+
+/** Old-generation heap of a worker: a body at the 32 MiB default limit parses in well under this. */
+const WORKER_HEAP_MB = 1024;
+
+export interface ParseJob {
+  id: number;
+  parser: ParserName;
+  /** The body's bytes (UTF-8), transferred. */
+  bytes: ArrayBuffer;
+  contentType: string;
+  /** Secrets to look for, escaped, in a body that fails to parse. */
+  secrets: readonly string[];
+}
+
+export type ParseReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; template: string; escapedSecret: boolean };
+
+export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean };
+
+export interface PoolOptions {
+  size?: number;
+  heapMb?: number;
+}
+
+interface Pending {
+  job: ParseJob;
+  resolve: (outcome: PoolOutcome<unknown>) => void;
+}
+
+class Slot {
+  readonly worker: Worker;
+  current: Pending | undefined;
+
+  constructor(script: URL, heapMb: number, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
+    this.worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: false, stderr: false });
+    this.worker.unref();
+    this.worker.on('message', (reply: ParseReply) => onReply(this, reply));
+    this.worker.on('error', (err: Error) => onDeath(this, `${(err as { code?: string }).code ?? err.name}: ${err.message}`));
+    this.worker.on('exit', (code) => onDeath(this, `exit code ${code}`));
+  }
+
+  run(pending: Pending): void {
+    this.current = pending;
+    // Busy: keep the process alive until the answer is in.
+    this.worker.ref();
+    this.worker.postMessage(pending.job, [pending.job.bytes]);
+  }
+
+  idle(): void {
+    this.current = undefined;
+    this.worker.unref();
+  }
+}
+
+export class ParsePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+  private readonly size: number;
+  private readonly heapMb: number;
+
+  constructor(
+    private readonly script: URL,
+    options: PoolOptions = {},
+  ) {
+    this.size = Math.max(1, options.size ?? Math.min(2, Math.max(1, availableParallelism() - 1)));
+    this.heapMb = options.heapMb ?? WORKER_HEAP_MB;
+  }
+
+  /** Parses `bytes` with `parser` in a worker; `bytes` is unusable afterwards (its memory moved). */
+  parse<N extends ParserName>(parser: N, bytes: Buffer, contentType: string, secrets: readonly string[]): Promise<PoolOutcome<Parsed<N>>> {
+    if (this.closed) return Promise.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+    // Only a buffer that owns its whole memory can be transferred; got's bodies of this size do.
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
+    const job: ParseJob = { id: this.nextId++, parser, bytes: owned.buffer as ArrayBuffer, contentType, secrets: [...secrets] };
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve: resolve as (outcome: PoolOutcome<unknown>) => void });
+      this.dispatch();
+    });
+  }
+
+  /** Ends every worker; bodies still waiting or in work fail as unreadable. */
+  close(): void {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) pending.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+    for (const slot of this.slots.splice(0)) {
+      slot.current?.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+      slot.current = undefined;
+      void slot.worker.terminate();
+    }
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.current === undefined);
+      if (slot === undefined && this.slots.length < this.size) {
+        slot = new Slot(this.script, this.heapMb, (s, reply) => this.answered(s, reply), (s, why) => this.died(s, why));
+        this.slots.push(slot);
+      }
+      if (slot === undefined) return;
+      slot.run(this.queue.shift()!);
+    }
+  }
+
+  private answered(slot: Slot, reply: ParseReply): void {
+    const pending = slot.current;
+    if (pending === undefined || pending.job.id !== reply.id) return;
+    slot.idle();
+    pending.resolve(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new ParseError(reply.template), escapedSecret: reply.escapedSecret });
+    this.dispatch();
+  }
+
+  private died(slot: Slot, why: string): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return; // already replaced, or the pool closed
+    this.slots.splice(at, 1);
+    const pending = slot.current;
+    slot.current = undefined;
+    void slot.worker.terminate();
+    pending?.resolve(failed(`the parser stopped while reading this answer (${why}); the next answer gets a new one`));
+    this.dispatch();
+  }
+}
+
+function failed(message: string): PoolOutcome<never> {
+  return { ok: false, error: new ParseError(message), escapedSecret: false };
+}
+
+/** The built worker next to this module (dist/em), or for the TypeScript sources the one in dist/. */
+export function workerScript(): URL | undefined {
+  const sibling = new URL('./parse-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  const built = new URL('../../dist/em/parse-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : undefined;
+}
+
+let shared: ParsePool | undefined;
+let users = 0;
+
+/** The process's pool, started for the first client; undefined when no built worker exists. */
+export function acquireParsePool(): ParsePool | undefined {
+  const script = workerScript();
+  if (script === undefined) return undefined;
+  users++;
+  shared ??= new ParsePool(script);
+  return shared;
+}
+
+/** The last client to release the pool ends its workers. */
+export function releaseParsePool(pool: ParsePool | undefined): void {
+  if (pool === undefined || pool !== shared) return;
+  users = Math.max(0, users - 1);
+  if (users === 0) {
+    shared.close();
+    shared = undefined;
+  }
+}
