@@ -56,7 +56,8 @@ class Slot {
   current: Pending | undefined;
 
   constructor(script: URL, heapMb: number, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
-    this.worker = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: false, stderr: false });
+    // No inherited execArgv: flags meant for the main script (--input-type, --eval) break a worker.
+    this.worker = new Worker(script, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: false, stderr: false });
     this.worker.unref();
     this.worker.on('message', (reply: ParseReply) => onReply(this, reply));
     this.worker.on('error', (err: Error) => onDeath(this, `${(err as { code?: string }).code ?? err.name}: ${err.message}`));
@@ -92,12 +93,15 @@ export class ParsePool {
     this.heapMb = options.heapMb ?? WORKER_HEAP_MB;
   }
 
+  /** Worker threads running now (busy or idle). */
+  get threads(): number {
+    return this.slots.length;
+  }
+
   /** Parses `bytes` with `parser` in a worker; `bytes` is unusable afterwards (its memory moved). */
   parse<N extends ParserName>(parser: N, bytes: Buffer, contentType: string, secrets: readonly string[]): Promise<PoolOutcome<Parsed<N>>> {
     if (this.closed) return Promise.resolve(failed('the parser pool is closed (the exporter is stopping)'));
-    // Only a buffer that owns its whole memory can be transferred; got's bodies of this size do.
-    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
-    const job: ParseJob = { id: this.nextId++, parser, bytes: owned.buffer as ArrayBuffer, contentType, secrets: [...secrets] };
+    const job: ParseJob = { id: this.nextId++, parser, bytes: ownMemory(bytes), contentType, secrets: [...secrets] };
     return new Promise((resolve) => {
       this.queue.push({ job, resolve: resolve as (outcome: PoolOutcome<unknown>) => void });
       this.dispatch();
@@ -127,6 +131,11 @@ export class ParsePool {
     }
   }
 
+  /** Ends the workers that are parsing now, as a crash would (for the tests of crash recovery). */
+  crashBusyWorkersForTest(): void {
+    for (const slot of this.slots) if (slot.current !== undefined) void slot.worker.terminate();
+  }
+
   private answered(slot: Slot, reply: ParseReply): void {
     const pending = slot.current;
     if (pending === undefined || pending.job.id !== reply.id) return;
@@ -145,6 +154,17 @@ export class ParsePool {
     pending?.resolve(failed(`the parser stopped while reading this answer (${why}); the next answer gets a new one`));
     this.dispatch();
   }
+}
+
+/**
+ * The memory to transfer: the buffer's own when it spans all of it (got's large bodies do), else a
+ * copy. A small Buffer is a slice of Node's shared pool, which must never be transferred away.
+ */
+function ownMemory(bytes: Buffer): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer && bytes.byteLength > Buffer.poolSize) return bytes.buffer;
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
 }
 
 function failed(message: string): PoolOutcome<never> {
