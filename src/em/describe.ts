@@ -36,6 +36,12 @@ export function transportFailure(error: TransportError, attempts: number, w: Wor
         'parse',
         `${w.context}: ${w.action}: ${detail}: check that url points at Enterprise Manager; a backup this large needs a bigger poll.maxResponseSize`,
       );
+    case 'unreadable':
+      // The server answered, so it is reached; retrying the same bytes cannot help.
+      return new EmError(
+        'parse',
+        `${w.context}: ${w.action}: the answer is not valid HTTP (${error.code}: ${detail}): check that url points at the Enterprise Manager REST API (port 9398) and that no proxy in between corrupts answers`,
+      );
     case 'timeout':
       return new EmError('timeout', `${w.context}: ${w.action}: no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries}): ${timeoutAdvice(w.timeoutMs)}`);
     case 'tls':

@@ -54,10 +54,12 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
-export type TransportKind = 'tls' | 'timeout' | 'network';
+/** `unreadable`: the server answered over TLS, but not in HTTP that can be read (llhttp's HPE_ codes). */
+export type TransportKind = 'tls' | 'timeout' | 'network' | 'unreadable';
 
 export function transportKind(code: string): TransportKind {
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
+  if (code.startsWith('HPE_')) return 'unreadable';
   if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT')) return 'tls';
   return 'network';
 }

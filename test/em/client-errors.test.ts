@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
+import { simulatorCert } from '../../src/simulator/cert.js';
 import { BACKUP_A, MISSING, POINTS_A, failureOf, requestsTo, startHarness } from './client-harness.js';
 
 const RP_PATH = `/api/backups/${BACKUP_A}/restorePoints`;
@@ -116,6 +119,26 @@ describe('EM client: transport failures', () => {
 });
 
 describe('EM client: unreadable answers', () => {
+  it('an answer that is not valid HTTP (a bad header line): parse, not retried, not a network failure', async () => {
+    const { key, cert } = await simulatorCert();
+    let connections = 0;
+    const server = tls.createServer({ key, cert }, (socket) => {
+      connections++;
+      socket.once('data', () => socket.end('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nX-RestSvcSessionId dG9rZW4=\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { makeClient } = await startHarness();
+      const client = makeClient({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, tls: { caPem: cert, insecureSkipVerify: false }, retries: 2 });
+      const err = await failureOf(client.getRestorePoints(BACKUP_A));
+      expect(err.reason).toBe('parse');
+      expect(err.message).toMatch(/logon as ".*": the answer is not valid HTTP \(HPE_INVALID_HEADER_TOKEN: Parse Error: Invalid header token\): check that url points at the Enterprise Manager REST API/);
+      expect(connections).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
   it.each([
     ['malformed', /cannot read EM's answer \(200, application\/xml.*\): malformed XML/],
     ['truncated', /cannot read EM's answer \(200, .*\): malformed XML/],
