@@ -8,7 +8,7 @@ import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
 import { SessionKeeper } from './session.js';
-import { createTransport, type HttpReply, type Transport } from './transport.js';
+import { closedError, createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
 
 export interface EmClientDeps {
@@ -317,6 +317,8 @@ class HttpEmClient implements EmClient {
     }
     const outcome = await this.pool.parse(parser, reply.bytes, contentType, this.sessions.allSecrets());
     if (outcome.ok) return outcome.value;
+    // Shutdown or reload ended the pool under this body: the poll is cancelled like a request.
+    if (outcome.closed) throw noReplyFailure({ error: closedError('cancelled'), attempts: 1 }, w)!;
     const problem = outcome.escapedSecret ? ESCAPED_SECRET : outcome.error.cleaned((text) => this.sessions.redact(text));
     throw parseFailure(reply, problem, w);
   }

@@ -39,7 +39,8 @@ export type ParseReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; template: string; escapedSecret: boolean };
 
-export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean };
+/** `closed`: the pool was closed before the body was parsed (shutdown or reload), nothing is wrong with it. */
+export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean; closed?: true };
 
 export interface PoolOptions {
   size?: number;
@@ -98,9 +99,14 @@ export class ParsePool {
     return this.slots.length;
   }
 
+  /** Bodies being parsed now. */
+  get busy(): number {
+    return this.slots.filter((slot) => slot.current !== undefined).length;
+  }
+
   /** Parses `bytes` with `parser` in a worker; `bytes` is unusable afterwards (its memory moved). */
   parse<N extends ParserName>(parser: N, bytes: Buffer, contentType: string, secrets: readonly string[]): Promise<PoolOutcome<Parsed<N>>> {
-    if (this.closed) return Promise.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+    if (this.closed) return Promise.resolve(CLOSED);
     const job: ParseJob = { id: this.nextId++, parser, bytes: ownMemory(bytes), contentType, secrets: [...secrets] };
     return new Promise((resolve) => {
       this.queue.push({ job, resolve: resolve as (outcome: PoolOutcome<unknown>) => void });
@@ -111,9 +117,9 @@ export class ParsePool {
   /** Ends every worker; bodies still waiting or in work fail as unreadable. */
   close(): void {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+    for (const pending of this.queue.splice(0)) pending.resolve(CLOSED);
     for (const slot of this.slots.splice(0)) {
-      slot.current?.resolve(failed('the parser pool is closed (the exporter is stopping)'));
+      slot.current?.resolve(CLOSED);
       slot.current = undefined;
       void slot.worker.terminate();
     }
@@ -170,6 +176,8 @@ function ownMemory(bytes: Buffer): ArrayBuffer {
 function failed(message: string): PoolOutcome<never> {
   return { ok: false, error: new ParseError(message), escapedSecret: false };
 }
+
+const CLOSED: PoolOutcome<never> = { ok: false, error: new ParseError('the parser pool is closed'), escapedSecret: false, closed: true };
 
 /** The built worker next to this module (dist/em), or for the TypeScript sources the one in dist/. */
 export function workerScript(): URL | undefined {

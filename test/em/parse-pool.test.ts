@@ -15,6 +15,10 @@ afterEach(() => {
   for (const pool of pools.splice(0)) pool.close();
 });
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 function pool(options: ConstructorParameters<typeof ParsePool>[1] = {}): ParsePool {
   const script = workerScript();
   if (script === undefined) throw new Error('dist/em/parse-worker.js is missing: run npm run build');
@@ -61,6 +65,27 @@ describe('parser pool', () => {
     expect(await h.client.getRestorePoints(BACKUP_A)).toHaveLength(3);
   }, 60_000);
 
+  it('a client closed while its large body is parsed reports the poll as cancelled, like a request cut by shutdown', async () => {
+    const h = await startHarness({}, { timeoutMs: 60_000 });
+    const { body } = bigRestorePointList(24);
+    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body, contentType: 'application/xml' } });
+    const client = h.makeClient();
+    await client.getBackup(BACKUP_A);
+    const polling = client.getRestorePoints(BACKUP_A).then(
+      () => undefined,
+      (err: { reason?: string; message: string }) => err,
+    );
+    // Close once the body is downloaded and handed to a parser thread: while its parse runs.
+    const shared = acquireParsePool()!;
+    releaseParsePool(shared);
+    await waitFor(() => shared.busy > 0);
+    expect(shared.busy).toBe(1);
+    await Promise.all([h.client.close(), client.close()]);
+    const error = await polling;
+    expect(error?.reason).toBe('network');
+    expect(error?.message).toMatch(/GET restore points: cancelled: the client is closing/);
+  }, 60_000);
+
   it('is shared by the clients of a process and ended by the last release', async () => {
     const first = acquireParsePool();
     const second = acquireParsePool();
@@ -72,7 +97,7 @@ describe('parser pool', () => {
     expect(first!.threads).toBe(1);
     releaseParsePool(second);
     expect(first!.threads).toBe(0);
-    expect(await first!.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: false });
+    expect(await first!.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: false, closed: true });
   });
 
   it('from dist/: keeps the process alive while it parses, never after, without a close', async () => {
