@@ -95,7 +95,7 @@ export class SessionKeeper {
       if (since < this.deps.logonRetryMs) {
         throw new EmError(
           'auth',
-          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago and works for other requests; not logging on again for this (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
+          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago; not logging on again for this request (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
           401,
         );
       }
