@@ -3,7 +3,7 @@ import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from 
 import { ParseError, excerpt, quote } from './parse/index.js';
 import { PARSERS, type Parsed, type ParserName } from './parse/parsers.js';
 import { POOL_MIN_BYTES, acquireParsePool, releaseParsePool, type ParsePool } from './parse-pool.js';
-import { answered, contentTypeOf, noReplyFailure, parseFailure, quotedContentType, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
