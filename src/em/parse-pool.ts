@@ -7,8 +7,7 @@
  * - The pool starts its workers on first use and ends them when the last client releases it
  *   (client.close(), at shutdown or reload). An idle worker does not keep the process alive; a busy
  *   one does, so a `--once` run waits for its parse.
- * - A worker that dies (out of memory under its heap limit, a crash) fails the body it held as a
- *   parse failure; the next body gets a new worker.
+ * - A worker that dies fails the body it held as a parse failure; the next body gets a new worker.
  * - Without the built worker script (running from the TypeScript sources without a build), bodies
  *   are parsed inline.
  */
@@ -21,9 +20,6 @@ import type { Parsed, ParserName } from './parse/parsers.js';
 
 /** Smaller bodies parse in well under a millisecond per 10 KiB; sending them to a thread costs more than it saves. */
 export const POOL_MIN_BYTES = 256 * 1024;
-
-/** Old-generation heap of a worker: a body at the 32 MiB default limit parses in well under this. */
-const WORKER_HEAP_MB = 1024;
 
 export interface ParseJob {
   id: number;
@@ -43,8 +39,8 @@ export type ParseReply =
 export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean; closed?: true };
 
 export interface PoolOptions {
+  /** Worker threads at most; default two, one fewer than the cores. */
   size?: number;
-  heapMb?: number;
 }
 
 interface Pending {
@@ -56,9 +52,11 @@ class Slot {
   readonly worker: Worker;
   current: Pending | undefined;
 
-  constructor(script: URL, heapMb: number, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
+  constructor(script: URL, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
     // No inherited execArgv: flags meant for the main script (--input-type, --eval) break a worker.
-    this.worker = new Worker(script, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: false, stderr: false });
+    // No heap limit of its own either: a lower one than the main thread's would refuse bodies that
+    // parsed before (poll.maxResponseSize can be raised), and some out-of-memory paths end the process.
+    this.worker = new Worker(script, { execArgv: [], stdout: false, stderr: false });
     this.worker.unref();
     this.worker.on('message', (reply: ParseReply) => onReply(this, reply));
     this.worker.on('error', (err: Error) => onDeath(this, `${(err as { code?: string }).code ?? err.name}: ${err.message}`));
@@ -84,14 +82,12 @@ export class ParsePool {
   private nextId = 1;
   private closed = false;
   private readonly size: number;
-  private readonly heapMb: number;
 
   constructor(
     private readonly script: URL,
     options: PoolOptions = {},
   ) {
     this.size = Math.max(1, options.size ?? Math.min(2, Math.max(1, availableParallelism() - 1)));
-    this.heapMb = options.heapMb ?? WORKER_HEAP_MB;
   }
 
   /** Worker threads running now (busy or idle). */
@@ -129,7 +125,7 @@ export class ParsePool {
     while (this.queue.length > 0) {
       let slot = this.slots.find((s) => s.current === undefined);
       if (slot === undefined && this.slots.length < this.size) {
-        slot = new Slot(this.script, this.heapMb, (s, reply) => this.answered(s, reply), (s, why) => this.died(s, why));
+        slot = new Slot(this.script, (s, reply) => this.answered(s, reply), (s, why) => this.died(s, why));
         this.slots.push(slot);
       }
       if (slot === undefined) return;
