@@ -5,6 +5,7 @@ import type { FaultRule } from '../../src/simulator/index.js';
 import { simulatorCert } from '../../src/simulator/cert.js';
 import { capturingLogger, createExporter } from '../integration/harness.js';
 import {
+  ALL_BACKUPS,
   BACKUPS,
   ONE,
   OTHERS,
@@ -203,3 +204,37 @@ async function startEndlessEm(): Promise<{ url: string; served: () => number; cl
   const port = await listenUntilCleanup(server);
   return { url: `https://127.0.0.1:${port}`, served: () => served, closed };
 }
+
+describe('faults: query-service pages that cannot be proven complete', () => {
+  /** A full page of 1,000 points of `backup`, without PagesCount; with a Next link to page 2 when `next`. */
+  function fullPage(backup: string, page: number, next: boolean, url: string): string {
+    const points = Array.from({ length: 1000 }, (_, i) => {
+      const n = (page - 1) * 1000 + i;
+      const id = `${(0x20000000 + n).toString(16)}-1111-4aaa-8bbb-0123456789ab`;
+      const when = new Date(Date.UTC(2025, 5, 7) - n * 60_000).toISOString();
+      return `<RestorePoint UID="urn:veeam:RestorePoint:${id}" Name="x" Type="RestorePoint"><Links><Link Href="${url}/api/backups/${backup}" Type="BackupReference" Rel="Up"/></Links><BackupDateUTC>${when}</BackupDateUTC></RestorePoint>`;
+    });
+    const nextLink = next ? `<Link Rel="Next" Href="${url}/api/query?type=RestorePoint&amp;format=Entities&amp;pageSize=1000&amp;page=${page + 1}"/>` : '';
+    return `<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Entities><RestorePoints>${points.join('')}</RestorePoints></Entities><PagingInfo PageSize="1000" PageNum="${page}"><Links>${nextLink}</Links></PagingInfo></QueryResult>`;
+  }
+
+  it('a second full page without PagesCount or Next: 2,000 of maybe 2,500 points are never exported; the backups of that request fail as parse and keep their values', async () => {
+    const r = await rig({ em: { restorePoints: 'query' } });
+    expectRecovered(await r.cycle());
+    const url = r.faulty.started.url;
+    r.faulty.sim.addFault({ match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=1(&|$)/ }, body: { raw: fullPage(ONE, 1, true, url), contentType: 'application/xml' } });
+    r.faulty.sim.addFault({ match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=2(&|$)/ }, body: { raw: fullPage(ONE, 2, false, url), contentType: 'application/xml' } });
+    const during = await r.cycle();
+    expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
+    for (const id of ALL_BACKUPS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(0);
+    // The values of the last good poll stay; 2,000 is never exported.
+    expect(sample(during.text, 'veeam_em_backup_restore_points', { em: 'em01', backup_id: BACKUPS.daily })).toBe(3);
+    expect(sample(during.text, 'veeam_em_backup_restore_points', { em: 'em01', backup_id: BACKUPS.hourly })).toBe(24);
+    const warning = during.lines.find((l) => l.em === 'em01' && l.backup_id === ONE && l.level >= 40);
+    expect(warning?.reason).toBe('parse');
+    expect(warning?.msg).toMatch(/page 2 is full \(1000 items\) but has neither a Next link nor a PagesCount, so the list cannot be proven complete/);
+    expectUntouched(during);
+    r.faulty.sim.clearFaults();
+    expectRecovered(await r.cycle());
+  });
+});
