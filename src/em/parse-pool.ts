@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { ParseError } from './parse/parse-error.js';
 import type { Parsed, ParserName } from './parse/parsers.js';
 
-/** Smaller bodies parse in well under a millisecond per 10 KiB; sending them to a thread costs more than it saves. */
+/** A smaller body parses inline in a few milliseconds, about what the round trip to a thread costs. */
 export const POOL_MIN_BYTES = 256 * 1024;
 
 export interface ParseJob {
@@ -39,7 +39,7 @@ export type ParseReply =
 export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean; closed?: true };
 
 export interface PoolOptions {
-  /** Worker threads at most; default two, one fewer than the cores. */
+  /** Worker threads at most; by default one fewer than the cores, at least one and at most two. */
   size?: number;
 }
 
