@@ -86,6 +86,25 @@ describe('parser pool', () => {
     expect(error?.message).toMatch(/GET restore points: cancelled: the client is closing/);
   }, 60_000);
 
+  it('a parser thread that dies under a client fails that backup as parse; the next large body parses in a new thread', async () => {
+    const h = await startHarness({}, { timeoutMs: 60_000 });
+    const { body, count } = bigRestorePointList(8);
+    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body, contentType: 'application/xml' } });
+    await h.client.getBackup(BACKUP_A);
+    const shared = acquireParsePool()!;
+    releaseParsePool(shared);
+    const polling = h.client.getRestorePoints(BACKUP_A).then(
+      () => undefined,
+      (err: { reason?: string; message: string }) => err,
+    );
+    await waitFor(() => shared.busy > 0);
+    shared.crashBusyWorkersForTest();
+    const error = await polling;
+    expect(error?.reason).toBe('parse');
+    expect(error?.message).toMatch(/GET restore points: cannot read EM's answer \(200, application\/xml\): the parser stopped while reading this answer \(exit code \d+\); the next answer gets a new one/);
+    expect(await h.client.getRestorePoints(BACKUP_A)).toHaveLength(count);
+  }, 60_000);
+
   it('is shared by the clients of a process and ended by the last release', async () => {
     const first = acquireParsePool();
     const second = acquireParsePool();
