@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,15 @@ describeWithTool('jsonnet', JSONNET_INSTALL, 'monitoring mixin', (jsonnet) => {
         ['em', 'query'],
       ]),
     );
+  });
+
+  it('is formatted as jsonnetfmt writes it', () => {
+    const sources = readdirSync(join(REPO_ROOT, 'mixin'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.libsonnet'))
+      .map((f) => join(REPO_ROOT, 'mixin', f));
+    expect(sources.length).toBeGreaterThanOrEqual(5);
+    const result = run(`${jsonnet}fmt`, ['--test', '--string-style', 's', ...sources]);
+    expect(result.code, `run jsonnetfmt -i --string-style s on these:\n${result.output}`).toBe(0);
   });
 
   it('reports a jsonnet error instead of writing anything', () => {
