@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exporterFlagsFromCmdline, findExporterArgs } from '../../src/healthcheck/exporter-args.js';
-import { probeTarget } from '../../src/healthcheck/probe.js';
+import { credentialsFromEnv, probeTarget } from '../../src/healthcheck/probe.js';
 import { startExporter, waitUntil, type Running } from '../integration/process.js';
 import { makeCa, makeLeaf } from '../web-config/support/certs.js';
 
@@ -80,6 +80,27 @@ describe('probeTarget', () => {
 
   it('refuses port 0, which has no fixed port to probe', () => {
     expect(() => probeTarget({ port: 0 })).toThrow(/port 0/);
+  });
+});
+
+describe('credentialsFromEnv', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'veeam-hc-env-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the password from the mounted file, without its trailing newline, before an inline one', async () => {
+    const file = join(dir, 'password');
+    writeFileSync(file, 's3cret with spaces \n');
+    expect(
+      await credentialsFromEnv({ VEEAM_EM_HEALTHCHECK_USERNAME: 'probe', VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: file, VEEAM_EM_HEALTHCHECK_PASSWORD: 'inline' }),
+    ).toEqual({ username: 'probe', password: 's3cret with spaces ' });
+    expect(await credentialsFromEnv({ VEEAM_EM_HEALTHCHECK_PASSWORD: 'inline' })).toEqual({ password: 'inline' });
+    expect(await credentialsFromEnv({})).toEqual({});
+  });
+
+  it('names the variable and the file it cannot read, never a content', async () => {
+    await expect(credentialsFromEnv({ VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: join(dir, 'missing') })).rejects.toThrow(
+      /VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: cannot read .*missing: ENOENT/,
+    );
   });
 });
 
