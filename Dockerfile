@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # The build and runtime steps below are mirrored by .ci/docker-steps, which CI runs without an engine.
+# .dockerignore keeps the build context to package*.json, tsconfig.json, src/ and config.example.yaml.
 
 FROM node:20-slim AS build
 WORKDIR /src
@@ -7,7 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && rm -rf dist/bench && npm prune --omit=dev
 
 FROM node:20-slim
 ENV NODE_ENV=production
@@ -19,7 +20,11 @@ COPY config.example.yaml /etc/veeam-em-exporter/config.example.yaml
 # The image's unprivileged `node` user (uid 1000); the config and secrets are mounted read-only.
 USER node
 EXPOSE 10398
+# dist/healthcheck.js reads the running exporter's flags (--web.listen-address, --web.config.file),
+# so the check follows a changed port, TLS and basic auth without being rewritten. With basic auth,
+# mount a password file and set VEEAM_EM_HEALTHCHECK_USERNAME and VEEAM_EM_HEALTHCHECK_PASSWORD_FILE
+# (docs/operations.md#health-checks).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:10398/-/healthy').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/healthcheck.js"]
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["--config.file=/etc/veeam-em-exporter/config.yaml"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Renders a variant of veeam-em-alerts.yml without forking the rules: only the `for:` and
+// Renders a variant of veeam-em-alerts.yml (itself generated from mixin/) without forking the rules: only the `for:` and
 // `keep_firing_for:` durations change (for end-to-end tests that cannot wait 15 minutes), and
 // optionally where runbook_url points (for operators who publish docs/alerts.md elsewhere).
 // Every expression, label and annotation stays byte-for-byte the shipped one.
@@ -45,7 +45,8 @@ export function renderRules(source, options = {}) {
       const value = name === 'for' ? forDuration : keepFiringFor;
       return value === undefined ? line : `${indent}${name}: ${value}`;
     }
-    const runbook = /^(\s+runbook_url:\s*')docs\/alerts\.md(#[a-z0-9-]+'\s*)$/.exec(line);
+    // The generated file writes the URL plain; a hand-edited copy may quote it.
+    const runbook = /^(\s+runbook_url:\s*'?)docs\/alerts\.md(#[a-z0-9-]+'?\s*)$/.exec(line);
     if (runbook !== null) {
       counts.runbook_url += 1;
       return runbookUrl === undefined ? line : `${runbook[1]}${runbookUrl}${runbook[2]}`;

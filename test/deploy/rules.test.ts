@@ -22,6 +22,7 @@ const EXPECTED_ALERTS = [
   'VeeamBackupNoRestorePoints',
   'VeeamBackupRestorePointsDropped',
   'VeeamBackupPollFailing',
+  'VeeamBackupRestorePointInFuture',
   'VeeamEnterpriseManagerDown',
   'VeeamExporterDataStale',
   'VeeamExporterDown',
