@@ -58,9 +58,10 @@ code{font-size:.9em}
 .table-wrap{overflow-x:auto;max-width:100%;border:1px solid #ccc}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f0f0f0;white-space:nowrap}
+th{background:#f0f0f0}
 td.num{text-align:right}
-td.backup{min-width:9rem;overflow-wrap:anywhere}
+td.backup{min-width:9rem;overflow-wrap:break-word}
+td.age{min-width:11rem}
 td.poll{min-width:14rem;max-width:30rem;overflow-wrap:anywhere}
 tr>td:first-child{border-left:5px solid transparent}
 tr.row-late>td:first-child,tr.row-empty>td:first-child{border-left-color:var(--crit)}
@@ -290,20 +291,23 @@ function ageText(record: BackupRecord, rating: BackupRating): string {
 
 /** The age cell's colour: the freshness condition of the backup, whatever its last poll did. */
 function ageClass(rating: BackupRating): BackupCondition {
-  return (['late', 'empty', 'future', 'near', 'pending'] as const).find((c) => rating.conditions.includes(c)) ?? 'ok';
+  const condition = (['late', 'empty', 'future', 'near', 'pending'] as const).find((c) => rating.conditions.includes(c));
+  // Without any successful poll nothing is known about freshness: grey, not green.
+  return condition ?? (rating.ageSeconds === undefined ? 'pending' : 'ok');
 }
 
 function renderBackupRow({ record, rating }: RatedBackup): string {
   const summary = record.summary;
   const newest = summary === undefined ? '—' : summary.count === 0 || summary.newestMs === undefined ? 'none' : timeTag(summary.newestMs);
   const cells = [
-    `<td class="backup">${escapeHtml(backupName(record))}</td>`,
-    `<td class="${ageClass(rating)}">${escapeHtml(ageText(record, rating))}</td>`,
+    // Until EM has named it, the ID column says which backup it is.
+    `<td class="backup">${record.metadata === undefined ? '<span class="muted">no name from EM yet</span>' : escapeHtml(backupName(record))}</td>`,
+    `<td class="age ${ageClass(rating)}">${escapeHtml(ageText(record, rating))}</td>`,
     `<td class="poll">${lastPollCell(record)}</td>`,
     `<td class="num">${summary === undefined ? '—' : escapeHtml(summary.count)}</td>`,
     `<td>${newest}</td>`,
-    `<td><code>${escapeHtml(record.backupId)}</code></td>`,
-    `<td>${escapeHtml(record.em)}</td>`,
+    `<td class="id"><code>${escapeHtml(record.backupId)}</code></td>`,
+    `<td class="nowrap">${escapeHtml(record.em)}</td>`,
   ];
   return `<tr class="row-${rating.primary}" data-conditions="${rating.conditions.join(' ')}">${cells.join('')}</tr>`;
 }
@@ -313,13 +317,16 @@ function lastPollCell(record: BackupRecord): string {
   if (poll === undefined) return 'Not polled yet';
   if (poll.ok) return `OK at ${timeTag(poll.atMs)}`;
   const reason = poll.reason === undefined ? '' : ` (${escapeHtml(poll.reason)})`;
-  return `<span class="failing">Failed${reason}</span> at ${timeTag(poll.atMs)}${pollMessage(poll.message)}`;
+  return `<span class="failing">Failed${reason}</span> at ${timeTag(poll.atMs)}${pollMessage(poll.message, record)}`;
 }
 
-function pollMessage(message: string | undefined): string {
+function pollMessage(message: string | undefined, record: BackupRecord): string {
   if (message === undefined || message === '') return '';
   if (message.length <= MESSAGE_INLINE_MAX) return `: ${escapeHtml(message)}`;
-  const cut = message.lastIndexOf(' ', MESSAGE_PREVIEW);
-  const preview = `${message.slice(0, cut > MESSAGE_PREVIEW / 2 ? cut : MESSAGE_PREVIEW)}…`;
+  // Messages open with the EM and the backup, which the row already shows; the preview starts after them.
+  const context = [`em "${record.em}": backup ${record.backupId}: `, `em "${record.em}": `].find((prefix) => message.startsWith(prefix));
+  const rest = context === undefined ? message : message.slice(context.length);
+  const cut = rest.lastIndexOf(' ', MESSAGE_PREVIEW);
+  const preview = rest.length <= MESSAGE_PREVIEW ? rest : `${rest.slice(0, cut > MESSAGE_PREVIEW / 2 ? cut : MESSAGE_PREVIEW)}…`;
   return `<details><summary><span class="preview">${escapeHtml(preview)}</span><span class="less">message</span></summary>${escapeHtml(message)}</details>`;
 }

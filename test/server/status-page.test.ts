@@ -116,7 +116,7 @@ describe('renderStatusPage', () => {
     expect(html).toContain('<code>&lt;s&gt;</code>');
     expect(html).toContain('href="/m?a=&quot;b&quot;"');
     expect(html).toContain('<b>&lt;em&gt;</b>');
-    expect(html).toContain('<td>&lt;em&gt;</td>');
+    expect(html).toContain('<td class="nowrap">&lt;em&gt;</td>');
     expect(html).toContain('<code>&lt;id&gt;</code>');
     expect(html).toContain('&lt;b&gt;xxx');
     expect(html).not.toMatch(/<(xml|v|s|em|id)>|<b>x/);
@@ -132,7 +132,7 @@ describe('renderStatusPage', () => {
       }),
     ]);
     expect(rowCells(html)).toEqual(['Daily SQL', 'OK: 2h of 10h (20 %)', 'OK at 2025-06-05T11:59:00Z', '14', '2025-06-05T10:00:00Z', ID, 'em01']);
-    expect(html).toContain('<td class="ok">');
+    expect(html).toContain('<td class="age ok">');
     expect(rowTags(html)).toEqual(['<tr class="row-ok" data-conditions="ok">']);
   });
 
@@ -143,7 +143,7 @@ describe('renderStatusPage', () => {
   ])('colours and words an age of %s s against a 10 h RPO as %s, in text too', (ageSeconds, cls, text) => {
     const newestMs = NOW - ageSeconds * 1000;
     const html = page([record({ summary: { count: 1, newestMs, oldestMs: newestMs }, lastPoll: { ok: true, atMs: NOW } })]);
-    expect(html).toContain(`<td class="${cls}">`);
+    expect(html).toContain(`<td class="age ${cls}">`);
     expect(rowCells(html)[1]).toBe(text);
     expect(rowTags(html)).toEqual([`<tr class="row-${cls}" data-conditions="${cls}">`]);
   });
@@ -171,27 +171,38 @@ describe('renderStatusPage', () => {
     expect(details![1]!.length).toBeLessThanOrEqual(61);
   });
 
+  it('starts the preview of a folded message after the EM and backup the row already names', () => {
+    const message = `em "em01": backup ${ID}: GET restore points: EM answered 500 "The repository database could not be read in time": check EM`;
+    const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'http_5xx', message } })]);
+    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe('GET restore points: EM answered 500 &quot;The repository database…');
+    expect(html).toContain(`</summary>${message.replace(/"/g, '&quot;')}</details>`);
+  });
+
+
+
   it('says when a backup has no restore points or was never polled', () => {
     const empty = page([record({ summary: { count: 0 }, lastPoll: { ok: true, atMs: NOW } })]);
     expect(rowCells(empty).slice(1, 5)).toEqual(['No restore points (RPO 10h)', 'OK at 2025-06-05T12:00:00Z', '0', 'none']);
     // As red as over RPO: both are critical alerts.
-    expect(empty).toContain('<td class="empty">');
+    expect(empty).toContain('<td class="age empty">');
     expect(rowTags(empty)).toEqual(['<tr class="row-empty" data-conditions="empty">']);
     expect(rowCells(page([record()])).slice(1, 5)).toEqual(['Not polled yet (RPO 10h)', 'Not polled yet', '—', '—']);
     const failedOnly = record({ lastPoll: { ok: false, atMs: NOW, reason: 'not_found', message: 'gone' } });
     expect(rowCells(page([failedOnly]))[1]).toBe('No successful poll yet (RPO 10h)');
+    // Nothing is known about its freshness: grey, not green.
+    expect(page([failedOnly])).toContain('<td class="age pending">');
     expect(rowTags(page([failedOnly]))).toEqual(['<tr class="row-failing" data-conditions="failing">']);
   });
 
-  it('uses the ID as name until EM reported one', () => {
-    expect(rowCells(page([record()]))[0]).toBe(ID);
+  it('says that EM has not named a backup yet, instead of repeating its ID', () => {
+    expect(rowCells(page([record()]))[0]).toBe('no name from EM yet');
   });
 
   it('flags a newest point beyond the tolerance in the future, instead of showing it as OK with age 0', () => {
     const ahead = NOW + 2 * HOUR;
     const html = page([record({ summary: { count: 2, newestMs: ahead, oldestMs: NOW - HOUR }, lastPoll: { ok: true, atMs: NOW } })]);
     expect(rowCells(html)[1]).toBe('Newest point in the future: 2h ahead of this host (RPO 10h)');
-    expect(html).toContain('<td class="future">');
+    expect(html).toContain('<td class="age future">');
     expect(rowTags(html)).toEqual(['<tr class="row-future" data-conditions="future">']);
     // Within the tolerance it is jitter, not skew.
     const jitter = NOW + FUTURE_POINT_TOLERANCE_MS - 1000;
