@@ -78,12 +78,14 @@ td.pending{background:var(--pend-bg)}
 details summary{cursor:pointer}
 details[open] .preview{display:none}
 details:not([open]) .less{display:none}
-.muted{color:#555;font-size:.9em}`;
+.muted{color:#555;font-size:.9em}
+.offline{background:var(--warn-bg);padding:.3rem .5rem;border-left:5px solid var(--warn)}`;
 
 /**
  * Filters by condition and by text, keeps both in the URL fragment so a reload keeps them, and reloads
  * the page every few seconds unless the reader is busy with it (a message unfolded, text selected,
- * the filter focused, or auto-refresh switched off). It reads only the page's own markup.
+ * the filter focused, or auto-refresh switched off). It reads only the page's own markup and asks only
+ * the exporter itself.
  */
 const SCRIPT = `
 (function () {
@@ -93,6 +95,7 @@ const SCRIPT = `
   var search = document.getElementById('search');
   var auto = document.getElementById('auto-refresh');
   var shown = document.getElementById('shown');
+  var offline = document.getElementById('offline');
   var refreshMs = Number(document.body.getAttribute('data-refresh-seconds')) * 1000;
   var state = { show: '', q: '' };
   var params = new URLSearchParams(location.hash.slice(1));
@@ -141,11 +144,25 @@ const SCRIPT = `
   function reading() {
     return document.querySelector('details[open]') !== null || document.activeElement === search || String(window.getSelection()) !== '';
   }
-  if (refreshMs > 0) {
-    setInterval(function () {
-      if (auto.checked && !reading()) location.reload();
-    }, refreshMs);
+  // Reload only once the exporter answers: a page left open across a restart keeps its last view
+  // and says so, instead of turning into the browser's error page that never refreshes again.
+  function refresh() {
+    if (!auto.checked || reading()) return;
+    fetch(location.pathname, { method: 'HEAD', cache: 'no-store' }).then(
+      function (response) {
+        if (response.ok) location.reload();
+        else unreachable('answered ' + response.status);
+      },
+      function () {
+        unreachable('does not answer');
+      },
+    );
   }
+  function unreachable(why) {
+    offline.textContent = 'The exporter ' + why + ' (' + new Date().toISOString().replace(/\.\d+Z$/, 'Z') + '); this view is from the time above. Retrying.';
+    offline.hidden = false;
+  }
+  if (refreshMs > 0) setInterval(refresh, refreshMs);
   apply();
 })();
 `;
@@ -155,13 +172,16 @@ function cspHash(text: string): string {
 }
 
 /**
- * The page's Content-Security-Policy: its own inline style and script, by hash, and nothing else. A
- * `<script>` smuggled in through an EM string would not run even if escaping ever failed.
+ * The page's Content-Security-Policy: its own inline style and script, by hash, requests back to the
+ * exporter, and nothing else. A `<script>` smuggled in through an EM string would not run even if
+ * escaping ever failed.
  */
 export const STATUS_PAGE_CSP = [
   "default-src 'none'",
   `script-src ${cspHash(SCRIPT)}`,
   `style-src ${cspHash(STYLE)}`,
+  // The script asks the exporter whether it answers before it reloads.
+  "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -243,6 +263,7 @@ function renderControls(refreshSeconds: number): string {
     '<span class="muted">(paused while a message is unfolded, text is selected or the filter has focus)</span>',
     '<span id="shown" class="muted"></span>',
     '</div>',
+    '<p id="offline" class="offline" role="status" hidden></p>',
   ].join('');
 }
 

@@ -457,6 +457,38 @@ if (gate === 'skip') {
       }
     });
 
+    it('keeps its view and says so while the exporter does not answer, and reloads once it does again', async () => {
+      const { page, consoleErrors } = await openStatusPage(context!, (p) => p.clock.install());
+      try {
+        const marker = (): Promise<boolean> => page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
+        await page.evaluate(() => ((window as unknown as { marker?: boolean }).marker = true));
+        // The exporter is restarting: its port refuses connections.
+        let refused = 0;
+        await page.route(`${base}/`, async (route) => {
+          if (route.request().method() !== 'HEAD') return route.continue();
+          refused++;
+          return route.abort('connectionrefused');
+        });
+        await page.clock.runFor(31_000);
+        await page.locator('#offline').waitFor({ state: 'visible' });
+        expect(await page.locator('#offline').textContent()).toMatch(/^The exporter does not answer \(.*\); this view is from the time above\. Retrying\.$/);
+        expect(refused).toBe(1);
+        expect(await marker()).toBe(true);
+        expect(await page.locator('#backups tbody tr').count()).toBe(Object.keys(IDS).length);
+
+        await page.unroute(`${base}/`);
+        const reloaded = page.waitForEvent('load');
+        await page.clock.runFor(31_000);
+        await reloaded;
+        expect(await marker()).toBe(false);
+        expect(await page.locator('#offline').isVisible()).toBe(false);
+        // The refused HEAD is logged by Chromium itself; nothing else may be.
+        expect(consoleErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('reads on a 420 px phone: no sideways page scroll, the table scrolls in its box, IDs and times do not wrap', async () => {
       const { page, consoleErrors } = await openStatusPage(phone!);
       try {

@@ -83,6 +83,8 @@ describe('renderStatusPage', () => {
     expect(directives.get('default-src')).toEqual(["'none'"]);
     expect(directives.get('script-src')).toEqual([sha256(scripts[0]!)]);
     expect(directives.get('style-src')).toEqual([sha256(styles[0]!)]);
+    expect(directives.get('connect-src')).toEqual(["'self'"]);
+    expect([...directives.keys()].sort()).toEqual(['base-uri', 'connect-src', 'default-src', 'form-action', 'frame-ancestors', 'script-src', 'style-src']);
     expect(STATUS_PAGE_CSP).not.toContain('unsafe');
   });
 
