@@ -96,5 +96,6 @@ export function formatDuration(seconds: number): string {
 
 /** `2025-06-05T12:00:00Z`: ISO 8601 in UTC, to the second. */
 export function formatIsoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString is always YYYY-MM-DDTHH:MM:SS.sssZ for the years EM can report.
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
