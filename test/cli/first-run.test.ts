@@ -35,7 +35,8 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Run
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    // Generous: these run beside other suites on a busy machine.
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`))), timeoutMs);
         function check(): void {
@@ -94,7 +95,7 @@ async function emptyDir(name: string): Promise<string> {
   return mkdtemp(join(dir, `${name}-`));
 }
 
-describe('first run', () => {
+describe('first run', { timeout: 60_000 }, () => {
   it('without arguments and without config.yaml, says what to do and exits 2', async () => {
     const cwd = await emptyDir('empty');
     const { code, stderr, stdout } = await finished([], cwd);
@@ -128,7 +129,7 @@ describe('first run', () => {
   });
 });
 
-describe('usage errors', () => {
+describe('usage errors', { timeout: 60_000 }, () => {
   it.each([
     [['--verison'], 'unknown flag --verison; did you mean --version?'],
     [['--config-file=config.yaml'], 'unknown flag --config-file; did you mean --config.file?'],
@@ -141,7 +142,7 @@ describe('usage errors', () => {
   });
 });
 
-describe('--config.check', () => {
+describe('--config.check', { timeout: 60_000 }, () => {
   it('words a missing web config file like a missing config file', async () => {
     const cwd = await emptyDir('web');
     await writeFile(join(cwd, 'config.yaml'), configText(), { mode: 0o600 });
@@ -191,7 +192,7 @@ describe('--log.format=pretty', () => {
       r.child.kill('SIGTERM');
       await r.exited;
     }
-  });
+  }, 150_000);
 });
 
 describe('--demo', () => {
@@ -206,7 +207,7 @@ describe('--demo', () => {
       r.child.kill('SIGTERM');
       await r.exited;
     }
-  });
+  }, 90_000);
 
   it.each([
     [{ host: '127.0.0.1', port: 10398 }, 'http://127.0.0.1:10398/metrics', /loopback only/],
