@@ -307,16 +307,22 @@ function timeTag(ms: number): string {
   return `<time datetime="${iso}">${iso}</time>`;
 }
 
-function ageText(record: BackupRecord, rating: BackupRating): string {
-  const rpo = formatDuration(record.rpoSeconds);
+/** A duration or a percentage, kept on one line: `1d 2h` and `19 %` must not break at their space. */
+function unbroken(text: string): string {
+  return `<span class="nowrap">${escapeHtml(text)}</span>`;
+}
+
+/** The age cell as HTML: every value in it is escaped. */
+function ageCell(record: BackupRecord, rating: BackupRating): string {
+  const rpo = unbroken(formatDuration(record.rpoSeconds));
   const summary = record.summary;
-  if (rating.aheadSeconds !== undefined) return `${CONDITION_TEXT.future}: ${formatDuration(rating.aheadSeconds)} ahead of this host (RPO ${rpo})`;
+  if (rating.aheadSeconds !== undefined) return `${CONDITION_TEXT.future}: ${unbroken(formatDuration(rating.aheadSeconds))} ahead of this host (RPO ${rpo})`;
   if (rating.ageSeconds === undefined) {
     const why = summary !== undefined ? CONDITION_TEXT.empty : record.lastPoll !== undefined ? 'No successful poll yet' : CONDITION_TEXT.pending;
     return `${why} (RPO ${rpo})`;
   }
   const word = rating.conditions.includes('late') ? CONDITION_TEXT.late : rating.conditions.includes('near') ? CONDITION_TEXT.near : CONDITION_TEXT.ok;
-  return `${word}: ${formatDuration(rating.ageSeconds)} of ${rpo} (${Math.round((rating.rpoRatio ?? 0) * 100)} %)`;
+  return `${word}: ${unbroken(formatDuration(rating.ageSeconds))} of ${rpo} ${unbroken(`(${Math.round((rating.rpoRatio ?? 0) * 100)} %)`)}`;
 }
 
 /** The age cell's colour: the freshness condition of the backup, whatever its last poll did. */
@@ -332,7 +338,7 @@ function renderBackupRow({ record, rating }: RatedBackup): string {
   const cells = [
     // Until EM has named it, the ID column says which backup it is.
     `<td class="backup">${record.metadata === undefined ? '<span class="muted">no name from EM yet</span>' : escapeHtml(backupName(record))}</td>`,
-    `<td class="age ${ageClass(rating)}">${escapeHtml(ageText(record, rating))}</td>`,
+    `<td class="age ${ageClass(rating)}">${ageCell(record, rating)}</td>`,
     `<td class="poll">${lastPollCell(record)}</td>`,
     `<td class="num">${summary === undefined ? '—' : escapeHtml(summary.count)}</td>`,
     `<td>${newest}</td>`,

@@ -507,7 +507,7 @@ if (gate === 'skip') {
             wrapScrolls: wrap.scrollWidth > wrap.clientWidth,
             wrapWidth: wrap.getBoundingClientRect().width,
             idLines: Array.from(document.querySelectorAll('#backups td.id code')).map(lines),
-            timeLines: Array.from(document.querySelectorAll('time')).map(lines),
+            timeLines: Array.from(document.querySelectorAll('time, td.age .nowrap')).map(lines),
             foldedHeight,
             openHeight,
             summaryRight: Math.max(...Array.from(document.querySelectorAll('.summary button')).map((b) => b.getBoundingClientRect().right)),

@@ -134,7 +134,7 @@ describe('renderStatusPage', () => {
       }),
     ]);
     expect(rowCells(html)).toEqual(['Daily SQL', 'OK: 2h of 10h (20 %)', 'OK at 2025-06-05T11:59:00Z', '14', '2025-06-05T10:00:00Z', ID, 'em01']);
-    expect(html).toContain('<td class="age ok">');
+    expect(html).toContain('<td class="age ok">OK: <span class="nowrap">2h</span> of <span class="nowrap">10h</span> <span class="nowrap">(20 %)</span></td>');
     expect(rowTags(html)).toEqual(['<tr class="row-ok" data-conditions="ok">']);
   });
 
