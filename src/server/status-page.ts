@@ -29,7 +29,7 @@ export const STATUS_PAGE_REFRESH_SECONDS = 30;
 
 /** Longer poll messages are folded so one failing backup does not stretch the table. */
 const MESSAGE_INLINE_MAX = 100;
-const MESSAGE_PREVIEW = 60;
+const MESSAGE_PREVIEW = 72;
 
 // Colours follow the alert severities: critical (over RPO, no restore points) red, warning (poll
 // failing, clock skew) orange, near RPO (no alert yet) yellow, OK green, not polled grey.
@@ -362,7 +362,8 @@ function pollMessage(message: string | undefined, record: BackupRecord): string 
   // Messages open with the EM and the backup, which the row already shows; the preview starts after them.
   const context = [`em "${record.em}": backup ${record.backupId}: `, `em "${record.em}": `].find((prefix) => message.startsWith(prefix));
   const rest = context === undefined ? message : message.slice(context.length);
+  // At a space if one comes late enough; a long ID or URL is cut instead of leaving a stub.
   const cut = rest.lastIndexOf(' ', MESSAGE_PREVIEW);
-  const preview = rest.length <= MESSAGE_PREVIEW ? rest : `${rest.slice(0, cut > MESSAGE_PREVIEW / 2 ? cut : MESSAGE_PREVIEW)}…`;
+  const preview = rest.length <= MESSAGE_PREVIEW ? rest : `${rest.slice(0, cut > (MESSAGE_PREVIEW * 2) / 3 ? cut : MESSAGE_PREVIEW)}…`;
   return `<details><summary><span class="preview">${escapeHtml(preview)}</span><span class="less">message</span></summary>${escapeHtml(message)}</details>`;
 }

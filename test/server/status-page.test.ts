@@ -170,13 +170,19 @@ describe('renderStatusPage', () => {
     const details = /<details><summary><span class="preview">([^<]*)<\/span>.*?<\/summary>([^<]*)<\/details>/.exec(html);
     expect(details?.[2]).toBe(message);
     expect(details?.[1]).toMatch(/^em01: backup X: EM answered .*…$/);
-    expect(details![1]!.length).toBeLessThanOrEqual(61);
+    expect(details![1]!.length).toBeLessThanOrEqual(73);
+  });
+
+  it('cuts a preview inside a long token rather than leave a stub before it', () => {
+    const message = `GET backup: EM answered 404 "Backup [${ID}] does not exist.": EM does not know this backup: check the backup ID in the config`;
+    const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'not_found', message } })]);
+    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe(`GET backup: EM answered 404 &quot;Backup [${ID.slice(0, 35)}…`);
   });
 
   it('starts the preview of a folded message after the EM and backup the row already names', () => {
     const message = `em "em01": backup ${ID}: GET restore points: EM answered 500 "The repository database could not be read in time": check EM`;
     const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'http_5xx', message } })]);
-    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe('GET restore points: EM answered 500 &quot;The repository database…');
+    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe('GET restore points: EM answered 500 &quot;The repository database could not…');
     expect(html).toContain(`</summary>${message.replace(/"/g, '&quot;')}</details>`);
   });
 
