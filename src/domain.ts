@@ -20,6 +20,12 @@ export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
 /** Fixed names for the `endpoint` label of the API request metrics. */
 export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query';
 
+/**
+ * A newest restore point further ahead of this host's clock than this is clock skew between EM and
+ * the exporter rather than jitter: the poll warns about it and the status page flags it.
+ */
+export const FUTURE_POINT_TOLERANCE_MS = 60_000;
+
 /** One restore point, reduced to what the exporter needs. */
 export interface RestorePoint {
   /** `urn:veeam:RestorePoint:<GUID>` as EM reports it, or '' when EM gave none. */

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import type { Logger } from 'pino';
+import { firstRunHint } from './cli/first-run.js';
 import { HELP_TEXT, parseFlags, parseListenAddress, type Flags } from './cli/flags.js';
 import { formatIssues, loadConfigFile } from './config/index.js';
 import type { ExporterConfig } from './config/types.js';
-import { startDemo, type RunningDemo } from './demo/index.js';
+import { demoReadyMessage, startDemo, type RunningDemo } from './demo/index.js';
 import { Exporter } from './exporter.js';
 import { createLogger } from './logging/index.js';
 import { createHttpServer } from './server/index.js';
@@ -40,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
     config = demo.config;
     log.info({ simulator: demo.simulatorUrl }, 'demo: simulated Enterprise Manager started on loopback');
   } else {
+    const firstRun = firstRunHint(flags.configFile);
+    if (firstRun !== undefined) {
+      process.stderr.write(firstRun);
+      return EXIT_USAGE;
+    }
     const loaded = await loadConfigFile(flags.configFile);
     if (!loaded.ok) {
       process.stderr.write(`${formatIssues(loaded.issues)}\n`);
@@ -123,10 +129,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
   const shownHost = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   const scheme = guard?.tlsOptions() ? 'https' : 'http';
   log.info({ address: `${shownHost}:${bound.port}`, scheme, version: VERSION }, 'listening');
-  if (demo) {
-    const local = bound.host === '::' || bound.host === '0.0.0.0' ? 'localhost' : shownHost;
-    process.stdout.write(`Demo exporter ready: ${scheme}://${local}:${bound.port}${flags.telemetryPath} (status page: ${scheme}://${local}:${bound.port}/)\n`);
-  }
+  if (demo) process.stdout.write(demoReadyMessage(bound, scheme, flags.telemetryPath));
 
   void exporter.start().catch((error: unknown) => log.error({ err: error }, 'first poll cycle failed unexpectedly'));
 

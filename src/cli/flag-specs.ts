@@ -15,6 +15,8 @@ export interface FlagSpec {
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
+/** Where --demo listens without --web.listen-address: this host only. */
+export const DEMO_LISTEN_ADDRESS = '127.0.0.1:10398';
 
 export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'Show this help and exit.' },
@@ -41,6 +43,10 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'log.level', type: 'string', default: 'info', choices: LOG_LEVELS, help: 'Lowest severity to log.' },
   { name: 'log.format', type: 'string', default: 'json', choices: LOG_FORMATS, help: 'Output format of log messages.' },
   { name: 'once', type: 'boolean', help: 'Run one poll cycle, print the metrics to stdout and exit: 0 if every poll succeeded, else 1.' },
-  { name: 'demo', type: 'boolean', help: 'Start the built-in simulated Enterprise Manager on loopback and export it. Needs no config.' },
+  {
+    name: 'demo',
+    type: 'boolean',
+    help: `Start the built-in simulated Enterprise Manager on loopback and export it. Needs no config. Listens on ${DEMO_LISTEN_ADDRESS} unless --web.listen-address is given.`,
+  },
   { name: 'version', type: 'boolean', help: 'Show the version and exit.' },
 ];

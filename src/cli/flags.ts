@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { FLAG_SPECS, LOG_FORMATS, LOG_LEVELS } from './flag-specs.js';
+import { DEMO_LISTEN_ADDRESS, FLAG_SPECS, LOG_FORMATS, LOG_LEVELS } from './flag-specs.js';
 import { renderHelp } from './help.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
@@ -32,23 +32,28 @@ export const HELP_TEXT = renderHelp(
   'Prometheus exporter for Veeam Backup Enterprise Manager: per-backup restore-point counts and\nfreshness, polled in the background on a schedule.',
 );
 
-const TRY_HELP = 'try --help';
-
 const OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(
   FLAG_SPECS.map((spec) => [spec.name, spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }]),
 );
 
-/** Node's parseArgs messages suggest positional arguments, which this program has none of; say it plainly. */
+/**
+ * Node's parseArgs messages suggest positional arguments, which this program has none of; say it plainly.
+ * The caller adds the one "Try --help." line, so no message here repeats it.
+ */
 function explainParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   const flag = quoted.split(' ')[0] ?? quoted;
   switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag}, ${TRY_HELP}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const nearest = flag.startsWith('--') ? nearestFlag(flag.slice(2)) : undefined;
+      return nearest === undefined ? `unknown flag ${flag}` : `unknown flag ${flag}; did you mean --${nearest}?`;
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument "${quoted}": this program takes only flags, ${TRY_HELP}`;
+      // `veeam-em-exporter config.yaml` is the commonest slip.
+      if (/\.ya?ml$/i.test(quoted)) return `unexpected argument "${quoted}": this program takes only flags; did you mean --config.file=${quoted}?`;
+      return `unexpected argument "${quoted}": this program takes only flags`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (message.includes('does not take an argument')) return `flag ${flag} takes no value`;
       if (message.includes('ambiguous')) return `flag ${flag} needs a value; to pass one that starts with "-", write ${flag}=VALUE`;
@@ -56,6 +61,42 @@ function explainParseError(error: unknown): string {
     default:
       return message;
   }
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The flag an unknown name most likely meant: a typo (`verison`), other punctuation (`config-file`),
+ * or a unique part of a dotted name (`listen-address`). Undefined when nothing is close enough.
+ */
+export function nearestFlag(name: string): string | undefined {
+  const typed = name.split('=')[0]!.toLowerCase();
+  if (typed.length < 2) return undefined;
+  const names = FLAG_SPECS.map((spec) => spec.name);
+  const squash = (text: string) => text.replace(/[-._]/g, '');
+  const same = names.filter((flag) => squash(flag) === squash(typed));
+  if (same.length === 1) return same[0];
+  const parts = names.filter((flag) => typed.length >= 4 && (flag.startsWith(typed) || flag.endsWith(`.${typed}`)));
+  if (parts.length === 1) return parts[0];
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of names) {
+    const distance = editDistance(typed, flag);
+    if (best === undefined || distance < best.distance) best = { flag, distance };
+  }
+  return best !== undefined && best.distance <= Math.max(1, Math.floor(typed.length / 3)) ? best.flag : undefined;
 }
 
 /** Go-style single-dash long flags (`-config.file`) would otherwise be read as a bundle of short flags. */
@@ -87,7 +128,7 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   const dashed = singleDashLongFlag(argv);
   if (dashed !== undefined) {
     const name = dashed.slice(1).split('=')[0] ?? '';
-    return { ok: false, error: `unknown flag ${dashed}: long flags take two dashes, e.g. --${name}` };
+    return { ok: false, error: `unknown flag ${dashed}: long flags take two dashes, e.g. --${nearestFlag(name) ?? name}` };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -116,7 +157,8 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   if (!isOneOf(logFormat, LOG_FORMATS)) {
     return { ok: false, error: `flag --log.format: "${logFormat}" is not one of ${LOG_FORMATS.join(', ')}` };
   }
-  const listenAddress = stringValue(values, 'web.listen-address') ?? ':10398';
+  // The demo's simulated EM has a published password: serve it to this host only unless told otherwise.
+  const listenAddress = stringValue(values, 'web.listen-address') ?? (bool('demo') ? DEMO_LISTEN_ADDRESS : ':10398');
   let listen: ListenAddress;
   try {
     listen = parseListenAddress(listenAddress);

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, visit, type Document, type YAMLError } from
 import { crossCheck } from './cross-checks.js';
 import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
 import { formatKeyPath, isPlainObject, sameKeyPath, type KeyPath, type PathIssue } from './path.js';
-import { locate } from './positions.js';
+import { locate, unclosedOpening } from './positions.js';
 import { configSchema } from './schema.js';
 import type { ConfigIssue, ConfigResult, ExporterConfig } from './types.js';
 import { fromZodIssues } from './zod-issues.js';
@@ -33,8 +33,21 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
-function yamlProblems(problems: readonly YAMLError[], lines: LineCounter, file: string, label: string): ConfigIssue[] {
-  return problems.map((problem) => ({ file, path: '', message: `${label}: ${problem.message}`, ...positionOf(lines, problem.pos[0]) }));
+function yamlProblems(problems: readonly YAMLError[], lines: LineCounter, file: string, label: string, doc?: Document): ConfigIssue[] {
+  const openings = problems.map((problem) => (doc === undefined ? undefined : unclosedOpening(doc, problem)));
+  // What lies inside an unclosed quote or bracket was misread because of it; those errors only distract.
+  const unclosed = openings.flatMap((opening, i) => (opening === undefined ? [] : [[opening.offset, problems[i]!.pos[0]] as const]));
+  const insideUnclosed = (offset: number) => unclosed.some(([start, end]) => start < offset && offset < end);
+  return problems.flatMap((problem, i) => {
+    const opening = openings[i];
+    if (opening === undefined) {
+      if (insideUnclosed(problem.pos[0])) return [];
+      return [{ file, path: '', message: `${label}: ${problem.message}`, ...positionOf(lines, problem.pos[0]) }];
+    }
+    const openUntil = lines.linePos(problem.pos[0]).line;
+    const message = `${label}: ${problem.message} (${opening.what} that starts here is still open at line ${openUntil})`;
+    return [{ file, path: '', message, ...positionOf(lines, opening.offset) }];
+  });
 }
 
 export function analyzeConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigAnalysis {
@@ -53,7 +66,7 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   });
 
   // A document with syntax errors is only partly understood; its schema errors would mislead.
-  if (doc.errors.length > 0) return fail(yamlProblems(doc.errors, lines, file, 'YAML syntax error'));
+  if (doc.errors.length > 0) return fail(yamlProblems(doc.errors, lines, file, 'YAML syntax error', doc));
   const danglingAliases = unresolvedAliases(doc, lines, file);
   if (danglingAliases.length > 0) return fail(danglingAliases);
   let raw: unknown;

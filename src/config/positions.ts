@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Node, type YAMLError } from 'yaml';
 import type { KeyPath } from './path.js';
 
 export interface Position {
@@ -43,4 +43,31 @@ export function locate(doc: Document, lines: LineCounter, path: KeyPath, atKey =
 function isEmptyValue(value: unknown): boolean {
   if (value === null || value === undefined) return true;
   return isScalar(value) && value.value === null && value.range !== undefined && value.range !== null && value.range[0] === value.range[1];
+}
+
+/**
+ * Where a YAML syntax error starts. yaml reports an unclosed quote or flow collection (`[`, `{`) where it
+ * gave up, often the end of the file; the reader needs the line that opened it. Returns the offset of
+ * that opening, and what it was, or undefined when the error is not of that kind.
+ */
+export function unclosedOpening(doc: Document, error: YAMLError): { offset: number; what: string } | undefined {
+  const at = error.pos[0];
+  const kind = /quote/i.test(error.message) ? 'quote' : /^Flow (sequence|map)/.test(error.message) ? 'flow' : undefined;
+  if (kind === undefined) return undefined;
+  let found: { offset: number; what: string } | undefined;
+  visit(doc, {
+    Node(_, node) {
+      const range = node.range;
+      if (range === undefined || range === null || !(range[0] < at && at <= range[2])) return;
+      let what: string | undefined;
+      if (kind === 'quote' && isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) {
+        what = 'the quoted value';
+      } else if (kind === 'flow' && (isSeq(node) || isMap(node)) && node.flow === true) {
+        what = isSeq(node) ? 'the [ list' : 'the { mapping';
+      }
+      // The innermost opening wins: it starts last.
+      if (what !== undefined && (found === undefined || range[0] > found.offset)) found = { offset: range[0], what };
+    },
+  });
+  return found;
 }

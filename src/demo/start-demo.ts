@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../config/index.js';
+import { isLoopbackHost } from '../config/em-url.js';
 import type { ExporterConfig } from '../config/types.js';
 import { EmSimulator } from '../simulator/index.js';
 import { DEMO_UNKNOWN_BACKUP_ID, demoBackups } from './demo-backups.js';
@@ -57,4 +58,20 @@ export async function startDemo(now = Date.now()): Promise<RunningDemo> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The line the demo prints once it listens: where to look, and whether other hosts can. The demo's
+ * simulated EM uses a published password, so it should say plainly when it is reachable from outside.
+ */
+export function demoReadyMessage(bound: { host: string; port: number }, scheme: string, telemetryPath: string): string {
+  const everywhere = bound.host === '::' || bound.host === '0.0.0.0';
+  const shown = everywhere ? 'localhost' : bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+  const base = `${scheme}://${shown}:${bound.port}`;
+  const reach = isLoopbackHost(bound.host)
+    ? `It listens on loopback only, so other hosts cannot reach it; to serve them, pass --web.listen-address=:${bound.port}.`
+    : everywhere
+      ? 'It listens on every interface: other hosts can reach it.'
+      : `It listens on ${shown} only.`;
+  return `Demo exporter ready: ${base}${telemetryPath} (status page: ${base}/)\n${reach}\n`;
 }

@@ -1,6 +1,7 @@
 /**
  * A human-readable rendering of pino's JSON lines, for `--log.format=pretty`:
  * `2025-06-05T12:00:00.000Z INFO  poll cycle finished em=em01 seconds=1.2 err.reason=auth`
+ * A multi-line message continues on indented lines below its record.
  */
 
 export interface LineSink {
@@ -18,9 +19,18 @@ export function formatPrettyLine(jsonLine: string): string {
   }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return jsonLine;
   const { time, level, msg, ...fields } = record as Record<string, unknown>;
-  const head = [formatTime(time), levelName(level).toUpperCase().padEnd(5), typeof msg === 'string' ? msg.replace(/\n/g, '\\n') : ''];
+  // A multi-line message (a config reload listing its problems) is read as lines: the first goes in
+  // the head, the rest follow indented, so none of them can pass for a log line of its own.
+  const [first = '', ...more] = (typeof msg === 'string' ? msg : '').split(/\r\n|\r|\n/).map(withoutControlCharacters);
+  const head = [formatTime(time), levelName(level).toUpperCase().padEnd(5), first];
   const pairs = flatten(fields).map(([key, value]) => `${key}=${value}`);
-  return [...head.filter((part) => part !== ''), ...pairs].join(' ');
+  const line = [...head.filter((part) => part !== ''), ...pairs].join(' ');
+  return [line, ...more.map((text) => `    ${text}`)].join('\n');
+}
+
+/** Text from EM can reach a message; terminal escape sequences in it must not reach the terminal. */
+function withoutControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A pino destination that writes each JSON line as one pretty line. */

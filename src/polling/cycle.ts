@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BackupTargetConfig } from '../config/types.js';
 import type { BackupMetadata, RestorePoint } from '../domain.js';
+import { FUTURE_POINT_TOLERANCE_MS } from '../domain.js';
 import type { BackupOutcome, EmClient, EmFailure } from '../em/types.js';
 import type { ExporterState, PollEvents } from '../metrics/types.js';
 import type { Limiter } from './limiter.js';
@@ -41,9 +42,6 @@ export interface CycleOutcome {
   durationSeconds: number;
 }
 
-/** Restore points newer than this are clock skew between EM and us, worth a warning. */
-const FUTURE_TOLERANCE_MS = 60_000;
-
 /** What one cycle learnt; every poll outcome goes through here, so counts, up and logs agree. */
 class CycleTally {
   succeeded = 0;
@@ -68,7 +66,7 @@ class CycleTally {
     const { em } = this.input;
     const summary = summarizeRestorePoints(points);
     const polledAt = this.deps.now();
-    if (summary.newestMs !== undefined && summary.newestMs > polledAt + FUTURE_TOLERANCE_MS) {
+    if (summary.newestMs !== undefined && summary.newestMs > polledAt + FUTURE_POINT_TOLERANCE_MS) {
       this.deps.log.warn(
         { em, backup_id: backupId, newest: new Date(summary.newestMs).toISOString() },
         'newest restore point lies in the future: the clocks of EM and this host disagree; its age is reported as 0 (check NTP on both)',

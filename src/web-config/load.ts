@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { describeFsError } from '../config/fs-error.js';
 import { webConfigSchema } from './schema.js';
 import { Secret } from './secret.js';
 import { loadTlsFiles } from './tls-files.js';
@@ -34,8 +35,8 @@ export async function attemptWebConfig(path: string, now: Date = new Date()): Pr
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
-    return fail([{ file, path: '', message: `cannot read the web config file (--web.config.file): ${code}` }]);
+    // Worded like the main config's file errors: "no such file", not ENOENT.
+    return fail([{ file, path: '', message: `cannot read the web config file (--web.config.file): ${describeFsError(error)}` }]);
   }
 
   const parsed = parseYaml(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP_TEXT, parseFlags, type Flags } from '../../src/cli/flags.js';
+import { HELP_TEXT, nearestFlag, parseFlags, type Flags } from '../../src/cli/flags.js';
 
 const DEFAULTS: Flags = {
   configFile: 'config.yaml',
@@ -80,11 +80,16 @@ describe('parseFlags', () => {
   });
 
   it.each([
-    [['--bogus'], /^unknown flag --bogus, try --help$/],
-    [['-x'], /^unknown flag -x/],
+    // The caller prints the one "Try --help." line; no message repeats it.
+    [['--bogus'], /^unknown flag --bogus$/],
+    [['-x'], /^unknown flag -x$/],
+    [['--verison'], /^unknown flag --verison; did you mean --version\?$/],
+    [['--config-file=x.yaml'], /^unknown flag --config-file; did you mean --config\.file\?$/],
     [['-config.file=x.yaml'], /^unknown flag -config\.file=x\.yaml: long flags take two dashes, e\.g\. --config\.file$/],
-    [['config.yaml'], /^unexpected argument "config\.yaml"/],
+    [['-verison'], /^unknown flag -verison: long flags take two dashes, e\.g\. --version$/],
+    [['config.yaml'], /^unexpected argument "config\.yaml": this program takes only flags; did you mean --config\.file=config\.yaml\?$/],
     [['--', 'config.yaml'], /^unexpected argument "config\.yaml"/],
+    [['start'], /^unexpected argument "start": this program takes only flags$/],
     [['--config.file'], /^flag --config\.file needs a value$/],
     [['--config.file', '--once'], /^flag --config\.file needs a value; .* --config\.file=VALUE$/],
     [['--config.file='], /^flag --config\.file needs a non-empty value$/],
@@ -103,12 +108,50 @@ describe('parseFlags', () => {
     expect(error(argv)).toMatch(message);
   });
 
+  it('never says "try --help" itself', () => {
+    for (const argv of [['--bogus'], ['--verison'], ['config.yaml'], ['-x'], ['-config.file=x']]) expect(error(argv)).not.toMatch(/help/i);
+  });
+
+  it('serves the demo on loopback unless told otherwise', () => {
+    expect(flags(['--demo'])).toMatchObject({ listenAddress: '127.0.0.1:10398', listen: { host: '127.0.0.1', port: 10398 } });
+    expect(flags(['--demo', '--web.listen-address=:9000'])).toMatchObject({ listenAddress: ':9000', listen: { port: 9000 } });
+    expect(flags(['--demo', '--web.listen-address=:9000']).listen.host).toBeUndefined();
+    // Without --demo the contract's default stands: every interface.
+    expect(flags([]).listen.host).toBeUndefined();
+  });
+
   it('allows --demo with --once, for a one-shot run against the simulator', () => {
     expect(flags(['--demo', '--once'])).toMatchObject({ demo: true, once: true });
   });
 
   it('accepts a value that starts with a dash when written with =', () => {
     expect(flags(['--config.file=-odd.yaml']).configFile).toBe('-odd.yaml');
+  });
+});
+
+describe('nearestFlag', () => {
+  it.each([
+    ['verison', 'version'],
+    ['versoin', 'version'],
+    ['Version', 'version'],
+    ['config-file', 'config.file'],
+    ['configfile', 'config.file'],
+    ['config.fiel', 'config.file'],
+    ['config_check', 'config.check'],
+    ['listen-address', 'web.listen-address'],
+    ['telemetry-path', 'web.telemetry-path'],
+    ['log.levle', 'log.level'],
+    ['loglevel', 'log.level'],
+    ['web.enable-lifecyle', 'web.enable-lifecycle'],
+    ['onec', 'once'],
+    ['dmeo', 'demo'],
+    ['help=1', 'help'],
+  ])('suggests --%s -> --%s', (typed, meant) => {
+    expect(nearestFlag(typed)).toBe(meant);
+  });
+
+  it.each(['bogus', 'x', 'v', 'config', 'web', 'no-such-flag', 'port'])('suggests nothing for --%s', (typed) => {
+    expect(nearestFlag(typed)).toBeUndefined();
   });
 });
 

@@ -26,10 +26,11 @@ const CASES: Record<string, Expected[]> = {
   'bad-url.yaml': [['enterpriseManagers[0].url', 3, 10, /must start with https:\/\/ or http:\/\//]],
   'url-with-credentials.yaml': [['enterpriseManagers[0].url', 3, 10, /must not contain credentials/]],
   'missing-url.yaml': [['enterpriseManagers[0].url', 3, 5, /^is required$/]],
-  'yaml-syntax-error.yaml': [
-    ['', 5, 3, /^YAML syntax error: Block collections are not allowed within flow collections$/],
-    ['', 6, 1, /^YAML syntax error: Flow sequence .* end with a \]$/],
-  ],
+  // The unclosed [ is reported where it opens (line 4), not where the file ends (line 6); what yaml
+  // misread inside it (line 5) is left out.
+  'yaml-syntax-error.yaml': [['', 4, 21, /^YAML syntax error: Flow sequence .* end with a \] \(the \[ list that starts here is still open at line 6\)$/]],
+  'unclosed-quote.yaml': [['', 3, 13, /^YAML syntax error: Missing closing "quote \(the quoted value that starts here is still open at line 11\)$/]],
+  'server-name-ip.yaml': [['enterpriseManagers[0].tls.serverName', 7, 19, /^192\.0\.2\.10 is an IP address, which TLS cannot send as a server name.*put the IP in url and leave serverName out/]],
   'duplicate-yaml-key.yaml': [['', 4, 3, /YAML syntax error: Map keys must be unique/]],
   'multiple-documents.yaml': [['', 8, 1, /YAML syntax error: .*multiple documents/]],
   'unresolved-alias.yaml': [['', 3, 8, /alias \*weekly refers to no anchor/]],

@@ -83,11 +83,18 @@ describe('faults: clock skew', () => {
       expect(warnings[0]!.msg).toMatch(/lies in the future: the clocks of EM and this host disagree; its age is reported as 0 \(check NTP on both\)/);
       expectUntouched(c);
     }
-    // The status page agrees: OK at 0 s, no negative age.
+    // The status page flags the skewed backup with the problems rather than as OK at 0 s, which would
+    // hide staleness; within the tolerance it is OK. No age is negative.
     const html = await (await fetch(`${base}/`)).text();
-    const row = html.split('\n').find((l) => l.includes(BACKUPS.daily))!;
-    expect(row).toContain('<td class="ok">OK: 0s of 1d 2h (0 %)</td>');
-    const ageCells = [...html.matchAll(/<td class="(?:ok|warning|late|unknown)">([^<]*)<\/td>/g)].map((m) => m[1]);
+    const rowOf = (id: string) => html.split('\n').find((l) => l.includes(id) && l.includes('>em01</td>'))!;
+    const row = rowOf(BACKUPS.daily);
+    expect(row).toContain('<tr class="row-future" data-conditions="future">');
+    const ageCells = [...html.matchAll(/<td class="age [a-z]+">(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+    const ageOf = (line: string) => /<td class="age ([a-z]+)">(.*?)<\/td>/.exec(line)!.slice(1).map((part) => part.replace(/<[^>]+>/g, ''));
+    const [skewClass, skewText] = ageOf(row);
+    expect(skewClass).toBe('future');
+    expect(skewText).toMatch(/^Newest point in the future: (1h 59m|2h) ahead of this host \(RPO 1d 2h\)$/);
+    expect(ageOf(rowOf(BACKUPS.empty))).toEqual(['ok', 'OK: 0s of 1d 2h (0 %)']);
     expect(ageCells.length).toBeGreaterThan(0);
     for (const cell of ageCells) expect(cell).not.toContain('-');
   });

@@ -18,8 +18,26 @@ describe('pretty log format', () => {
     expect(line).toBe('2025-06-05T12:00:00.000Z ERROR poll failed backup="Daily \\"SQL\\" job" err.reason=auth err.status=401 ids=["a","b"] empty=""');
   });
 
-  it('keeps a multi-line message on one line', () => {
-    expect(formatPrettyLine(JSON.stringify({ time: 't', level: 'info', msg: 'a\nb' }))).toBe('t INFO  a\\nb');
+  it('shows a multi-line message as lines, the rest indented below the head and its fields', () => {
+    const msg = 'config reload failed, keeping the running config:\nconfig.yaml:3:13: poll.schedule: bad\r\nconfig.yaml:9:5: enterpriseManagers[0].url: bad';
+    expect(formatPrettyLine(JSON.stringify({ time: 't', level: 'error', msg, file: 'config.yaml' })).split('\n')).toEqual([
+      't ERROR config reload failed, keeping the running config: file=config.yaml',
+      '    config.yaml:3:13: poll.schedule: bad',
+      '    config.yaml:9:5: enterpriseManagers[0].url: bad',
+    ]);
+  });
+
+  it('lets no message line pass for a record of its own or carry terminal escapes', () => {
+    const forged = formatPrettyLine(JSON.stringify({ time: 't', level: 'info', msg: 'ok\nt ERROR forged\n\u001b[2Jcleared' }));
+    expect(forged.split('\n').slice(1).every((line) => line.startsWith('    '))).toBe(true);
+    expect(forged).not.toContain('\u001b');
+    expect(forged).toContain('\\x1b[2Jcleared');
+  });
+
+  it('writes each line of a multi-line message through the stream', () => {
+    const out = captureLines();
+    createLogger({ level: 'info', format: 'pretty', destination: out }).error('two problems:\na\nb');
+    expect(out.text()).toMatch(/^\S+ ERROR two problems:\n {4}a\n {4}b\n$/);
   });
 
   it('names numeric pino levels', () => {

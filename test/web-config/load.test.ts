@@ -111,9 +111,16 @@ describe('loadWebConfig: a valid file', () => {
       }
     });
 
-    it('reports a missing web config file by name', async () => {
-      const result = await loadWebConfig(join(tmpdir(), 'does-not-exist-web-config.yml'));
-      expect(result).toMatchObject({ ok: false, issues: [{ path: '', message: expect.stringContaining('ENOENT') }] });
+    it('reports a missing or unreadable web config file in words, like the main config', async () => {
+      const missing = join(tmpdir(), 'does-not-exist-web-config.yml');
+      expect(await loadWebConfig(missing)).toMatchObject({
+        ok: false,
+        issues: [{ file: missing, path: '', message: 'cannot read the web config file (--web.config.file): no such file' }],
+      });
+      expect(await loadWebConfig(tmpdir())).toMatchObject({
+        ok: false,
+        issues: [{ path: '', message: 'cannot read the web config file (--web.config.file): is a directory' }],
+      });
     });
   });
 });
