@@ -3,8 +3,8 @@ import { RE2JS } from 're2js';
 /**
  * A discovery pattern (`discover.include` / `exclude`), compiled by RE2JS, a JavaScript port of RE2:
  * matching takes time linear in the name whatever the pattern. JavaScript's backtracking engine
- * needs 25 s to decide that `^(\w+\s?)+$` does not match a 40-character backup name, and a cycle
- * that blocks the process that long also stops every scrape, health check and reload.
+ * takes time exponential in the name for patterns such as `^(\w+\s?)+$`, and while it runs the
+ * whole process waits: every scrape, health check and reload.
  */
 export interface NamePattern {
   /** True when the pattern matches anywhere in `name` (anchor with `^` and `$` for the whole name). */
