@@ -171,6 +171,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       socket.destroy();
       return;
     }
+    // No endpoint reads a request body, and Node discards an unread one before the connection can
+    // take the next request: a client streaming gigabytes would keep the exporter reading them until
+    // the request timeout. Closing after the answer ends that at once.
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) res.setHeader('Connection', 'close');
     let reply: Reply;
     try {
       reply = await dispatch(req, res);

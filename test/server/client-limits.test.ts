@@ -151,3 +151,40 @@ describe('--web.max-connections', () => {
     for (const s of held) s.destroy();
   }, 30_000);
 });
+
+describe('request bodies', () => {
+  it('a request that streams an endless body gets its answer and loses its connection at once, not at the request timeout', async () => {
+    const { port, base } = await start({ limits: { headersTimeout: 20_000, requestTimeout: 30_000 } });
+    for (const head of [
+      'POST /-/reload HTTP/1.1\r\nHost: exporter\r\nContent-Length: 10000000000\r\n\r\n',
+      'GET /metrics HTTP/1.1\r\nHost: exporter\r\nTransfer-Encoding: chunked\r\n\r\n',
+    ]) {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write(head);
+      const chunk = head.includes('chunked') ? Buffer.from(`10000\r\n${'a'.repeat(0x10000)}\r\n`) : Buffer.alloc(0x10000, 97);
+      let sent = 0;
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(chunk)) sent += chunk.length;
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      pump();
+      const started = Date.now();
+      const what = head.split('\r\n')[0];
+      await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: connection kept`)), 10_000))]);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(received).toMatch(/^HTTP\/1\.1 (200|403) /);
+      expect(received).toContain('Connection: close');
+    }
+    expect((await request(`${base}/-/healthy`)).status).toBe(200);
+  }, 60_000);
+
+  it('keeps the connection of a request without a body alive', async () => {
+    const { base } = await start();
+    const res = await request(`${base}/-/healthy`, { headers: { Connection: 'keep-alive' } });
+    expect(res.headers.connection).toBe('keep-alive');
+  });
+});
