@@ -105,6 +105,24 @@ describe('clients that never read', () => {
     for (const c of clients) c.socket.destroy();
   }, 60_000);
 
+  it('share a render only while it runs: a later scrape gets a fresh one, with its own ages', async () => {
+    const { base, renders } = await bigServer(64 * 1024, {}, 200);
+    const overlapping = await Promise.all([
+      request(`${base}/metrics`),
+      request(`${base}/metrics`, { headers: { 'Accept-Encoding': 'gzip' } }),
+      request(`${base}/metrics`),
+      request(`${base}/metrics`, { headers: { 'Accept-Encoding': 'gzip' } }),
+    ]);
+    expect(renders()).toBe(1);
+    expect(overlapping.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(overlapping[0]!.text.startsWith('# render 1\n')).toBe(true);
+    expect(overlapping[2]!.text).toBe(overlapping[0]!.text);
+    expect(overlapping[3]!.body.equals(overlapping[1]!.body)).toBe(true);
+    const later = await request(`${base}/metrics`);
+    expect(renders()).toBe(2);
+    expect(later.text.startsWith('# render 2\n')).toBe(true);
+  }, 30_000);
+
   it('a pipelined flood on one connection is cut off at once, having rendered and held a bounded amount', async () => {
     const body = 1 * MiB;
     const { port, base, renders, serverSockets } = await bigServer(body, { maxRequestsInFlight: 3, responseTimeout: 30_000 });
