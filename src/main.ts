@@ -116,6 +116,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
     reload: flags.enableLifecycle ? reload : undefined,
     logger: log,
     createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options, logger: log }),
+    limits: { maxConnections: flags.maxConnections, maxRequestsInFlight: flags.maxRequests },
   });
   const { host, port } = parseListenAddress(flags.listenAddress);
   let bound: { host: string; port: number };

@@ -1,4 +1,5 @@
 /** The command line of design.md §2, as data: parseArgs options and the help text are both built from it. */
+import { SERVER_LIMITS } from '../server/http-server.js';
 
 export interface FlagSpec {
   name: string;
@@ -40,6 +41,18 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
     help: "TLS and basic auth for the exporter's own endpoints, in exporter-toolkit web-config.yml format.",
   },
   { name: 'web.enable-lifecycle', type: 'boolean', help: 'Enable POST /-/reload, which re-reads the config file.' },
+  {
+    name: 'web.max-connections',
+    type: 'string',
+    default: String(SERVER_LIMITS.maxConnections),
+    help: 'Maximum number of simultaneous connections; more are closed as soon as they are accepted. 0 means no limit.',
+  },
+  {
+    name: 'web.max-requests',
+    type: 'string',
+    default: String(SERVER_LIMITS.maxRequestsInFlight),
+    help: 'Maximum number of scrapes and status page views served at once (until the client has read the response); more get 503 with Retry-After. Health and readiness are not counted. 0 means no limit.',
+  },
   { name: 'log.level', type: 'string', default: 'info', choices: LOG_LEVELS, help: 'Lowest severity to log.' },
   { name: 'log.format', type: 'string', default: 'json', choices: LOG_FORMATS, help: 'Output format of log messages.' },
   { name: 'once', type: 'boolean', help: 'Run one poll cycle, print the metrics to stdout and exit: 0 if every poll succeeded, else 1.' },

@@ -17,6 +17,10 @@ export interface Flags {
   telemetryPath: string;
   webConfigFile?: string;
   enableLifecycle: boolean;
+  /** --web.max-connections; 0 = no limit. */
+  maxConnections: number;
+  /** --web.max-requests; 0 = no limit. */
+  maxRequests: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   once: boolean;
@@ -117,6 +121,15 @@ function isOneOf<T extends string>(value: string, choices: readonly T[]): value 
   return (choices as readonly string[]).includes(value);
 }
 
+/** A count flag: a whole number from 0 to 1,000,000 (0 = no limit). */
+function countValue(values: Record<string, unknown>, name: string): { ok: true; value: number } | { ok: false; error: string } {
+  const text = stringValue(values, name) ?? FLAG_SPECS.find((spec) => spec.name === name)?.default ?? '0';
+  if (!/^\d{1,7}$/.test(text) || Number(text) > 1_000_000) {
+    return { ok: false, error: `flag --${name}: "${text}" is not a whole number from 0 to 1000000 (0 means no limit)` };
+  }
+  return { ok: true, value: Number(text) };
+}
+
 function telemetryPathError(path: string): string | undefined {
   if (!path.startsWith('/') || /[\s?#]/.test(path)) return 'must be a URL path starting with "/", e.g. /metrics';
   if (path === '/' || path.startsWith('/-/')) return `"${path}" is taken by the exporter's own pages`;
@@ -169,6 +182,11 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   const pathProblem = telemetryPathError(telemetryPath);
   if (pathProblem !== undefined) return { ok: false, error: `flag --web.telemetry-path: ${pathProblem}` };
 
+  const maxConnections = countValue(values, 'web.max-connections');
+  if (!maxConnections.ok) return maxConnections;
+  const maxRequests = countValue(values, 'web.max-requests');
+  if (!maxRequests.ok) return maxRequests;
+
   // --config.check starts nothing, so pairing it with a mode that runs something is a mistake.
   for (const mode of ['once', 'demo']) {
     if (bool('config.check') && bool(mode)) return { ok: false, error: `flags --config.check and --${mode} cannot be combined` };
@@ -181,6 +199,8 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
     listen,
     telemetryPath,
     enableLifecycle: bool('web.enable-lifecycle'),
+    maxConnections: maxConnections.value,
+    maxRequests: maxRequests.value,
     logLevel,
     logFormat,
     once: bool('once'),

@@ -5,6 +5,7 @@ import { parseDuration } from './duration.js';
 import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
 import { expecting } from './expectation.js';
+import { namePatternError } from './name-pattern.js';
 import type { EmConfig, ExporterConfig } from './types.js';
 
 /** Defaults of design.md §3, in the units ExporterConfig uses. */
@@ -88,13 +89,8 @@ const backupEntry = z.union(
 );
 
 const regularExpression = z.string({ error: expecting('a regular expression in quotes') }).superRefine((text, ctx) => {
-  try {
-    new RegExp(text);
-  } catch (error) {
-    // "Invalid regular expression: /(/: Unterminated group" -> "Unterminated group"
-    const detail = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${detail}` });
-  }
+  const error = namePatternError(text);
+  if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
 });
 
 const discoverSection = z.strictObject(

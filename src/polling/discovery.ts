@@ -1,3 +1,4 @@
+import { compileNamePattern, type NamePattern } from '../config/name-pattern.js';
 import type { BackupTargetConfig, DiscoverConfig } from '../config/types.js';
 import type { BackupMetadata } from '../domain.js';
 import type { EmClient, EmFailure, TaskRunner } from '../em/types.js';
@@ -11,12 +12,12 @@ export interface DiscoveredBackup {
 }
 
 export interface NameFilter {
-  include: RegExp;
-  exclude: RegExp | undefined;
+  include: NamePattern;
+  exclude: NamePattern | undefined;
 }
 
 export function compileFilter(settings: DiscoverConfig): NameFilter {
-  return { include: new RegExp(settings.include), exclude: settings.exclude === undefined ? undefined : new RegExp(settings.exclude) };
+  return { include: compileNamePattern(settings.include), exclude: settings.exclude === undefined ? undefined : compileNamePattern(settings.exclude) };
 }
 
 const isParent = (b: BackupMetadata): boolean => b.backupType.toLowerCase() === 'parentbackup';

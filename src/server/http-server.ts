@@ -48,7 +48,8 @@ interface Reply {
 }
 
 type Handler = (req: IncomingMessage) => Reply | Promise<Reply>;
-type Route = { GET?: Handler; POST?: Handler };
+/** `costly`: GET renders something that grows with the number of backups; counted against maxRequestsInFlight. */
+type Route = { GET?: Handler; POST?: Handler; costly?: boolean };
 
 export interface ServerLimits {
   maxHeaderSize: number;
@@ -59,6 +60,17 @@ export interface ServerLimits {
   keepAliveTimeout: number;
   connectionsCheckingInterval: number;
   socketIdleTimeout: number;
+  /** --web.max-connections: connections beyond it are closed as soon as they are accepted; 0 = no cap. */
+  maxConnections: number;
+  /**
+   * --web.max-requests: scrapes and status page views served at once, counted until the response
+   * has drained to the client; beyond it, 503 with Retry-After. 0 = no cap.
+   */
+  maxRequestsInFlight: number;
+  /** A response not handed to the client within this long after its headers is cut off with its connection. */
+  responseTimeout: number;
+  /** A connection with more requests than this awaiting their responses (pipelined) is closed. */
+  maxPipelinedRequests: number;
 }
 
 /**
@@ -75,7 +87,18 @@ export const SERVER_LIMITS: Readonly<ServerLimits> = {
   keepAliveTimeout: 5_000,
   connectionsCheckingInterval: 1_000,
   socketIdleTimeout: 60_000,
+  // Prometheus's --web.max-connections default.
+  maxConnections: 512,
+  // node_exporter's --web.max-requests default.
+  maxRequestsInFlight: 40,
+  responseTimeout: 30_000,
+  maxPipelinedRequests: 16,
 };
+
+/** Seconds a refused scrape is told to wait. */
+const RETRY_AFTER_SECONDS = '1';
+/** At most one warning per this long about refused connections or scrapes, however many there are. */
+const REFUSAL_WARNING_INTERVAL_MS = 60_000;
 
 const TEXT = 'text/plain; charset=utf-8';
 /** Below this, gzip costs more than it saves. */
@@ -106,6 +129,12 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   server.requestTimeout = limits.requestTimeout;
   server.keepAliveTimeout = limits.keepAliveTimeout;
   server.setTimeout(limits.socketIdleTimeout);
+  // Node closes connections beyond this as soon as it accepts them, before any TLS or HTTP work.
+  server.maxConnections = limits.maxConnections > 0 ? limits.maxConnections : Infinity;
+  const warnDropped = throttledWarning(logger, now);
+  const warnBusy = throttledWarning(logger, now);
+  server.on('drop', () => warnDropped('connection refused: --web.max-connections reached', limits.maxConnections));
+  let costlyInFlight = 0;
 
   // closeAllConnections() only knows sockets that reached HTTP; a TLS handshake in progress would hold close() open.
   const sockets = new Set<Socket>();
@@ -125,17 +154,35 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     );
   });
 
+  // Requests read from one connection whose responses are still open, pipelined ones included.
+  const openOnSocket = new WeakMap<Duplex, number>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
+    const socket = req.socket;
+    const open = (openOnSocket.get(socket) ?? 0) + 1;
+    openOnSocket.set(socket, open);
+    res.once('close', () => openOnSocket.set(socket, (openOnSocket.get(socket) ?? 1) - 1));
+    if (open > limits.maxPipelinedRequests) {
+      // Node parses a whole read of pipelined requests at once and queues a response for each; a
+      // client that sends thousands and reads none would have them all held. Prometheus never pipelines.
+      logger.debug({ remoteAddress: socket.remoteAddress, open }, 'too many pipelined requests on one connection: closing it');
+      socket.destroy();
+      return;
+    }
+    // No endpoint reads a request body, and Node discards an unread one before the connection can
+    // take the next request: a client streaming gigabytes would keep the exporter reading them until
+    // the request timeout. Closing after the answer ends that at once.
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) res.setHeader('Connection', 'close');
     let reply: Reply;
     try {
-      reply = await dispatch(req);
+      reply = await dispatch(req, res);
     } catch (error) {
       logger.error({ err: error, path: req.url }, 'HTTP request failed');
       reply = { status: 500, body: 'Internal Server Error' };
     }
     try {
-      await send(req, res, reply);
+      await send(req, res, reply, limits.responseTimeout);
     } catch (error) {
       logger.debug({ err: error }, 'could not send HTTP response');
       res.destroy();
@@ -143,13 +190,24 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     logger.debug({ method: req.method, path: req.url, status: reply.status, ms: Math.round(performance.now() - started) }, 'HTTP request');
   }
 
-  async function dispatch(req: IncomingMessage): Promise<Reply> {
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
     if ((req.url?.length ?? 0) > limits.maxUrlLength) return { status: 414, body: 'URI Too Long' };
     const path = pathOf(req.url);
     const route = path === undefined ? undefined : routes.get(path);
     if (route === undefined) return { status: 404, body: 'Not Found' };
     const handler = req.method === 'GET' || req.method === 'HEAD' ? route.GET : req.method === 'POST' ? route.POST : undefined;
     if (handler === undefined) return { status: 405, body: 'Method Not Allowed', headers: { Allow: allowedMethods(route) } };
+    if (route.costly === true && handler === route.GET) {
+      // A client that never reads holds its response, and the body with it, until responseTimeout;
+      // the cap bounds how many bodies such clients can pin. Health and readiness are not counted.
+      if (limits.maxRequestsInFlight > 0 && costlyInFlight >= limits.maxRequestsInFlight) {
+        warnBusy('scrape refused with 503: --web.max-requests reached', limits.maxRequestsInFlight);
+        return { status: 503, body: 'Too many requests in flight; try again shortly', headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
+      }
+      costlyInFlight++;
+      // 'close' follows the last byte handed to the socket, or the connection's end, whichever comes first.
+      res.once('close', () => costlyInFlight--);
+    }
     return handler(req);
   }
 
@@ -187,6 +245,7 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
     [
       '/',
       {
+        costly: true,
         GET: () => ({
           status: 200,
           contentType: 'text/html; charset=utf-8',
@@ -224,10 +283,17 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
       },
     ],
   ]);
+  // Scrapes that arrive while a render runs share its result (and its gzip encoding, see send):
+  // the ages in it are computed when it renders, so only scrapes that overlap in time share.
+  let rendering: ReturnType<HttpServerOptions['render']> | undefined;
   // Registered last so an operator's telemetry path wins, as with node_exporter.
   routes.set(opts.telemetryPath, {
+    costly: true,
     GET: async () => {
-      const { contentType, body } = await opts.render();
+      rendering ??= opts.render().finally(() => {
+        rendering = undefined;
+      });
+      const { contentType, body } = await rendering;
       return { status: 200, contentType, body };
     },
   });
@@ -261,9 +327,42 @@ function allowedMethods(route: Route): string {
   return [route.GET ? 'GET, HEAD' : '', route.POST ? 'POST' : ''].filter(Boolean).join(', ');
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Promise<void> {
-  const parts = typeof reply.body === 'string' ? [{ text: reply.body, stable: false }] : reply.body;
-  let chunks = identityChunks(parts);
+interface EncodedExposition {
+  identity: Buffer[];
+  gzip?: Promise<Buffer[]>;
+}
+
+/**
+ * The bytes of each exposition that scrapes share (see the telemetry route): encoded once, so a
+ * hundred clients that stop reading queue references to one body instead of a hundred copies.
+ */
+const encodedExpositions = new WeakMap<readonly ExpositionPart[], EncodedExposition>();
+
+function encode(body: string | readonly ExpositionPart[]): EncodedExposition {
+  if (typeof body === 'string') return { identity: identityChunks([{ text: body, stable: false }]) };
+  let encoded = encodedExpositions.get(body);
+  if (encoded === undefined) {
+    encoded = { identity: identityChunks(body) };
+    encodedExpositions.set(body, encoded);
+  }
+  return encoded;
+}
+
+function gzipOf(body: string | readonly ExpositionPart[], encoded: EncodedExposition): Promise<Buffer[]> {
+  if (encoded.gzip === undefined) {
+    const parts = typeof body === 'string' ? [{ text: body, stable: false }] : body;
+    const pending = gzipChunks(parts, GZIP_LEVEL);
+    encoded.gzip = pending;
+    pending.catch(() => {
+      if (encoded.gzip === pending) delete encoded.gzip;
+    });
+  }
+  return encoded.gzip;
+}
+
+async function send(req: IncomingMessage, res: ServerResponse, reply: Reply, responseTimeout: number): Promise<void> {
+  const encoded = encode(reply.body);
+  let chunks = encoded.identity;
   let length = byteLength(chunks);
   const headers: Record<string, string | number> = {
     'Content-Type': reply.contentType ?? TEXT,
@@ -275,16 +374,35 @@ async function send(req: IncomingMessage, res: ServerResponse, reply: Reply): Pr
     headers.Vary = 'Accept-Encoding';
     // zlib runs on the thread pool, so a 10 MB exposition does not block other requests while it compresses.
     if (req.method !== 'HEAD' && acceptsGzip(req.headers['accept-encoding'])) {
-      chunks = await gzipChunks(parts, GZIP_LEVEL);
+      chunks = await gzipOf(reply.body, encoded);
       length = byteLength(chunks);
       headers['Content-Encoding'] = 'gzip';
     }
   }
   headers['Content-Length'] = length;
+  if (res.destroyed) return;
+  // A client that stops reading would otherwise hold the socket, and the body queued on it, until the
+  // idle timeout; Node's own timeouts end when the request has arrived.
+  const cutOff = setTimeout(() => res.destroy(), responseTimeout);
+  res.once('close', () => clearTimeout(cutOff));
   res.writeHead(reply.status, headers);
   // Node leaves out the body of a HEAD response by itself; the headers still describe the GET answer.
   for (const chunk of chunks) res.write(chunk);
   res.end();
+}
+
+/** Logs `message` at most once per REFUSAL_WARNING_INTERVAL_MS, with how many were refused since the last line. */
+function throttledWarning(logger: Logger, now: () => number): (message: string, limit: number) => void {
+  let lastAt = -Infinity;
+  let refused = 0;
+  return (message, limit) => {
+    refused++;
+    const at = now();
+    if (at - lastAt < REFUSAL_WARNING_INTERVAL_MS) return;
+    logger.warn({ limit, refused }, message);
+    lastAt = at;
+    refused = 0;
+  };
 }
 
 function byteLength(chunks: readonly Buffer[]): number {

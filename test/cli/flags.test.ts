@@ -8,6 +8,8 @@ const DEFAULTS: Flags = {
   listen: { port: 10398 },
   telemetryPath: '/metrics',
   enableLifecycle: false,
+  maxConnections: 512,
+  maxRequests: 40,
   logLevel: 'info',
   logFormat: 'json',
   once: false,
@@ -40,6 +42,8 @@ describe('parseFlags', () => {
       '--web.telemetry-path=/probe/metrics',
       '--web.config.file=web.yml',
       '--web.enable-lifecycle',
+      '--web.max-connections=64',
+      '--web.max-requests=0',
       '--log.level=debug',
       '--log.format=pretty',
       '--once',
@@ -55,6 +59,8 @@ describe('parseFlags', () => {
       telemetryPath: '/probe/metrics',
       webConfigFile: 'web.yml',
       enableLifecycle: true,
+      maxConnections: 64,
+      maxRequests: 0,
       logLevel: 'debug',
       logFormat: 'pretty',
       once: true,
@@ -124,6 +130,13 @@ describe('parseFlags', () => {
     expect(flags(['--demo', '--once'])).toMatchObject({ demo: true, once: true });
   });
 
+  it('refuses connection and request caps that are not whole numbers, naming the flag', () => {
+    for (const bad of ['-1', '1.5', 'many', '0x10', '1e3', '1000001']) {
+      expect(error([`--web.max-connections=${bad}`])).toBe(`flag --web.max-connections: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`);
+      expect(error([`--web.max-requests=${bad}`])).toBe(`flag --web.max-requests: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`);
+    }
+  });
+
   it('accepts a value that starts with a dash when written with =', () => {
     expect(flags(['--config.file=-odd.yaml']).configFile).toBe('-odd.yaml');
   });
@@ -164,6 +177,8 @@ describe('HELP_TEXT', () => {
       '--web.telemetry-path="/metrics"',
       '--web.config.file=PATH',
       '--web.enable-lifecycle',
+      '--web.max-connections="512"',
+      '--web.max-requests="40"',
       '--log.level="info"',
       '--log.format="json"',
       '--once',

@@ -43,9 +43,15 @@ const CASES: Record<string, Expected[]> = {
   'no-backups.yaml': [['enterpriseManagers[0].backups', 6, 14, /list at least one backup, or add discover:/]],
   'neither-backups-nor-discover.yaml': [['enterpriseManagers[0].backups', 3, 5, /^is required: list the backups to watch, or add discover:/]],
   'discover-bad-regex.yaml': [
-    ['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression: Unterminated group$/],
-    ['enterpriseManagers[0].discover.exclude', 8, 16, /^not a valid regular expression: Range out of order in character class$/],
+    ['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): missing closing \): `\^\(Daily\|Weekly`$/],
+    ['enterpriseManagers[0].discover.exclude', 8, 16, /^not a valid regular expression \(RE2 syntax\): invalid character class range: `z-a`$/],
   ],
+  'discover-backreference.yaml': [['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): backreferences .* are not supported$/]],
+  'discover-lookaround.yaml': [
+    ['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/],
+    ['enterpriseManagers[0].discover.exclude', 8, 16, /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/],
+  ],
+  'discover-javascript-escape.yaml': [['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): write a character by code point as \\x\{00e9\}/]],
   'discover-unknown-key.yaml': [['enterpriseManagers[0].discover.includes', 7, 7, /did you mean "include"\? \(valid keys here: include, exclude, rpo\)/]],
   'no-enterprise-managers.yaml': [['enterpriseManagers', 2, 1, /^is required$/]],
   'empty-enterprise-managers.yaml': [['enterpriseManagers', 2, 21, /list at least one Enterprise Manager/]],

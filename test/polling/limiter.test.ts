@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLimiter } from '../../src/polling/limiter.js';
+import { createLimiter, FifoQueue } from '../../src/polling/limiter.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -39,5 +39,51 @@ describe('createLimiter', () => {
   it('rejects a concurrency that is not a positive integer', () => {
     expect(() => createLimiter(0)).toThrow(RangeError);
     expect(() => createLimiter(1.5)).toThrow(RangeError);
+  });
+
+  it('keeps arrival order and the concurrency bound with a queue of 200,000, in time linear in its length', async () => {
+    // Array.shift() per started task made this quadratic, far beyond the bound below.
+    const limit = createLimiter(4);
+    const started: number[] = [];
+    let active = 0;
+    let peak = 0;
+    const n = 200_000;
+    const t0 = performance.now();
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      all.push(
+        limit(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          started.push(i);
+          await Promise.resolve();
+          active--;
+        }),
+      );
+    }
+    await Promise.all(all);
+    const ms = performance.now() - t0;
+    expect(peak).toBe(4);
+    expect(started.length).toBe(n);
+    expect(started.every((v, i) => v === i)).toBe(true);
+    expect(ms).toBeLessThan(10_000);
+  }, 60_000);
+});
+
+describe('FifoQueue', () => {
+  it('hands items out in the order they came, across many compactions and interleaved pushes', () => {
+    const queue = new FifoQueue<number>();
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 1000 + round * 37; i++) queue.push(next++);
+      for (let i = 0; i < 900 + round * 11; i++) out.push(queue.shift()!);
+    }
+    while (queue.length > 0) out.push(queue.shift()!);
+    expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+    expect(queue.shift()).toBeUndefined();
+    queue.push(7);
+    expect(queue.length).toBe(1);
+    expect(queue.shift()).toBe(7);
   });
 });

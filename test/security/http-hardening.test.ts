@@ -248,6 +248,25 @@ describe('slow clients (slowloris)', () => {
       expect(trickling.closed + silent.closed).toBe(30);
       expect(trickling.sockets.every((s) => s.bytesWritten < clientHello.length)).toBe(true);
     });
+
+    it('closes connections beyond --web.max-connections before any handshake work, and serves again when one goes', async () => {
+      const { port, base } = await start(
+        { limits: { ...SLOW_LIMITS, maxConnections: 5 }, createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options }) },
+        'https',
+      );
+      const events: string[] = [];
+      // Five clients that open a TCP connection and never send a ClientHello hold every slot.
+      const silent = crowd(port, 5, undefined, 0, events, 'silent closed');
+      await waitFor(() => silent.sockets.every((s) => !s.connecting), 'the silent clients to connect');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const refused = crowd(port, 3, clientHello, 0, events, 'refused closed');
+      await within(refused.allClosed, 2_000, 'closing the connections over the cap');
+      expect(refused.received).toEqual(['', '', '']);
+      // The silent ones go at the headers timeout (2.5 s here); then scrapes get through again.
+      await within(silent.allClosed, 15_000, 'closing the silent connections');
+      const scrape = await request(`${base}/metrics`, { ca: ca.cert, headers: { host: 'localhost' } });
+      expect(scrape.status).toBe(200);
+    });
   });
 });
 
