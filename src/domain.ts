@@ -46,3 +46,17 @@ export interface BackupMetadata {
   backupServer: string;
   repository: string;
 }
+
+/** One VM restore point (a machine's point inside a restore point), reduced to what the exporter needs. */
+export interface VmRestorePoint {
+  /** `urn:veeam:VmRestorePoint:<GUID>`; when EM gives none, `<restorePointId>/<vmId>`, unique just as well. */
+  uid: string;
+  /** Bare lower-case GUID of the restore point it belongs to (its `Up` `RestorePointReference` link). */
+  restorePointId: string;
+  /** `CreationTimeUTC` in Unix ms. */
+  timeMs: number;
+  /** `VmName`, or `VmDisplayName` where EM gives no VmName. */
+  vmName: string;
+  /** `HierarchyObjRef` (stable across renames), or the name where EM gives none. */
+  vmId: string;
+}

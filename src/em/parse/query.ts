@@ -53,7 +53,7 @@ type LinkInfo = ReturnType<typeof links>[number];
  * points with five links each parses four times faster): a tag scan, which sees every `Link`
  * because the document was checked to be well-formed before. Parsed links are taken as they are.
  */
-function linksOf(node: unknown): LinkInfo[] {
+export function linksOf(node: unknown): LinkInfo[] {
   const raw = field(node, 'Links');
   if (typeof raw !== 'string') return links(node);
   const out: LinkInfo[] = [];
@@ -100,7 +100,7 @@ function refuseError(doc: EmDocument): void {
  * The items of a QueryResult: `Entities/<list>/<item>` or `Refs/Ref`. Entities without the expected
  * list is an error rather than an empty page: it would mean EM answered for another type.
  */
-function queryItems(doc: EmDocument, listName: string, itemName: string): unknown[] {
+export function queryItems(doc: EmDocument, listName: string, itemName: string): unknown[] {
   const root = doc.root;
   if (doc.format === 'xml') {
     if (doc.rootName !== 'QueryResult') {
@@ -139,7 +139,7 @@ function count(node: unknown, name: string): number | undefined {
   return Number(raw);
 }
 
-function pagingOf(doc: EmDocument): QueryPaging {
+export function pagingOf(doc: EmDocument): QueryPaging {
   const info = field(doc.root, 'PagingInfo');
   if (!isObject(info)) return {};
   const paging: QueryPaging = {};
