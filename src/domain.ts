@@ -18,7 +18,7 @@ export const POLL_ERROR_REASONS = [
 export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
 
 /** Fixed names for the `endpoint` label of the API request metrics. */
-export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query';
+export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
 
 /** One restore point, reduced to what the exporter needs. */
 export interface RestorePoint {

@@ -16,6 +16,9 @@ import { QUERY_DEFAULTS, batchFilters, filterOf, nextPath, pageProblem, queryPat
 import { SessionKeeper } from './session.js';
 import { createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
+import { VM_QUERY_NOT_FOUND, vmContext, type EmVmClient } from './vm-query.js';
+import type { VmRestorePoint } from '../domain.js';
+import { parseVmRestorePointQuery, parseVmRestorePoints } from './parse/index.js';
 
 export interface EmClientDeps {
   api: ApiObserver;
@@ -33,7 +36,7 @@ export const EM_CLIENT_DEFAULTS = {
  * The HTTPS client for one Enterprise Manager. `deps.log` is expected to carry the `em` binding
  * already; the client adds none so lines do not repeat it.
  */
-export function createEmClient(options: EmClientOptions, deps: EmClientDeps): EmClient {
+export function createEmClient(options: EmClientOptions, deps: EmClientDeps): EmClient & EmVmClient {
   return new HttpEmClient(options, deps);
 }
 
@@ -52,7 +55,7 @@ const BACKUP_NOT_FOUND: NotFoundWording = {
 
 const runNow: TaskRunner = (task) => task();
 
-class HttpEmClient implements EmClient {
+class HttpEmClient implements EmClient, EmVmClient {
   readonly name: string;
   private readonly baseUrl: string;
   private readonly accept: string;
@@ -152,6 +155,22 @@ class HttpEmClient implements EmClient {
     });
   }
 
+  async queryVmRestorePoints(filter: string | undefined, run: TaskRunner = runNow): Promise<VmRestorePoint[]> {
+    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
+    try {
+      return await this.queryAll({ type: 'VmRestorePoint', filter, pageSize }, run, parseVmRestorePointQuery);
+    } catch (err) {
+      if (err instanceof EmError) throw withContext(err, vmContext(this.name));
+      throw err;
+    }
+  }
+
+  async getVmRestorePoints(restorePointId: string): Promise<VmRestorePoint[]> {
+    const id = restorePointId.trim().toLowerCase();
+    const context = `${vmContext(this.name)}: restore point ${id}`;
+    return this.get('vm_restore_points', 'GET VM restore points', context, `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`, parseVmRestorePoints, VM_QUERY_NOT_FOUND);
+  }
+
   async logout(): Promise<void> {
     try {
       await this.sessions.logout();
@@ -215,7 +234,7 @@ class HttpEmClient implements EmClient {
    * are followed one by one. Errors are worded without context (the caller adds each backup's).
    */
   private async queryAll<I>(request: QueryRequest, run: TaskRunner, parse: (body: string, contentType: string) => QueryPage<I>): Promise<I[]> {
-    const what = request.type === 'Backup' ? 'backups' : 'restore points';
+    const what = request.type === 'Backup' ? 'backups' : request.type === 'VmRestorePoint' ? 'VM restore points' : 'restore points';
     const fetch = (path: string, label: string): Promise<QueryPage<I>> =>
       run(() => this.get('query', `query ${what} (${label})`, '', path, parse, QUERY_NOT_FOUND));
     const inconsistent = (problem: string): EmError =>
