@@ -485,6 +485,7 @@ export class EmSimulator implements EmSimulatorApi {
     if (contentType !== undefined) headers['content-type'] = contentType;
     if (reply.status !== 204) headers['content-length'] = body.length;
     rec.status = reply.status;
+    rec.bytes = body.length;
     if (fault?.drop === 'mid-body') {
       // The client is promised the whole body, gets half, then the connection dies under it.
       res.writeHead(reply.status, headers);

@@ -106,6 +106,8 @@ export interface RecordedRequest {
   /** Lower-cased header names; the simulator keeps them so tests can check what a client sent. */
   headers: Record<string, string | string[] | undefined>;
   status: number;
+  /** Bytes of the response body as sent (the whole body even when a fault cuts it short); 0 until answered. */
+  bytes?: number;
 }
 
 export interface StartedSimulator {
