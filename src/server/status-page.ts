@@ -2,6 +2,8 @@ import { backupName } from '../metrics/state-families.js';
 import type { BackupRecord } from '../metrics/types.js';
 import { freshness, formatDuration, formatIsoUtc, type Freshness } from './freshness.js';
 import { escapeHtml } from './html.js';
+import type { VmEmRecord } from '../vms/store.js';
+import { renderVmStatus } from './vm-status.js';
 
 export interface EmStatus {
   name: string;
@@ -19,6 +21,8 @@ export interface StatusPageModel {
   lifecycleEnabled: boolean;
   nowMs: number;
   ems: readonly EmStatus[];
+  /** Per-machine freshness of the EMs with `vms:` configured. */
+  vms?: readonly VmEmRecord[];
 }
 
 const FRESHNESS_TEXT: Record<Freshness, string> = { ok: 'OK', warning: 'Near RPO', late: 'Over RPO', unknown: 'Unknown' };
@@ -54,6 +58,7 @@ export function renderStatusPage(model: StatusPageModel): string {
     `<ul>${links}</ul>`,
     `<p>${readiness}${model.lifecycleEnabled ? ' Configuration reload: <code>POST /-/reload</code>.' : ''}</p>`,
     ...sections,
+    renderVmStatus(model.vms ?? [], model.ems.flatMap((em) => em.backups), model.nowMs),
     '</body></html>',
     '',
   ].join('\n');

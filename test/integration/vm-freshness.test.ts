@@ -4,7 +4,7 @@ import type { EmConfig, VmsConfig } from '../../src/config/types.js';
 import { StoredBackup } from '../../src/simulator/model.js';
 import type { SimBackup } from '../../src/simulator/index.js';
 import { parseExposition } from '../metrics/parse-exposition.js';
-import { BACKUPS, DAY, HOUR, NOW, capturingLogger, createExporter, emConfig, exporterConfig, siteBackups, startSite, type Site } from './harness.js';
+import { BACKUPS, DAY, HOUR, NOW, capturingLogger, createExporter, emConfig, exporterConfig, serveExporter, siteBackups, startSite, type Site } from './harness.js';
 
 const VMS: VmsConfig = { include: '.*', limit: 50_000, overlapMs: HOUR, resyncMs: 6 * HOUR };
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
@@ -173,5 +173,19 @@ describe('per-machine freshness against the simulator', () => {
     expect([...counts.keys()].some((k) => k.startsWith(BACKUPS.daily))).toBe(false);
     expect(counts.size).toBe(3);
     await exporter.stop();
+  });
+
+  it('the status page names the stale machine of a backup that looks healthy', async () => {
+    const { exporter } = await setup();
+    await exporter.runOnce();
+    const served = await serveExporter(exporter, { now: () => NOW });
+    try {
+      const html = await (await fetch(`${served.base}/`)).text();
+      expect(html).toContain('Machines (VM freshness)');
+      expect(html).toMatch(/<td>Daily VM Backup<\/td><td class="num late">4 of 5<\/td><td>db &quot;02&quot; \(2d 4h\)<\/td>/);
+    } finally {
+      await served.close();
+      await exporter.stop();
+    }
   });
 });
