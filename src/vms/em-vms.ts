@@ -9,7 +9,7 @@ import type { PollErrorReason } from '../domain.js';
 import type { TaskRunner } from '../em/types.js';
 import type { EmVmClient } from '../em/vm-query.js';
 import { selectVms } from './select.js';
-import type { VmStore } from './store.js';
+import type { VmRead, VmStore } from './store.js';
 import { VmTracker } from './tracker.js';
 import { readVmPoints } from './vm-cycle.js';
 
@@ -24,6 +24,8 @@ export interface EmVmsDeps {
 export class EmVms {
   readonly tracker: VmTracker;
   private lastDropped = 0;
+  /** True after a successful read: a reload that changes the selection can then apply it without reading EM. */
+  private readOnce = false;
 
   constructor(
     readonly em: string,
@@ -35,10 +37,14 @@ export class EmVms {
     deps.store.enable(em);
   }
 
-  /** Reload: new names, limit or cadence apply from the next cycle; what was read stays. */
+  /**
+   * Reload: a new include, exclude or limit applies at once to what was read (an `exclude` that ends
+   * an alert needs no trip to EM); overlap and resync from the next read.
+   */
   setConfig(config: VmsConfig): void {
     this.config = config;
     this.tracker.setOptions({ overlapMs: config.overlapMs, resyncMs: config.resyncMs });
+    if (this.readOnce) this.publish(undefined);
   }
 
   /** After a cycle that reached EM: `targets` are the backups it polled. */
@@ -55,12 +61,21 @@ export class EmVms {
       store.recordFailure(em, { ok: false, kind: outcome.plan.kind, atMs, message: outcome.failure.message });
       return;
     }
+    this.readOnce = true;
+    const exported = this.publish({ ok: true, kind: outcome.plan.kind, atMs });
+    log.info({ em, vms: exported, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
+  }
+
+  /** Selects the series to export from what the tracker holds and stores them (with `read`, else keeping the last read's); returns how many. */
+  private publish(read: VmRead | undefined): number {
+    const { em } = this;
     const { series, dropped } = selectVms(this.tracker.series(), this.config);
     if (dropped > 0 && dropped !== this.lastDropped) {
-      log.warn({ em, dropped, limit: this.config.limit }, 'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)');
+      this.deps.log.warn({ em, dropped, limit: this.config.limit }, 'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)');
     }
     this.lastDropped = dropped;
-    store.recordSuccess(em, series, dropped, { ok: true, kind: outcome.plan.kind, atMs });
-    log.info({ em, vms: series.length, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
+    if (read !== undefined) this.deps.store.recordSuccess(em, series, dropped, read);
+    else this.deps.store.reselect(em, series, dropped);
+    return series.length;
   }
 }

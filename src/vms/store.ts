@@ -36,6 +36,12 @@ export class VmStore {
     this.records.set(em, { em, series: series.map((s) => ({ ...s })), dropped, lastRead: { ...read } });
   }
 
+  /** A new selection (reload of include, exclude or limit) of what the last reads found. */
+  reselect(em: string, series: readonly VmSeries[], dropped: number): void {
+    const record = this.records.get(em);
+    if (record !== undefined) this.records.set(em, { ...record, series: series.map((s) => ({ ...s })), dropped });
+  }
+
   /** Series and counts stay: the last values are still what EM told us. */
   recordFailure(em: string, read: VmRead): void {
     const record = this.records.get(em);

@@ -188,4 +188,49 @@ describe('per-machine freshness against the simulator', () => {
       await exporter.stop();
     }
   });
+
+  it('a reload that excludes a machine ends its series at once, without reading EM', async () => {
+    const { exporter, site, em } = await setup();
+    await exporter.runOnce();
+    site.sim.clearRequests();
+    await exporter.reload(exporterConfig([{ ...em, vms: { ...VMS, exclude: '^db "02"$' } }]));
+    const counts = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points');
+    expect([...counts.keys()].some((k) => k.includes('db "02"'))).toBe(false);
+    expect(counts.size).toBe(7);
+    expect(vmQueries(site)).toHaveLength(0);
+    await exporter.stop();
+  });
+
+  it('stopping while EM hangs on a VM read returns at once and leaves no session open', async () => {
+    const { exporter, site } = await setup();
+    site.sim.addFault({ match: { path: '/api/query', query: /type=VmRestorePoint/ }, latencyMs: 20_000 });
+    const cycle = exporter.runOnce();
+    const deadline = Date.now() + 10_000;
+    while (vmQueries(site).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(vmQueries(site)).toHaveLength(1);
+    const started = Date.now();
+    await exporter.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await cycle.catch(() => undefined);
+    expect(site.sim.openSessionCount()).toBe(0);
+  });
+
+  it('agent machines: each ChildBackup gets its machine; a ParentBackup and a backup without VM points get none', async () => {
+    const parent = '11111111-2222-4333-8444-555555555555';
+    const child = '66666666-7777-4888-9999-000000000000';
+    site = await startSite({
+      backups: [
+        ...vmSite(),
+        { id: parent, name: 'Agent Policy', backupType: 'ParentBackup', platform: 'AgentForWindows', restorePoints: [] },
+        { id: child, name: 'Agent Policy - laptop01', backupType: 'ChildBackup', platform: 'AgentForWindows', parentId: parent, restorePoints: [NOW - 3 * HOUR], vms: [{ name: 'laptop01', objRef: null }] },
+      ],
+    });
+    const em = emConfig(site, { vms: VMS });
+    const exporter = createExporter(exporterConfig([{ ...em, backups: [...em.backups, { id: parent, rpoSeconds: 93600 }, { id: child, rpoSeconds: 93600 }] }]), capturingLogger().logger);
+    await exporter.runOnce();
+    const counts = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points');
+    expect(counts.get(`${child}|laptop01|laptop01`)).toBe(1);
+    expect([...counts.keys()].some((k) => k.startsWith(parent) || k.startsWith(BACKUPS.empty))).toBe(false);
+    await exporter.stop();
+  });
 });
