@@ -8,7 +8,9 @@
  * makes retention and deleted restore points show at once, without re-reading any VM point.
  *
  * VM points themselves are read in full only now and then (a resync); in between, only those
- * created since the high-water mark minus an overlap, which covers points that reach EM late (EM
+ * created since the high-water mark minus an overlap. The mark is the clock at the start of the
+ * last successful read: every point EM held then was read, so only points that reached EM since
+ * can be missing, and the overlap covers how much older than their arrival those can be (EM
  * collects from its backup servers every 15 minutes by default). See docs/vm-freshness.md.
  */
 import type { VmRestorePoint } from '../domain.js';
@@ -38,7 +40,7 @@ export class VmTracker {
   private readonly points = new Map<string, VmRestorePoint>();
   private readonly ownerOf = new Map<string, string>();
   private readonly pointsOf = new Map<string, ReadonlySet<string>>();
-  /** Newest CreationTime read so far, never beyond the clock of the read that saw it. */
+  /** The clock at the start of the last successful read. */
   private highWaterMs: number | undefined;
   private lastFullMs: number | undefined;
   /** A backup seen for the first time: its older VM points were never kept, so the next read is full. */
@@ -81,9 +83,7 @@ export class VmTracker {
   /** Every VM point EM has, read at `nowMs`: replaces all that was known. */
   applyFull(points: readonly VmRestorePoint[], nowMs: number): void {
     this.points.clear();
-    this.highWaterMs = undefined;
     this.add(points, nowMs);
-    this.highWaterMs ??= nowMs - this.options.overlapMs;
     this.lastFullMs = nowMs;
     this.newBackup = false;
   }
@@ -121,13 +121,9 @@ export class VmTracker {
   }
 
   private add(points: readonly VmRestorePoint[], nowMs: number): void {
-    let newest = this.highWaterMs ?? -Infinity;
-    for (const point of points) {
-      this.points.set(point.uid, point);
-      if (point.timeMs > newest) newest = point.timeMs;
-    }
-    // A point from a clock ahead of ours must not carry the mark past what can still arrive.
-    if (newest !== -Infinity) this.highWaterMs = Math.min(newest, Math.max(nowMs, this.highWaterMs ?? -Infinity));
+    for (const point of points) this.points.set(point.uid, point);
+    // Never backwards: a read that started before the last one cannot tell what that one saw.
+    this.highWaterMs = Math.max(nowMs, this.highWaterMs ?? -Infinity);
   }
 
   /**

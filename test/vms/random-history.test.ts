@@ -94,8 +94,8 @@ function applyStep(models: Model[], step: Step, now: number, previousNow: number
     };
     if (addVm % 7 === 0) model.vms.push({ name: `vm-${b}-${counter.vm++}`, delayMs: 20_000 + (addVm % 60_000), inRestorePoints: [] });
     if (removeVm % 9 === 0 && model.vms.length > 1) model.vms[removeVm % model.vms.length]!.removed = true;
-    // A new point some minutes to hours before now, with its machines' points tens of seconds later.
-    if (hasNew % 5 !== 0) addPoint(now - 5 * 60_000 - (age % (4 * HOUR)));
+    // A new point created since the last cycle, with its machines' points tens of seconds later.
+    if (hasNew % 5 !== 0) addPoint(now - 5 * 60_000 - (age % (now - previousNow - 10 * 60_000)));
     // A late arrival: created before the last cycle, reaching EM only now, within the overlap.
     if (late % 4 === 0) addPoint(previousNow - 2 * 60_000 - (late % Math.floor(OVERLAP * 0.7)));
     // Retention deletes the oldest points beyond the backup's limit.
@@ -143,9 +143,12 @@ describe('VM freshness through random histories', () => {
 
 describe('what the overlap covers, and what waits for a resync', () => {
   const ID = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
-  const FIRST = T0 - 10 * HOUR;
+  const FIRST = T0 - 20 * 60_000;
 
-  /** VM "a" has a point in the first restore point; then a restore point `lateByMs` older reaches EM, holding VM "b". */
+  /**
+   * VM "a" has a point in the first restore point, created 20 minutes before the first read (at
+   * T0); then a restore point `lateByMs` older than that reaches EM, holding VM "b".
+   */
   async function lateArrival(lateByMs: number, overlapMs: number) {
     const a = { name: 'a', delayMs: 30_000 };
     const b = { name: 'b', delayMs: 30_000 };
@@ -164,12 +167,12 @@ describe('what the overlap covers, and what waits for a resync', () => {
   }
 
   it('a point created before the high-water mark but reaching EM within the overlap is read at the next cycle', async () => {
-    const { late, next } = await lateArrival(40 * 60_000, OVERLAP);
+    const { late, next } = await lateArrival(30 * 60_000, OVERLAP);
     expect(next).toEqual({ kind: 'since', newest: { a: FIRST + 30_000, b: late + 30_000 } });
   });
 
   it('without an overlap the same late point is missed: the margin is what finds it', async () => {
-    const { next } = await lateArrival(40 * 60_000, 0);
+    const { next } = await lateArrival(30 * 60_000, 0);
     expect(next).toEqual({ kind: 'since', newest: { a: FIRST + 30_000 } });
   });
 

@@ -13,14 +13,20 @@ describe('VmTracker', () => {
     expect(t.plan(NOW)).toEqual({ kind: 'full' });
     t.setRestorePoints(B, ['rp1']);
     t.applyFull([point('p1', 'rp1', NOW - 5 * HOUR)], NOW);
-    expect(t.plan(NOW + HOUR)).toEqual({ kind: 'since', sinceMs: NOW - 6 * HOUR });
+    // The mark is the clock of the last read, not the newest point: quiet cycles ask for almost nothing.
+    expect(t.plan(NOW + HOUR)).toEqual({ kind: 'since', sinceMs: NOW - HOUR });
+    t.applySince([], NOW + HOUR);
+    expect(t.plan(NOW + 2 * HOUR)).toEqual({ kind: 'since', sinceMs: NOW });
     expect(t.plan(NOW + 24 * HOUR)).toEqual({ kind: 'full' });
   });
 
-  it('never moves the mark past the clock of the read, so a point from a clock running ahead cannot hide newer ones', () => {
+  it('takes the mark from its own clock, so a point from a backup server whose clock runs ahead cannot hide newer ones', () => {
     const t = new VmTracker({ overlapMs: HOUR, resyncMs: 24 * HOUR });
     t.setRestorePoints(B, ['rp1']);
     t.applyFull([point('p1', 'rp1', NOW + 10 * HOUR)], NOW);
+    expect(t.plan(NOW + HOUR)).toEqual({ kind: 'since', sinceMs: NOW - HOUR });
+    // A read that started earlier than the last one (clock set back) does not move the mark back.
+    t.applySince([], NOW - 5 * HOUR);
     expect(t.plan(NOW + HOUR)).toEqual({ kind: 'since', sinceMs: NOW - HOUR });
   });
 
