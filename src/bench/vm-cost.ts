@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const naive: Cost = { requests: pointIds.length, bytes: Math.round(naiveSampled.bytes * scale), ms: naiveSampled.ms * scale };
 
     const vmPoints = backups.reduce((sum, b) => sum + b.restorePoints.length * (b.vms?.length ?? 0), 0);
-    const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(2)} MiB`;
+    const mib = (n: number): string => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`);
     const row = (name: string, c: Cost, extra = ''): string => `| ${name} | ${c.requests} | ${mib(c.bytes)} | ${(c.ms / 1000).toFixed(1)} s | ${extra} |`;
     console.log(`${count} backups x ${vmsPerBackup} VMs x ${pointsPerBackup} points (${pointIds.length} restore points, ${vmPoints} VM points after one more night), XML, page size 1000\n`);
     console.log('| read | EM requests | response bytes | wall time | VM points returned |');
