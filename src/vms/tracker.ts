@@ -115,11 +115,6 @@ export class VmTracker {
     return [...byKey.values()].sort((a, b) => compare(a.backupId, b.backupId) || compare(a.vmId, b.vmId));
   }
 
-  /** For logs and tests: how much is held. */
-  size(): { points: number; restorePoints: number; highWaterMs: number | undefined; lastFullMs: number | undefined } {
-    return { points: this.points.size, restorePoints: this.ownerOf.size, highWaterMs: this.highWaterMs, lastFullMs: this.lastFullMs };
-  }
-
   private add(points: readonly VmRestorePoint[], nowMs: number): void {
     for (const point of points) this.points.set(point.uid, point);
     // Never backwards: a read that started before the last one cannot tell what that one saw.
