@@ -6,7 +6,7 @@ import { joinParts, type ExpositionPart } from './exposition.js';
 import { createStateRenderer } from './state-families.js';
 import type { ExporterState, PollEvents } from './types.js';
 import type { VmStore } from '../vms/store.js';
-import { renderVmFamilies } from './vm-families.js';
+import { createVmFamiliesRenderer } from './vm-families.js';
 
 export interface ExporterMetricsOptions {
   state: ExporterState;
@@ -118,10 +118,11 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   });
 
   const renderState = createStateRenderer();
+  const renderVms = createVmFamiliesRenderer();
   const renderParts = async (): Promise<ExpositionPart[]> => {
     const backups = state.backups();
     const own = renderState({ backups, ems: state.ems(), nowMs: now() }, help);
-    if (opts.vms !== undefined) own.push({ text: renderVmFamilies(opts.vms.ems(), backups, schedule), stable: false });
+    if (opts.vms !== undefined) own.push(...renderVms(opts.vms.ems(), backups, schedule));
     own.push({ text: await registry.metrics(), stable: false });
     return own;
   };
