@@ -9,11 +9,11 @@ import type { VmTracker } from './tracker.js';
 
 const RESTORE_POINT_URN = /^urn:veeam:RestorePoint:/i;
 
-/** The bare lower-case GUIDs of the points that have a UID. */
-export function restorePointIds(points: readonly RestorePoint[]): string[] {
-  const ids: string[] = [];
-  for (const point of points) if (point.uid !== '') ids.push(point.uid.replace(RESTORE_POINT_URN, '').toLowerCase());
-  return ids;
+/** The points that have a UID, by bare lower-case GUID, with their time. */
+export function restorePointIds(points: readonly RestorePoint[]): Array<{ id: string; timeMs: number }> {
+  const out: Array<{ id: string; timeMs: number }> = [];
+  for (const point of points) if (point.uid !== '') out.push({ id: point.uid.replace(RESTORE_POINT_URN, '').toLowerCase(), timeMs: point.timeMs });
+  return out;
 }
 
 export function tapRestorePoints(client: EmClient, tracker: () => VmTracker | undefined): EmClient {

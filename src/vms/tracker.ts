@@ -43,8 +43,13 @@ export class VmTracker {
   /** The clock at the start of the last successful read. */
   private highWaterMs: number | undefined;
   private lastFullMs: number | undefined;
-  /** A backup seen for the first time: its older VM points were never kept, so the next read is full. */
-  private newBackup = false;
+  /**
+   * The next read must be full: a backup seen for the first time (its older VM points were never
+   * kept), or a restore point that turned up older than the mark minus the overlap (EM collected it
+   * late, or its backup's polls failed meanwhile): its VM points may lie before what an incremental
+   * read asks for, or have been pruned as unclaimed.
+   */
+  private fullNeeded = false;
 
   constructor(private options: VmTrackerOptions) {}
 
@@ -52,12 +57,21 @@ export class VmTracker {
     this.options = options;
   }
 
-  /** The restore points (bare lower-case GUIDs) of a backup at its last successful poll; replaces what was known. */
-  setRestorePoints(backupId: string, restorePointIds: Iterable<string>): void {
-    if (!this.pointsOf.has(backupId)) this.newBackup = true;
+  /**
+   * The restore points of a backup at its last successful poll (bare lower-case GUIDs, with their
+   * creation time where known); replaces what was known.
+   */
+  setRestorePoints(backupId: string, restorePoints: Iterable<string | { id: string; timeMs: number }>): void {
+    const known = this.pointsOf.get(backupId);
+    if (known === undefined) this.fullNeeded = true;
+    const horizon = this.highWaterMs === undefined ? undefined : this.highWaterMs - this.options.overlapMs;
     const next = new Set<string>();
-    for (const id of restorePointIds) next.add(id.toLowerCase());
-    for (const id of this.pointsOf.get(backupId) ?? []) if (!next.has(id) && this.ownerOf.get(id) === backupId) this.ownerOf.delete(id);
+    for (const point of restorePoints) {
+      const id = (typeof point === 'string' ? point : point.id).toLowerCase();
+      next.add(id);
+      if (known !== undefined && !known.has(id) && typeof point !== 'string' && horizon !== undefined && point.timeMs < horizon) this.fullNeeded = true;
+    }
+    for (const id of known ?? []) if (!next.has(id) && this.ownerOf.get(id) === backupId) this.ownerOf.delete(id);
     for (const id of next) this.ownerOf.set(id, backupId);
     this.pointsOf.set(backupId, next);
   }
@@ -72,11 +86,11 @@ export class VmTracker {
   }
 
   /**
-   * A full read when none was made yet, a backup joined since the last one, or the last is
-   * `resyncMs` old; else the points since the mark minus the overlap.
+   * A full read when none was made yet, one is needed (see fullNeeded), or the last is `resyncMs`
+   * old; else the points since the mark minus the overlap.
    */
   plan(nowMs: number): VmReadPlan {
-    if (this.newBackup || this.lastFullMs === undefined || this.highWaterMs === undefined || nowMs - this.lastFullMs >= this.options.resyncMs) return { kind: 'full' };
+    if (this.fullNeeded || this.lastFullMs === undefined || this.highWaterMs === undefined || nowMs - this.lastFullMs >= this.options.resyncMs) return { kind: 'full' };
     return { kind: 'since', sinceMs: this.highWaterMs - this.options.overlapMs };
   }
 
@@ -85,7 +99,7 @@ export class VmTracker {
     this.points.clear();
     this.add(points, nowMs);
     this.lastFullMs = nowMs;
-    this.newBackup = false;
+    this.fullNeeded = false;
   }
 
   /** The points an incremental read returned, read at `nowMs`. */

@@ -96,8 +96,10 @@ function applyStep(models: Model[], step: Step, now: number, previousNow: number
     if (removeVm % 9 === 0 && model.vms.length > 1) model.vms[removeVm % model.vms.length]!.removed = true;
     // A new point created since the last cycle, with its machines' points tens of seconds later.
     if (hasNew % 5 !== 0) addPoint(now - 5 * 60_000 - (age % (now - previousNow - 10 * 60_000)));
-    // A late arrival: created before the last cycle, reaching EM only now, within the overlap.
+    // A late arrival: created before the last cycle, reaching EM only now, within the overlap or
+    // (EM collecting late, the backup's poll failing) hours beyond it.
     if (late % 4 === 0) addPoint(previousNow - 2 * 60_000 - (late % Math.floor(OVERLAP * 0.7)));
+    if (late % 4 === 1) addPoint(previousNow - OVERLAP - (late % (10 * HOUR)));
     // Retention deletes the oldest points beyond the backup's limit.
     points.sort((x, y) => y - x);
     if (retention % 3 === 0) points.splice(model.keep);
@@ -171,14 +173,31 @@ describe('what the overlap covers, and what waits for a resync', () => {
     expect(next).toEqual({ kind: 'since', newest: { a: FIRST + 30_000, b: late + 30_000 } });
   });
 
-  it('without an overlap the same late point is missed: the margin is what finds it', async () => {
-    const { next } = await lateArrival(30 * 60_000, 0);
-    expect(next).toEqual({ kind: 'since', newest: { a: FIRST + 30_000 } });
+  it('without an overlap the same late point costs a full read: the margin is what finds it cheaply', async () => {
+    const { late, next } = await lateArrival(30 * 60_000, 0);
+    expect(next).toEqual({ kind: 'full', newest: { a: FIRST + 30_000, b: late + 30_000 } });
   });
 
-  it('a point reaching EM later than the overlap waits for the next resync, then is exact', async () => {
-    const { late, next, resync } = await lateArrival(3 * HOUR, OVERLAP);
-    expect(next.newest).toEqual({ a: FIRST + 30_000 });
-    expect(resync).toEqual({ kind: 'full', newest: { a: FIRST + 30_000, b: late + 30_000 } });
+  it('a restore point reaching EM later than the overlap makes the next read a full one, so it is exact at once', async () => {
+    const { late, next } = await lateArrival(3 * HOUR, OVERLAP);
+    expect(next).toEqual({ kind: 'full', newest: { a: FIRST + 30_000, b: late + 30_000 } });
+  });
+
+  it('a VM point added late to a restore point already read waits for the next resync, then is exact', async () => {
+    const a = { name: 'a', delayMs: 30_000 };
+    sim.setBackups([{ id: ID, name: 'Daily', restorePoints: [FIRST], vms: [{ ...a, inRestorePoints: [FIRST] }] }]);
+    const tracker = new VmTracker({ overlapMs: OVERLAP, resyncMs: RESYNC });
+    const tapped = tapRestorePoints(client, () => tracker);
+    const cycle = async (now: number) => {
+      await tapped.getRestorePoints(ID);
+      const outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now });
+      return { kind: outcome.plan.kind, newest: Object.fromEntries(tracker.series().map((s) => [s.vmName, s.newestMs])) };
+    };
+    await cycle(T0);
+    await cycle(T0 + 2 * HOUR);
+    // Machine "b" appears in the same, already known restore point, hours after its creation.
+    sim.setBackups([{ id: ID, name: 'Daily', restorePoints: [FIRST], vms: [{ ...a, inRestorePoints: [FIRST] }, { name: 'b', delayMs: 40_000, inRestorePoints: [FIRST] }] }]);
+    expect(await cycle(T0 + 3 * HOUR)).toEqual({ kind: 'since', newest: { a: FIRST + 30_000 } });
+    expect(await cycle(T0 + RESYNC + HOUR)).toEqual({ kind: 'full', newest: { a: FIRST + 30_000, b: FIRST + 40_000 } });
   });
 });

@@ -60,4 +60,14 @@ describe('VmTracker', () => {
     t.applyFull([point('p1', 'rp1', NOW - HOUR, 'web', 'urn:a'), point('p2', 'rp1', NOW - HOUR, 'web', 'urn:b')], NOW);
     expect(t.series().map((s) => s.vmId)).toEqual(['urn:a', 'urn:b']);
   });
+
+  it('a restore point older than the mark minus the overlap, new to its backup, makes the next read full; a recent one does not', () => {
+    const t = new VmTracker({ overlapMs: HOUR, resyncMs: 24 * HOUR });
+    t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }]);
+    t.applyFull([], NOW);
+    t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }, { id: 'rp2', timeMs: NOW - 30 * 60_000 }]);
+    expect(t.plan(NOW + 5 * 60_000).kind).toBe('since');
+    t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }, { id: 'rp2', timeMs: NOW - 30 * 60_000 }, { id: 'rp0', timeMs: NOW - 2 * HOUR }]);
+    expect(t.plan(NOW + 5 * 60_000).kind).toBe('full');
+  });
 });
