@@ -137,6 +137,8 @@ export class Exporter {
       this.runtimes.set(em.name, runtime);
       toStart.push(runtime.poller);
     }
+    // VM series last as long as the EM and its `vms:` do, across pollers replaced by a reload.
+    for (const record of this.vms.ems()) if (wanted.get(record.em)?.vms === undefined) this.vms.forget(record.em);
     this.publishTargets();
     if (startNew) {
       for (const poller of toPoll) void poller.runCycle();
@@ -220,7 +222,6 @@ export class Exporter {
     const config = runtime.config.vms;
     if (config === undefined) {
       runtime.vms = undefined;
-      this.vms.forget(runtime.config.name);
     } else if (runtime.vms !== undefined) {
       runtime.vms.setConfig(config);
     } else {
@@ -246,10 +247,7 @@ export class Exporter {
       await runtime.poller.stop();
       await runtime.client.close();
     }
-    if (forget) {
-      this.metrics.forgetEm(name);
-      this.vms.forget(name);
-    }
+    if (forget) this.metrics.forgetEm(name);
   }
 
   private async fingerprintOf(em: EmConfig): Promise<string> {

@@ -233,4 +233,18 @@ describe('per-machine freshness against the simulator', () => {
     expect([...counts.keys()].some((k) => k.startsWith(parent) || k.startsWith(BACKUPS.empty))).toBe(false);
     await exporter.stop();
   });
+
+  it('keeps VM series across a reload that restarts the poller (new schedule), and drops them with the EM', async () => {
+    const { exporter, em } = await setup();
+    await exporter.runOnce();
+    const before = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_newest_restore_point_timestamp_seconds');
+    expect(before.size).toBe(8);
+    await exporter.reload(exporterConfig([em], { schedule: '*/10 * * * *' }));
+    const text = await exporter.metrics.render();
+    expect(seriesOf(text, 'veeam_em_vm_newest_restore_point_timestamp_seconds')).toEqual(before);
+    expect(parseExposition(text).help.get('veeam_em_vm_restore_points')).toContain('schedule "*/10 * * * *"');
+    await exporter.reload(exporterConfig([{ ...em, name: 'em02' }]));
+    expect(seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points').size).toBe(0);
+    await exporter.stop();
+  });
 });
