@@ -99,7 +99,7 @@ function applyStep(models: Model[], step: Step, now: number, previousNow: number
     // A late arrival: created before the last cycle, reaching EM only now, within the overlap or
     // (EM collecting late, the backup's poll failing) hours beyond it.
     if (late % 4 === 0) addPoint(previousNow - 2 * 60_000 - (late % Math.floor(OVERLAP * 0.7)));
-    if (late % 4 === 1) addPoint(previousNow - OVERLAP - (late % (10 * HOUR)));
+    if (late % 10 === 1) addPoint(previousNow - OVERLAP - (late % (10 * HOUR)));
     // Retention deletes the oldest points beyond the backup's limit.
     points.sort((x, y) => y - x);
     if (retention % 3 === 0) points.splice(model.keep);
