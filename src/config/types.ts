@@ -24,7 +24,7 @@ export interface VmsConfig {
   exclude?: string;
   /** Most VM series this EM may export; the rest are dropped and counted. */
   limit: number;
-  /** How far before the newest VM point read so far an incremental read starts. */
+  /** How far before the start of the last successful read an incremental read starts: covers points that reach EM late. */
   overlapMs: number;
   /** How often every VM point is read again. */
   resyncMs: number;
