@@ -18,7 +18,7 @@ export const POLL_ERROR_REASONS = [
 export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
 
 /** Fixed names for the `endpoint` label of the API request metrics. */
-export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query';
+export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
 
 /**
  * A newest restore point further ahead of this host's clock than this is clock skew between EM and
@@ -51,4 +51,18 @@ export interface BackupMetadata {
   backupType: string;
   backupServer: string;
   repository: string;
+}
+
+/** One VM restore point (a machine's point inside a restore point), reduced to what the exporter needs. */
+export interface VmRestorePoint {
+  /** `urn:veeam:VmRestorePoint:<GUID>`; when EM gives none, `<restorePointId>/<vmId>`, unique just as well. */
+  uid: string;
+  /** Bare lower-case GUID of the restore point it belongs to (its `Up` `RestorePointReference` link). */
+  restorePointId: string;
+  /** `CreationTimeUTC` in Unix ms. */
+  timeMs: number;
+  /** `VmName`, or `VmDisplayName` where EM gives no VmName. */
+  vmName: string;
+  /** `HierarchyObjRef` (stable across renames), or the name where EM gives none. */
+  vmId: string;
 }

@@ -8,6 +8,9 @@ import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
 import { EmPoller } from './polling/index.js';
+import type { EmVmClient } from './em/vm-query.js';
+import { EmVms } from './vms/em-vms.js';
+import { VmStore } from './vms/store.js';
 
 export interface ExporterOptions {
   config: ExporterConfig;
@@ -22,8 +25,10 @@ interface EmRuntime {
   config: EmConfig;
   /** Everything that, when changed, needs a new session: connection settings and the password itself. */
   fingerprint: string;
-  client: EmClient;
+  client: EmClient & EmVmClient;
   poller: EmPoller;
+  /** Per-machine freshness, while `vms` is configured. */
+  vms?: EmVms;
 }
 
 /**
@@ -32,6 +37,7 @@ interface EmRuntime {
  */
 export class Exporter {
   readonly state: ExporterState;
+  readonly vms = new VmStore();
   readonly metrics: ReturnType<typeof createExporterMetrics>;
   private config: ExporterConfig;
   private readonly log: Logger;
@@ -52,6 +58,7 @@ export class Exporter {
       schedule: options.config.poll.schedule,
       version: options.version,
       now: this.now,
+      vms: this.vms,
     });
   }
 
@@ -116,6 +123,7 @@ export class Exporter {
         existing.config = em;
         existing.poller.setBackups(em.backups);
         existing.poller.setDiscovery(em.discover);
+        this.updateVms(existing);
         // A backup added by reload should not wait a whole schedule interval for its first values,
         // nor should a new or changed discovery.
         if (discoveryChanged || existing.poller.targets().some((b) => !before.has(b.id))) toPoll.push(existing.poller);
@@ -129,6 +137,8 @@ export class Exporter {
       this.runtimes.set(em.name, runtime);
       toStart.push(runtime.poller);
     }
+    // VM series last as long as the EM and its `vms:` do, across pollers replaced by a reload.
+    for (const record of this.vms.ems()) if (wanted.get(record.em)?.vms === undefined) this.vms.forget(record.em);
     this.publishTargets();
     if (startNew) {
       for (const poller of toPoll) void poller.runCycle();
@@ -173,8 +183,10 @@ export class Exporter {
       },
       { api: this.metrics.api, log: this.log.child({ em: em.name }) },
     );
+    const vms = this.createVms(em, client);
     const poller = new EmPoller(
       {
+        vms,
         em: em.name,
         client,
         backups: em.backups,
@@ -192,7 +204,30 @@ export class Exporter {
         metadataRefreshMs: config.poll.metadataRefreshMs,
       },
     );
-    return { config: em, fingerprint, client, poller };
+    return { config: em, fingerprint, client, poller, ...(vms !== undefined ? { vms } : {}) };
+  }
+
+  private createVms(em: EmConfig, client: EmVmClient): EmVms | undefined {
+    if (em.vms === undefined) return undefined;
+    return new EmVms(em.name, em.vms, client, {
+      store: this.vms,
+      log: this.log,
+      now: this.now,
+      pollError: (name, reason) => this.metrics.events.pollError(name, reason),
+    });
+  }
+
+  /** Reload of an EM that keeps its session: `vms` turned on, changed or off. */
+  private updateVms(runtime: EmRuntime): void {
+    const config = runtime.config.vms;
+    if (config === undefined) {
+      runtime.vms = undefined;
+    } else if (runtime.vms !== undefined) {
+      runtime.vms.setConfig(config);
+    } else {
+      runtime.vms = this.createVms(runtime.config, runtime.client);
+    }
+    runtime.poller.setVms(runtime.vms);
   }
 
   /**
@@ -216,7 +251,7 @@ export class Exporter {
   }
 
   private async fingerprintOf(em: EmConfig): Promise<string> {
-    const { backups: _backups, discover: _discover, ...connection } = em;
+    const { backups: _backups, discover: _discover, vms: _vms, ...connection } = em;
     let secret = '';
     try {
       secret = await readEmPassword(em);

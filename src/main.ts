@@ -110,6 +110,7 @@ async function serve(flags: Flags, exporter: Exporter, log: Logger, demo: Runnin
     telemetryPath: flags.telemetryPath,
     render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.renderParts() }),
     state: exporter.state,
+    vms: () => exporter.vms.ems(),
     isReady: () => exporter.isReady(),
     version: VERSION,
     schedule: () => exporter.schedule,

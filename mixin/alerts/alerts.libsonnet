@@ -115,6 +115,36 @@ local lib = import '../lib.libsonnet';
               runbook_url: runbook('VeeamBackupRestorePointInFuture'),
             },
           },
+
+          // Per machine (with `vms:` configured): its newest point against its backup's RPO. A backup
+          // that is stale as a whole is left to VeeamBackupRestorePointTooOld (the `unless`), so one
+          // stale backup pages once, not once more per machine. Matching ignores the display labels,
+          // as above; `unless` is a set operation and needs no group modifier.
+          backupAlert('VeeamVmRestorePointTooOld', 'critical') {
+            expr: |||
+              (
+                time() - veeam_em_vm_newest_restore_point_timestamp_seconds
+                  > ignoring(backup_name, vm_name, vm_id) group_left()
+                veeam_em_backup_rpo_seconds
+              )
+              unless ignoring(backup_name, vm_name, vm_id)
+              (
+                veeam_em_backup_newest_restore_point_age_seconds
+                  > ignoring(backup_name) group_left()
+                veeam_em_backup_rpo_seconds
+              )
+            |||,
+            annotations: {
+              summary: 'VM {{ $labels.vm_name }} in backup {{ $labels.backup_name }} on {{ $labels.em }} has missed its RPO',
+              description: lib.fold(|||
+                The newest restore point of VM "{{ $labels.vm_name }}" ({{ $labels.vm_id }}) in backup
+                "{{ $labels.backup_name }}" (ID {{ $labels.backup_id }}) on Enterprise Manager {{ $labels.em }}
+                is {{ $value | humanizeDuration }} old; the backup's RPO is {{ with printf "veeam_em_backup_rpo_seconds{em=%q,backup_id=%q}" $labels.em $labels.backup_id | query }}{{ . | first | value | humanizeDuration }}{{ else }}unknown{{ end }}.
+                The job still creates restore points, but not for this machine.
+              |||),
+              runbook_url: runbook('VeeamVmRestorePointTooOld'),
+            },
+          },
         ],
       },
       {

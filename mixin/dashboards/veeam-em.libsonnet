@@ -1400,5 +1400,250 @@ function(config)
           },
         },
       },
+      // With `vms:` configured: the machines whose newest point is oldest.
+      {
+        type: 'row',
+        id: 17,
+        title: 'Machines (VM freshness, with vms: configured)',
+        collapsed: false,
+        gridPos: {
+          h: 1,
+          w: 24,
+          x: 0,
+          y: 59,
+        },
+        panels: [],
+      },
+      {
+        type: 'table',
+        id: 18,
+        title: 'Stalest VMs',
+        description: "The 25 machines whose newest restore point is oldest, with their backup's RPO. Only Enterprise Managers with vms: in the exporter config have machine series. Age / RPO turns amber at 80 % and red at 100 %. Values come from the exporter's background polls.",
+        datasource: prometheus,
+        gridPos: {
+          h: 10,
+          w: 24,
+          x: 0,
+          y: 60,
+        },
+        targets: [
+          {
+            datasource: prometheus,
+            refId: 'A',
+            expr: 'topk(25, max by (em, backup_id, backup_name, vm_name, vm_id) (time() - veeam_em_vm_newest_restore_point_timestamp_seconds{' + backupSelector + '}))',
+            legendFormat: '__auto',
+            editorMode: 'code',
+            instant: true,
+            range: false,
+            format: 'table',
+          },
+          {
+            datasource: prometheus,
+            refId: 'B',
+            expr: 'topk(25, max by (em, backup_id, backup_name, vm_name, vm_id) ((time() - veeam_em_vm_newest_restore_point_timestamp_seconds{' + backupSelector + '}) / ignoring(backup_name, vm_name, vm_id) group_left() veeam_em_backup_rpo_seconds{' + backupSelector + '}))',
+            legendFormat: '__auto',
+            editorMode: 'code',
+            instant: true,
+            range: false,
+            format: 'table',
+          },
+          {
+            datasource: prometheus,
+            refId: 'C',
+            expr: 'max by (em, backup_id, backup_name, vm_name, vm_id) (veeam_em_vm_restore_points{' + backupSelector + '})',
+            legendFormat: '__auto',
+            editorMode: 'code',
+            instant: true,
+            range: false,
+            format: 'table',
+          },
+        ],
+        transformations: [
+          {
+            id: 'merge',
+            options: {},
+          },
+          {
+            id: 'filterByValue',
+            options: {
+              filters: [
+                {
+                  fieldName: 'Value #A',
+                  config: {
+                    id: 'isNull',
+                    options: {},
+                  },
+                },
+              ],
+              type: 'exclude',
+              match: 'any',
+            },
+          },
+          {
+            id: 'sortBy',
+            options: {
+              fields: {},
+              sort: [
+                {
+                  field: 'Value #A',
+                  desc: true,
+                },
+              ],
+            },
+          },
+          {
+            id: 'organize',
+            options: {
+              excludeByName: {
+                Time: true,
+              },
+              indexByName: {
+                em: 0,
+                backup_name: 1,
+                vm_name: 2,
+                'Value #A': 3,
+                'Value #B': 4,
+                'Value #C': 5,
+                vm_id: 6,
+                backup_id: 7,
+              },
+              renameByName: {
+                em: 'Enterprise Manager',
+                backup_name: 'Backup',
+                vm_name: 'VM',
+                vm_id: 'VM reference',
+                backup_id: 'Backup ID',
+                'Value #A': 'Newest point age',
+                'Value #B': 'Age / RPO',
+                'Value #C': 'Restore points',
+              },
+            },
+          },
+        ],
+        fieldConfig: {
+          defaults: {
+            custom: {
+              align: 'auto',
+              cellOptions: {
+                type: 'auto',
+              },
+              inspect: false,
+            },
+            thresholds: {
+              mode: 'absolute',
+              steps: [
+                {
+                  color: 'green',
+                  value: null,
+                },
+              ],
+            },
+            color: {
+              mode: 'thresholds',
+            },
+          },
+          overrides: [
+            {
+              matcher: {
+                id: 'byName',
+                options: 'Newest point age',
+              },
+              properties: [
+                {
+                  id: 'unit',
+                  value: 's',
+                },
+                {
+                  id: 'decimals',
+                  value: 1,
+                },
+              ],
+            },
+            {
+              matcher: {
+                id: 'byName',
+                options: 'Age / RPO',
+              },
+              properties: [
+                {
+                  id: 'unit',
+                  value: 'percentunit',
+                },
+                {
+                  id: 'decimals',
+                  value: 0,
+                },
+                {
+                  id: 'thresholds',
+                  value: {
+                    mode: 'absolute',
+                    steps: [
+                      {
+                        color: 'green',
+                        value: null,
+                      },
+                      {
+                        color: '#EAB839',
+                        value: 0.8,
+                      },
+                      {
+                        color: 'red',
+                        value: 1,
+                      },
+                    ],
+                  },
+                },
+                {
+                  id: 'color',
+                  value: {
+                    mode: 'thresholds',
+                  },
+                },
+                {
+                  id: 'custom.cellOptions',
+                  value: {
+                    type: 'color-background',
+                    mode: 'basic',
+                  },
+                },
+              ],
+            },
+            {
+              matcher: {
+                id: 'byName',
+                options: 'Restore points',
+              },
+              properties: [
+                {
+                  id: 'unit',
+                  value: 'none',
+                },
+                {
+                  id: 'decimals',
+                  value: 0,
+                },
+              ],
+            },
+          ],
+        },
+        options: {
+          showHeader: true,
+          cellHeight: 'sm',
+          footer: {
+            show: false,
+            reducer: [
+              'sum',
+            ],
+            countRows: false,
+            fields: '',
+          },
+          sortBy: [
+            {
+              displayName: 'Newest point age',
+              desc: true,
+            },
+          ],
+        },
+      },
     ],
   }

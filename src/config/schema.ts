@@ -19,6 +19,9 @@ export const DEFAULTS = {
   apiVersion: 'latest',
   format: 'xml',
   restorePoints: 'entity',
+  vmLimit: 50_000,
+  vmOverlapMs: 60 * 60_000,
+  vmResyncMs: 6 * 60 * 60_000,
 } as const;
 
 const DURATION = 'a duration such as 30s, 5m or 26h';
@@ -102,6 +105,17 @@ const discoverSection = z.strictObject(
   { error: mapping },
 );
 
+const vmsSection = z.strictObject(
+  {
+    include: regularExpression.default('.*'),
+    exclude: regularExpression.optional(),
+    limit: integerFromTo(1, 10_000_000).default(DEFAULTS.vmLimit),
+    overlap: positiveDurationMs.default(DEFAULTS.vmOverlapMs),
+    resync: positiveDurationMs.default(DEFAULTS.vmResyncMs),
+  },
+  { error: mapping },
+);
+
 const tlsSection = z.strictObject(
   {
     caFile: nonEmptyString.optional(),
@@ -126,6 +140,8 @@ const enterpriseManager = z.strictObject(
     backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
     // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
     discover: discoverSection.nullish(),
+    // Per-machine freshness; an empty `vms:` (YAML null) turns it on with every default.
+    vms: vmsSection.nullish(),
   },
   { error: mapping },
 );
@@ -161,6 +177,11 @@ function toEmConfig(em: EmInput, defaultRpoMs: number): EmConfig {
     const discover = em.discover ?? discoverSection.parse({});
     out.discover = { include: discover.include, rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000 };
     if (discover.exclude !== undefined) out.discover.exclude = discover.exclude;
+  }
+  if (em.vms !== undefined) {
+    const vms = em.vms ?? vmsSection.parse({});
+    out.vms = { include: vms.include, limit: vms.limit, overlapMs: vms.overlap, resyncMs: vms.resync };
+    if (vms.exclude !== undefined) out.vms.exclude = vms.exclude;
   }
   if (em.password !== undefined) out.password = em.password;
   if (em.passwordFile !== undefined) out.passwordFile = em.passwordFile;

@@ -16,6 +16,20 @@ export interface DiscoverConfig {
   rpoSeconds: number;
 }
 
+/** `vms`: per-machine freshness of this EM's polled backups, read incrementally through the query service. */
+export interface VmsConfig {
+  /** JavaScript regular expression (unanchored) a VM name must match; default `.*`. */
+  include: string;
+  /** VMs whose name matches this are left out. */
+  exclude?: string;
+  /** Most VM series this EM may export; the rest are dropped and counted. */
+  limit: number;
+  /** How far before the start of the last successful read an incremental read starts: covers points that reach EM late. */
+  overlapMs: number;
+  /** How often every VM point is read again. */
+  resyncMs: number;
+}
+
 export interface EmConfig {
   /** `em` label; defaults to the URL host. */
   name: string;
@@ -33,6 +47,7 @@ export interface EmConfig {
   /** Configured backups; may be empty when `discover` is set. */
   backups: BackupTargetConfig[];
   discover?: DiscoverConfig;
+  vms?: VmsConfig;
 }
 
 export interface ExporterConfig {

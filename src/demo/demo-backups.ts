@@ -23,6 +23,13 @@ export function demoBackups(now: number): DemoBackup[] {
       id: '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3',
       name: 'Daily VM Backup',
       restorePoints: series(now, 14, DAY, 5 * HOUR),
+      // The job looks healthy, but db-03 has failed for three days (a locked snapshot, say).
+      vms: [
+        { name: 'web-01' },
+        { name: 'web-02' },
+        { name: 'db-03', inRestorePoints: series(now, 14, DAY, 5 * HOUR).slice(3) },
+        { name: 'app-04', displayName: 'app-04 (prod)', omitVmName: true },
+      ],
     },
     {
       id: '3c9e2a41-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
@@ -31,6 +38,7 @@ export function demoBackups(now: number): DemoBackup[] {
       backupServer: 'vbr02.example.local',
       repository: 'SOBR Performance Tier',
       restorePoints: series(now, 48, HOUR, 20 * 60_000),
+      vms: [{ name: 'sql-01' }, { name: 'sql-02' }],
       rpo: '2h',
     },
     {
@@ -44,6 +52,7 @@ export function demoBackups(now: number): DemoBackup[] {
       name: 'Exchange Backup (stale)',
       repository: 'Old NAS Repository',
       restorePoints: series(now, 10, DAY, 4 * DAY + 3 * HOUR),
+      vms: [{ name: 'exch-01' }, { name: 'exch-02' }],
     },
     {
       id: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f',

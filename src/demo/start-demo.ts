@@ -42,6 +42,8 @@ export async function startDemo(now = Date.now()): Promise<RunningDemo> {
         format: 'xml',
         restorePoints: 'entity',
         tls: { caFile, insecureSkipVerify: false },
+        // Per-machine freshness: the daily backup looks healthy while one of its machines does not.
+        vms: { include: '.*', limit: 50_000, overlapMs: 3_600_000, resyncMs: 6 * 3_600_000 },
         backups: [
           ...backups.map((b) => ({ id: b.id, rpoSeconds: b.rpo ? parseDuration(b.rpo) / 1000 : defaultRpoSeconds })),
           { id: DEMO_UNKNOWN_BACKUP_ID, rpoSeconds: defaultRpoSeconds },

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
+import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint, VmRestorePoint } from '../domain.js';
 import { ParseError, excerpt, quote } from './parse/index.js';
 import { PARSERS, type Parsed, type ParserName } from './parse/parsers.js';
 import { POOL_MIN_BYTES, acquireParsePool, releaseParsePool, type ParsePool } from './parse-pool.js';
@@ -10,6 +10,7 @@ import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pagePro
 import { SessionKeeper } from './session.js';
 import { closedError, createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
+import { VM_QUERY_NOT_FOUND, vmContext, type EmVmClient } from './vm-query.js';
 
 export interface EmClientDeps {
   api: ApiObserver;
@@ -27,7 +28,7 @@ export const EM_CLIENT_DEFAULTS = {
  * The HTTPS client for one Enterprise Manager. `deps.log` is expected to carry the `em` binding
  * already; the client adds none so lines do not repeat it.
  */
-export function createEmClient(options: EmClientOptions, deps: EmClientDeps): EmClient {
+export function createEmClient(options: EmClientOptions, deps: EmClientDeps): EmClient & EmVmClient {
   return new HttpEmClient(options, deps);
 }
 
@@ -46,7 +47,7 @@ const BACKUP_NOT_FOUND: NotFoundWording = {
 
 const runNow: TaskRunner = (task) => task();
 
-class HttpEmClient implements EmClient {
+class HttpEmClient implements EmClient, EmVmClient {
   readonly name: string;
   private readonly baseUrl: string;
   private readonly accept: string;
@@ -149,6 +150,22 @@ class HttpEmClient implements EmClient {
     });
   }
 
+  async queryVmRestorePoints(filter: string | undefined, run: TaskRunner = runNow): Promise<VmRestorePoint[]> {
+    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
+    try {
+      return await this.queryAll({ type: 'VmRestorePoint', filter, pageSize }, run, 'vmRestorePointQuery');
+    } catch (err) {
+      if (err instanceof EmError) throw withContext(err, vmContext(this.name));
+      throw err;
+    }
+  }
+
+  async getVmRestorePoints(restorePointId: string): Promise<VmRestorePoint[]> {
+    const id = restorePointId.trim().toLowerCase();
+    const context = `${vmContext(this.name)}: restore point ${id}`;
+    return this.get('vm_restore_points', 'GET VM restore points', context, `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`, 'vmRestorePoints', VM_QUERY_NOT_FOUND);
+  }
+
   async logout(): Promise<void> {
     try {
       await this.sessions.logout();
@@ -195,7 +212,7 @@ class HttpEmClient implements EmClient {
           const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
           values = assign(batch, items);
         } catch (err) {
-          const error = err instanceof ParseError ? new EmError('parse', `: query ${type === 'Backup' ? 'backups' : 'restore points'}: ${err.cleaned((text) => this.sessions.redact(text))}`) : err;
+          const error = err instanceof ParseError ? new EmError('parse', `: query ${queryWhat(type)}: ${err.cleaned((text) => this.sessions.redact(text))}`) : err;
           if (!(error instanceof EmError)) throw error;
           values = new Map(batch.map((id) => [id, error]));
         }
@@ -215,7 +232,7 @@ class HttpEmClient implements EmClient {
    * are followed one by one. Errors are worded without context (the caller adds each backup's).
    */
   private async queryAll<N extends QueryParser>(request: QueryRequest, run: TaskRunner, parse: N): Promise<Parsed<N>['items']> {
-    const what = request.type === 'Backup' ? 'backups' : 'restore points';
+    const what = queryWhat(request.type);
     const fetch = (path: string, label: string): Promise<Parsed<N>> =>
       run(() => this.get('query', `query ${what} (${label})`, '', path, parse, QUERY_NOT_FOUND));
     const inconsistent = (problem: string): EmError =>
@@ -359,7 +376,12 @@ class HttpEmClient implements EmClient {
 const ESCAPED_SECRET = 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
 
 /** The parsers of query-service pages. */
-type QueryParser = 'restorePointQuery' | 'backupQuery';
+type QueryParser = 'restorePointQuery' | 'backupQuery' | 'vmRestorePointQuery';
+
+/** A query's items as messages name them. */
+function queryWhat(type: QueryRequest['type']): string {
+  return type === 'Backup' ? 'backups' : type === 'VmRestorePoint' ? 'VM restore points' : 'restore points';
+}
 
 /** The items of a query's pages in page order (one parser's pages hold one item type). */
 function itemsOf<N extends QueryParser>(pages: ReadonlyArray<Parsed<N>>): Parsed<N>['items'] {

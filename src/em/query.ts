@@ -19,7 +19,8 @@ export const QUERY_DEFAULTS = {
 export type QueryType = 'RestorePoint' | 'Backup';
 
 export interface QueryRequest {
-  type: QueryType;
+  /** `VmRestorePoint` has no backup field, so it is never batched by backup. */
+  type: QueryType | 'VmRestorePoint';
   /** The filter as EM reads it (not yet encoded); undefined for none. */
   filter: string | undefined;
   pageSize: number;
@@ -34,7 +35,7 @@ export function backupClause(type: QueryType, id: string): string {
 export function queryPath(request: QueryRequest, page: number): string {
   const parts = [`type=${request.type}`, 'format=Entities'];
   if (request.filter !== undefined) parts.push(`filter=${encodeURIComponent(request.filter)}`);
-  if (request.type === 'RestorePoint') parts.push('sortDesc=CreationTime');
+  if (request.type !== 'Backup') parts.push('sortDesc=CreationTime');
   parts.push(`pageSize=${request.pageSize}`, `page=${page}`);
   return `/query?${parts.join('&')}`;
 }

@@ -5,6 +5,8 @@ import { helpTexts } from './help.js';
 import { joinParts, type ExpositionPart } from './exposition.js';
 import { createStateRenderer } from './state-families.js';
 import type { ExporterState, PollEvents } from './types.js';
+import type { VmStore } from '../vms/store.js';
+import { createVmFamiliesRenderer } from './vm-families.js';
 
 export interface ExporterMetricsOptions {
   state: ExporterState;
@@ -15,6 +17,8 @@ export interface ExporterMetricsOptions {
   now?: () => number;
   /** Where the prom-client owned families (counters, histogram, build info, process/Node.js) live. */
   registry?: Registry;
+  /** Per-machine freshness, for the EMs that have `vms` configured. */
+  vms?: VmStore;
 }
 
 export interface ExporterMetrics {
@@ -52,6 +56,7 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     throw new TypeError('createExporterMetrics renders the Prometheus text format; pass a registry with that content type');
   }
   let help = helpTexts(opts.schedule);
+  let schedule = opts.schedule;
   const registers = [registry];
 
   addDefaultMetrics(registry);
@@ -113,8 +118,11 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   });
 
   const renderState = createStateRenderer();
+  const renderVms = createVmFamiliesRenderer();
   const renderParts = async (): Promise<ExpositionPart[]> => {
-    const own = renderState({ backups: state.backups(), ems: state.ems(), nowMs: now() }, help);
+    const backups = state.backups();
+    const own = renderState({ backups, ems: state.ems(), nowMs: now() }, help);
+    if (opts.vms !== undefined) own.push(...renderVms(opts.vms.ems(), backups, schedule));
     own.push({ text: await registry.metrics(), stable: false });
     return own;
   };
@@ -167,8 +175,9 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
       apiLabelSets.delete(em);
     },
 
-    setSchedule(schedule) {
-      help = helpTexts(schedule);
+    setSchedule(next) {
+      schedule = next;
+      help = helpTexts(next);
       // prom-client reads `help` at each scrape but does not declare it on its classes.
       const helpOf = (metric: object) => metric as { help: string };
       helpOf(overruns).help = help.pollOverruns;

@@ -4,6 +4,8 @@ import type { EmClient } from '../em/types.js';
 import { type CycleDeps, type CycleOutcome, runEmCycle } from './cycle.js';
 import { BackupDiscovery, mergeTargets } from './discovery.js';
 import { createLimiter, type Limiter } from './limiter.js';
+import type { EmVms } from '../vms/em-vms.js';
+import { tapRestorePoints } from '../vms/restore-point-tap.js';
 
 export interface EmPollerOptions {
   em: string;
@@ -18,6 +20,8 @@ export interface EmPollerOptions {
   onTargetsChanged?: () => void;
   concurrency: number;
   schedule: string;
+  /** Per-machine freshness, read after each cycle that reached EM. */
+  vms?: EmVms;
 }
 
 /**
@@ -33,13 +37,16 @@ export class EmPoller {
   private readonly metadataReadAt = new Map<string, number>();
   private task: ScheduledTask | undefined;
   private inFlight: Promise<CycleOutcome> | undefined;
+  private vms: EmVms | undefined;
 
   constructor(
     private readonly options: EmPollerOptions,
     private readonly deps: CycleDeps,
   ) {
     this.em = options.em;
-    this.client = options.client;
+    this.vms = options.vms;
+    // Restore-point reads also tell the VM tracker which restore points each backup has.
+    this.client = tapRestorePoints(options.client, () => this.vms?.tracker);
     this.backups = options.backups;
     this.discovery = options.discover === undefined ? undefined : new BackupDiscovery(options.em, options.discover);
     this.limit = createLimiter(options.concurrency);
@@ -77,11 +84,29 @@ export class EmPoller {
         onTargetsChanged: () => this.targetsChanged(),
       },
       this.deps,
-    ).finally(() => {
-      this.inFlight = undefined;
-    });
+    )
+      .then((outcome) => this.readVms(outcome))
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     this.inFlight = cycle;
     return cycle;
+  }
+
+  private async readVms(outcome: CycleOutcome): Promise<CycleOutcome> {
+    const vms = this.vms;
+    if (vms === undefined || !outcome.up) return outcome;
+    try {
+      await vms.afterCycle(new Set(this.targets().map((b) => b.id)), this.limit);
+    } catch (error) {
+      this.deps.log.error({ em: this.em, err: error }, 'reading VM restore points failed unexpectedly; VM series keep their last values (this is a bug in the exporter; please report it)');
+    }
+    return outcome;
+  }
+
+  /** Starts, changes or ends per-machine freshness (reload); takes effect from the next cycle. */
+  setVms(vms: EmVms | undefined): void {
+    this.vms = vms;
   }
 
   /** Takes effect from the next cycle; metadata of backups that left is forgotten. */

@@ -8,6 +8,7 @@ import { gzipChunks, identityChunks } from './exposition-body.js';
 import { acceptsGzip } from './accept-encoding.js';
 import { buildStatusModel } from './status-model.js';
 import { renderStatusPage, STATUS_PAGE_CSP } from './status-page.js';
+import type { VmEmRecord } from '../vms/store.js';
 
 export type ReloadResult = { ok: true } | { ok: false; error: string };
 
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   /** The exposition; must not call Enterprise Manager (scrapes read cached state). */
   render: () => Promise<{ contentType: string; body: string | readonly ExpositionPart[] }>;
   state: ExporterState;
+  /** Per-machine freshness for the status page, when the exporter has any. */
+  vms?: () => readonly VmEmRecord[];
   isReady: () => boolean;
   version: string;
   /** The poll schedule the status page names; a function follows reloads that change it. */
@@ -258,6 +261,7 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
               ready: opts.isReady(),
               lifecycleEnabled: reload !== undefined,
               nowMs: now(),
+              ...(opts.vms !== undefined ? { vms: opts.vms() } : {}),
             }),
           ),
         }),

@@ -3,6 +3,8 @@ import { backupName } from '../metrics/state-families.js';
 import type { BackupRecord } from '../metrics/types.js';
 import { BACKUP_CONDITIONS, CONDITION_TEXT, formatDuration, formatIsoUtc, rateBackup, type BackupCondition, type BackupRating } from './freshness.js';
 import { escapeHtml } from './html.js';
+import type { VmEmRecord } from '../vms/store.js';
+import { renderVmStatus } from './vm-status.js';
 
 export interface EmStatus {
   name: string;
@@ -22,6 +24,8 @@ export interface StatusPageModel {
   ems: readonly EmStatus[];
   /** How often the open page reloads itself; default STATUS_PAGE_REFRESH_SECONDS. */
   refreshSeconds?: number;
+  /** Per-machine freshness of the EMs with `vms:` configured. */
+  vms?: readonly VmEmRecord[];
 }
 
 /** Often enough to follow a poll cycle, rarely enough to cost nothing. */
@@ -222,6 +226,7 @@ export function renderStatusPage(model: StatusPageModel): string {
     renderSummaryBar(rated),
     renderControls(refreshSeconds),
     renderTable(rated),
+    renderVmStatus(model.vms ?? [], model.ems.flatMap((em) => em.backups), model.nowMs),
     `<script>${SCRIPT}</script>`,
     '</body></html>',
     '',

@@ -1,5 +1,5 @@
 import { stableGuid } from './names.js';
-import type { SimBackup } from './types.js';
+import type { SimBackup, SimVm } from './types.js';
 
 export interface GenerateOptions {
   count: number;
@@ -9,6 +9,8 @@ export interface GenerateOptions {
   now?: number;
   /** Different seeds give different IDs; default 'demo'. */
   seed?: string;
+  /** Machines per backup; default 3 to 8, an agent backup 1. */
+  vmsPerBackup?: number;
 }
 
 // Names include XML/HTML-special characters on purpose: the demo should show they survive end to end.
@@ -36,7 +38,9 @@ export function mulberry32(seed: number): () => number {
 
 /**
  * Plausible backups for `--demo`, the CLI and benchmarks: mostly healthy, every 10th one stale by
- * three days, every 17th without restore points, spread over two backup servers.
+ * three days, every 17th without restore points, spread over two backup servers. Each has a few
+ * machines; in every 6th backup the last machine has missed the three newest restore points, so the
+ * backup looks fresh while that machine is not.
  */
 export function generateBackups(opts: GenerateOptions): SimBackup[] {
   const perBackup = opts.pointsPerBackup ?? 14;
@@ -63,7 +67,18 @@ export function generateBackups(opts: GenerateOptions): SimBackup[] {
       backupServer: i % 2 === 0 ? 'vbr01.example.local' : 'vbr02.example.local',
       repository: kind.everyH > 24 ? 'Archive Repository' : 'Default Backup Repository',
       restorePoints: points,
+      vms: machines(i, kind.platform, points, opts.vmsPerBackup),
     });
   }
   return out;
+}
+
+function machines(i: number, platform: string, points: readonly number[], perBackup: number | undefined): SimVm[] {
+  const agent = /agent/i.test(platform);
+  const count = perBackup ?? (agent ? 1 : 3 + (i % 6));
+  const prefix = agent ? 'host' : 'vm';
+  const vms: SimVm[] = Array.from({ length: count }, (_, v) => ({ name: `${prefix}-${String(i + 1).padStart(4, '0')}-${v + 1}` }));
+  const newestFirst = [...points].sort((a, b) => b - a);
+  if (i % 6 === 0 && vms.length > 1 && newestFirst.length > 3) vms[vms.length - 1]!.inRestorePoints = newestFirst.slice(3);
+  return vms;
 }

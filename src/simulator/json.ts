@@ -78,6 +78,7 @@ export function jsonRenderer(style: JsonStyle): Renderer {
   const entity = (it: ItemView): Obj => {
     const o: Obj = {};
     for (const [name, value] of it.fields ?? []) o[k(name)] = value;
+    for (const [name, value] of it.attributes ?? []) o[k(name)] = value;
     o[k('Name')] = it.name;
     o[k('UID')] = it.uid;
     o[k('Links')] = it.links.map(link);

@@ -1,5 +1,6 @@
 import { formatBackupDateUtc, formatRestorePointName, stableGuid } from './names.js';
-import type { NameStyle, SimBackup } from './types.js';
+import type { NameStyle, SimBackup, SimVm } from './types.js';
+import { storedVmPoints, type StoredVmPoint } from './vm-points.js';
 
 /**
  * Format-neutral views of what EM returns. The XML and JSON renderers both draw from these, so the
@@ -20,8 +21,10 @@ export interface ItemView {
   href: string;
   type: string;
   links: LinkView[];
-  /** Child elements of an entity, in schema order. */
-  fields?: ReadonlyArray<readonly [string, string]>;
+  /** Child elements of an entity, in schema order; null: absent (XML leaves it out, JSON says null). */
+  fields?: ReadonlyArray<readonly [string, string | null]>;
+  /** Attributes of an entity beyond UID, Name, Href and Type (e.g. `VmDisplayName`). */
+  attributes?: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface SessionView {
@@ -94,7 +97,9 @@ export class StoredBackup {
   /** The ParentBackup a ChildBackup belongs to (bare lower-case GUID). */
   readonly parentId: string | undefined;
   private readonly times: number[];
+  private readonly vms: readonly SimVm[];
   private cachedPoints: StoredPoint[] | undefined;
+  private cachedVmPoints: StoredVmPoint[] | undefined;
 
   constructor(b: SimBackup) {
     this.id = b.id.toLowerCase();
@@ -107,6 +112,7 @@ export class StoredBackup {
     this.repositoryId = stableGuid('repository:' + this.backupServer + '/' + this.repository);
     this.times = b.restorePoints.slice();
     this.parentId = b.parentId?.toLowerCase();
+    this.vms = (b.vms ?? []).map((vm) => ({ ...vm, inRestorePoints: vm.inRestorePoints?.slice() }));
   }
 
   get isParent(): boolean {
@@ -117,6 +123,12 @@ export class StoredBackup {
   points(): StoredPoint[] {
     this.cachedPoints ??= this.times.map((ms) => ({ id: stableGuid(`restorePoint:${this.id}:${ms}`), ms }));
     return this.cachedPoints;
+  }
+
+  /** The VM restore points of all its restore points, restore point by restore point. */
+  vmPoints(): StoredVmPoint[] {
+    this.cachedVmPoints ??= storedVmPoints(this, this.points(), this.vms);
+    return this.cachedVmPoints;
   }
 }
 

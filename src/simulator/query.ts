@@ -6,6 +6,7 @@
 import { FilterError, checkFilter, compareText, matches, parseFilter, type FieldReader, type FieldValue, type FilterNode } from './filter.js';
 import type { ItemView, LinkView, QueryResultView, StoredBackup, StoredPoint, Views } from './model.js';
 import { formatRestorePointName, stableGuid } from './names.js';
+import { VM_POINT_FIELD_KINDS, readVmPointField, vmPointEntity, vmPointRef, type VmPointRecord } from './vm-points.js';
 
 /** What EM documents when no `pageSize` is given: "all on one page", but it answers with pages of 100. */
 export const DEFAULT_QUERY_PAGE_SIZE = 100;
@@ -77,6 +78,22 @@ function restorePointType(input: QueryInput): QueryType<PointRecord> {
     },
     ref: ({ backup, point }) => views.restorePointRef(backup, point),
     entity: ({ backup, point }) => views.restorePointEntity(backup, point),
+    uid: ({ point }) => point.id,
+  };
+}
+
+/** `type=VmRestorePoint`: it has no backup field, so every query reads every VM point. */
+function vmRestorePointType(input: QueryInput): QueryType<VmPointRecord> {
+  const { views, backups } = input;
+  return {
+    list: 'VmRestorePoints',
+    kinds: VM_POINT_FIELD_KINDS,
+    read: (record, field) => readVmPointField(record, field, views),
+    *records() {
+      for (const backup of backups.values()) for (const point of backup.vmPoints()) yield { backup, point };
+    },
+    ref: ({ backup, point }) => vmPointRef(backup, point, views),
+    entity: ({ backup, point }) => vmPointEntity(backup, point, views),
     uid: ({ point }) => point.id,
   };
 }
@@ -180,6 +197,8 @@ export function runQuery(input: QueryInput): QueryAnswer {
       return answer(input, typeName, restorePointType(input), 'backupuid');
     case 'backup':
       return answer(input, typeName, backupType(input), 'uid');
+    case 'vmrestorepoint':
+      return answer(input, typeName, vmRestorePointType(input), 'backupuid');
     default:
       return { ok: false, status: 400, message: `Query type [${typeName}] is not supported.` };
   }

@@ -20,6 +20,13 @@ import type {
   StartedSimulator,
 } from './types.js';
 import { xmlRenderer } from './xml.js';
+import { vmPointEntity, vmPointRef, type StoredVmPoint } from './vm-points.js';
+
+/** Where a restore point or a VM restore point lives, for the routes that take their IDs. */
+interface PointIndex {
+  restorePoints: Map<string, StoredBackup>;
+  vmPoints: Map<string, { backup: StoredBackup; point: StoredVmPoint }>;
+}
 
 interface Reply {
   status: number;
@@ -67,6 +74,7 @@ export class EmSimulator implements EmSimulatorApi {
   private jsonStyle: JsonStyle;
   private nameStyle: NameStyle;
   private server: https.Server | undefined;
+  private pointIndex: PointIndex | undefined;
 
   constructor(options: SimulatorOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -137,15 +145,18 @@ export class EmSimulator implements EmSimulatorApi {
     this.recorded = [];
   }
   setBackups(backups: SimBackup[]): void {
+    this.pointIndex = undefined;
     this.backups.clear();
     for (const b of backups) this.upsertBackup(b);
   }
   upsertBackup(backup: SimBackup): void {
     const stored = new StoredBackup(backup);
     this.backups.set(stored.id, stored);
+    this.pointIndex = undefined;
   }
   removeBackup(id: string): void {
     this.backups.delete(id.toLowerCase());
+    this.pointIndex = undefined;
   }
   setJsonStyle(style: JsonStyle): void {
     this.jsonStyle = style;
@@ -339,7 +350,50 @@ export class EmSimulator implements EmSimulatorApi {
         },
       };
     }
+    return this.vmPointRoute(ctx, entity);
+  }
+
+  /** `/restorePoints/{id}/vmRestorePoints` (references, as EM documents) and `/vmRestorePoints/{id}[?format=Entity]`. */
+  private vmPointRoute(ctx: Ctx, entity: boolean): Route | undefined {
+    const { fmt, views, segs } = ctx;
+    const lit = (i: number): string | undefined => segs[i]?.toLowerCase();
+    const rawId = segs[2] ?? '';
+    const id = rawId.toLowerCase();
+    if (segs.length === 4 && lit(1) === 'restorepoints' && lit(3) === 'vmrestorepoints') {
+      return {
+        methods: {
+          GET: () => {
+            const backup = isGuid(id) ? this.points().restorePoints.get(id) : undefined;
+            if (backup === undefined) return this.error(fmt, 404, `Restore point [${rawId}] does not exist.`);
+            const mine = backup.vmPoints().filter((p) => p.restorePoint.id === id);
+            return this.ok(entity ? fmt.entityList('VmRestorePoints', mine.map((p) => vmPointEntity(backup, p, views))) : fmt.refList(mine.map((p) => vmPointRef(backup, p, views))));
+          },
+        },
+      };
+    }
+    if (segs.length === 3 && lit(1) === 'vmrestorepoints') {
+      return {
+        methods: {
+          GET: () => {
+            const found = isGuid(id) ? this.points().vmPoints.get(id) : undefined;
+            if (found === undefined) return this.error(fmt, 404, `VM restore point [${rawId}] does not exist.`);
+            return this.ok(entity ? fmt.entity(vmPointEntity(found.backup, found.point, views)) : fmt.ref(vmPointRef(found.backup, found.point, views)));
+          },
+        },
+      };
+    }
     return undefined;
+  }
+
+  private points(): PointIndex {
+    if (this.pointIndex !== undefined) return this.pointIndex;
+    const index: PointIndex = { restorePoints: new Map(), vmPoints: new Map() };
+    for (const backup of this.backups.values()) {
+      for (const p of backup.points()) index.restorePoints.set(p.id, backup);
+      for (const point of backup.vmPoints()) index.vmPoints.set(point.id, { backup, point });
+    }
+    this.pointIndex = index;
+    return index;
   }
 
   private logonSessionRoute(ctx: Ctx, rawId: string): Route {
@@ -431,6 +485,7 @@ export class EmSimulator implements EmSimulatorApi {
     if (contentType !== undefined) headers['content-type'] = contentType;
     if (reply.status !== 204) headers['content-length'] = body.length;
     rec.status = reply.status;
+    rec.bytes = body.length;
     if (fault?.drop === 'mid-body') {
       // The client is promised the whole body, gets half, then the connection dies under it.
       res.writeHead(reply.status, headers);

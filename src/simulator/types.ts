@@ -20,6 +20,23 @@ export interface SimBackup {
    * `/backups/{parentId}/childbackups`, not in `/backups`; they are reachable by ID and by query.
    */
   parentId?: string;
+  /** Machines the backup protects: each has a VM restore point in the restore points it names. */
+  vms?: SimVm[];
+}
+
+/** A machine (VM, or computer under an agent policy) in a backup. */
+export interface SimVm {
+  /** `VmName`; also `VmDisplayName` unless that is given. */
+  name: string;
+  displayName?: string;
+  /** True: EM gives no `VmName` element (null in JSON), only `VmDisplayName`. */
+  omitVmName?: boolean;
+  /** `HierarchyObjRef`; default a stable `urn:VMware:Vm:<host>.vm-<n>`; null: EM gives none. */
+  objRef?: string | null;
+  /** Times (of the backup's `restorePoints`) of the restore points holding a point of this VM; default every one. */
+  inRestorePoints?: number[];
+  /** How long after its restore point the VM's point is created; default 20 to 80 s, stable per VM. */
+  delayMs?: number;
 }
 
 export interface SimUser {
@@ -89,6 +106,8 @@ export interface RecordedRequest {
   /** Lower-cased header names; the simulator keeps them so tests can check what a client sent. */
   headers: Record<string, string | string[] | undefined>;
   status: number;
+  /** Bytes of the response body as sent (the whole body even when a fault cuts it short); 0 until answered. */
+  bytes?: number;
 }
 
 export interface StartedSimulator {

@@ -64,10 +64,12 @@ function ref(out: string[], tag: string, it: ItemView, ind: string, rootNs = '')
 
 // Entities: Href Type Name UID; links first, then the type's own elements.
 function entity(out: string[], it: ItemView, ind: string, rootNs = ''): void {
-  out.push(`${ind}<${it.type}${rootNs}${attr('Href', it.href)}${attr('Type', it.type)}${attr('Name', it.name)}${attr('UID', it.uid)}>\n`);
+  let extra = '';
+  for (const [k, v] of it.attributes ?? []) extra += attr(k, v);
+  out.push(`${ind}<${it.type}${rootNs}${attr('Href', it.href)}${attr('Type', it.type)}${attr('Name', it.name)}${attr('UID', it.uid)}${extra}>\n`);
   const inner = ind + '  ';
   links(out, it.links, inner);
-  for (const [k, v] of it.fields ?? []) out.push(`${inner}<${k}>${escText(v)}</${k}>\n`);
+  for (const [k, v] of it.fields ?? []) if (v !== null) out.push(`${inner}<${k}>${escText(v)}</${k}>\n`);
   out.push(`${ind}</${it.type}>\n`);
 }
 

@@ -42,6 +42,18 @@ export const METRIC_FAMILIES: readonly MetricFamily[] = [
   { name: 'veeam_em_exporter_config_last_reload_success_timestamp_seconds', type: 'gauge', labels: [] },
 ];
 
+const VM = [...BACKUP, 'vm_name', 'vm_id'] as const;
+
+/**
+ * Families that exist only when a config key turns them on (per-machine freshness: `vms:`), so
+ * golden files of the default config do not show them; rules and dashboards may still use them.
+ */
+export const OPT_IN_METRIC_FAMILIES: readonly MetricFamily[] = [
+  { name: 'veeam_em_vm_restore_points', type: 'gauge', labels: VM },
+  { name: 'veeam_em_vm_newest_restore_point_timestamp_seconds', type: 'gauge', labels: VM },
+  { name: 'veeam_em_vm_series_dropped', type: 'gauge', labels: EM },
+];
+
 /** Labels Prometheus attaches to every scraped series. */
 export const TARGET_LABELS = ['job', 'instance'] as const;
 
@@ -52,7 +64,7 @@ const SYNTHETIC: ReadonlyMap<string, readonly string[]> = new Map([['up', []]]);
 export function seriesLabels(): ReadonlyMap<string, readonly string[]> {
   const out = new Map<string, readonly string[]>();
   for (const [name, labels] of SYNTHETIC) out.set(name, [...labels, ...TARGET_LABELS]);
-  for (const family of METRIC_FAMILIES) {
+  for (const family of [...METRIC_FAMILIES, ...OPT_IN_METRIC_FAMILIES]) {
     const labels = [...family.labels, ...TARGET_LABELS];
     if (family.type === 'histogram') {
       out.set(`${family.name}_bucket`, [...labels, 'le']);

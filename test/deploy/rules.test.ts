@@ -27,6 +27,7 @@ const EXPECTED_ALERTS = [
   'VeeamExporterDataStale',
   'VeeamExporterDown',
   'VeeamExporterConfigReloadFailed',
+  'VeeamVmRestorePointTooOld',
 ];
 
 describe('alert rules file', () => {
@@ -49,7 +50,7 @@ describe('alert rules file', () => {
 
   it('pages only when restores are at risk', () => {
     const paging = rules.filter((r) => r.labels?.severity === 'critical').map((r) => r.alert);
-    expect(paging.sort()).toEqual(['VeeamBackupNoRestorePoints', 'VeeamBackupRestorePointTooOld']);
+    expect(paging.sort()).toEqual(['VeeamBackupNoRestorePoints', 'VeeamBackupRestorePointTooOld', 'VeeamVmRestorePointTooOld']);
   });
 
   it.each(rules.map((r) => [r.alert, r] as const))('%s only uses metrics and labels of the contract', (_, rule) => {

@@ -169,6 +169,7 @@ export async function serveExporter(
     telemetryPath: '/metrics',
     render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.render() }),
     state: exporter.state,
+    vms: () => exporter.vms.ems(),
     isReady: () => exporter.isReady(),
     version: options.version ?? 'test',
     schedule: exporter.schedule,

@@ -369,4 +369,24 @@ describe('formatDuration', () => {
   it('formats instants as ISO 8601 UTC to the second', () => {
     expect(formatIsoUtc(Date.UTC(2025, 0, 2, 3, 4, 5, 678))).toBe('2025-01-02T03:04:05Z');
   });
+
+  it('shows machine freshness below the backups table, outside what the filters hide, under the same CSP', () => {
+    const html = page([record({ metadata: { id: ID, name: 'Daily', platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } })], {
+      vms: [{ em: 'em01', dropped: 0, series: [{ backupId: ID, vmId: 'vm-1', vmName: 'db-03', count: 2, newestMs: NOW - 30 * HOUR }] }],
+    });
+    const table = html.indexOf('<table id="backups">');
+    const machines = html.indexOf('<h2 id="machines">');
+    expect(table).toBeGreaterThan(0);
+    expect(machines).toBeGreaterThan(html.indexOf('</table>', table));
+    expect(machines).toBeLessThan(html.indexOf('<script>'));
+    expect(html).toContain('db-03 (1d 6h)');
+    // The filter script hides rows of #backups only; the machines table is a table of its own.
+    expect(html.slice(machines)).not.toContain('id="backups"');
+    // Neither inline style nor script changed with the section: the page's hashes still cover them.
+    const inline = (tag: string) => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(html)![1]!;
+    const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+    expect(STATUS_PAGE_CSP).toContain(`script-src ${hash(inline('script'))}`);
+    expect(STATUS_PAGE_CSP).toContain(`style-src ${hash(inline('style'))}`);
+    expect(page([])).not.toContain('id="machines"');
+  });
 });

@@ -20,3 +20,4 @@ export {
 } from './query.js';
 export { parseLogonSession, sessionIdFromToken, type LogonSessionInfo } from './logon-session.js';
 export { parseErrorMessage } from './error-body.js';
+export { parseVmRestorePointQuery, parseVmRestorePoints } from './vm-restore-points.js';

@@ -5,6 +5,7 @@
 import { parseBackupEntity, parseBackupList } from './backup.js';
 import { parseBackupQuery, parseRestorePointQuery } from './query.js';
 import { parseRestorePoints } from './restore-points.js';
+import { parseVmRestorePointQuery, parseVmRestorePoints } from './vm-restore-points.js';
 
 export const PARSERS = {
   backupEntity: parseBackupEntity,
@@ -12,6 +13,8 @@ export const PARSERS = {
   restorePoints: parseRestorePoints,
   restorePointQuery: parseRestorePointQuery,
   backupQuery: parseBackupQuery,
+  vmRestorePointQuery: parseVmRestorePointQuery,
+  vmRestorePoints: parseVmRestorePoints,
 } as const;
 
 export type ParserName = keyof typeof PARSERS;

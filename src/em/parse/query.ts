@@ -53,7 +53,7 @@ type LinkInfo = ReturnType<typeof links>[number];
  * points with five links each parses four times faster): a tag scan, which sees every `Link`
  * because the document was checked to be well-formed before. Parsed links are taken as they are.
  */
-function linksOf(node: unknown): LinkInfo[] {
+export function linksOf(node: unknown): LinkInfo[] {
   const raw = field(node, 'Links');
   if (typeof raw !== 'string') return links(node);
   const out: LinkInfo[] = [];
@@ -98,7 +98,7 @@ function count(node: unknown, name: string): number | undefined {
   return Number(raw);
 }
 
-function pagingOf(doc: EmDocument): QueryPaging {
+export function pagingOf(doc: EmDocument): QueryPaging {
   const info = field(doc.root, 'PagingInfo');
   if (!isObject(info)) return {};
   const paging: QueryPaging = {};

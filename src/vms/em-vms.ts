@@ -1,0 +1,81 @@
+/**
+ * Per-machine freshness of one Enterprise Manager: after each poll cycle, one read of VM restore
+ * points (incremental or full, as the tracker plans), the selection by name and limit, and the
+ * result in the store.
+ */
+import type { Logger } from 'pino';
+import type { VmsConfig } from '../config/types.js';
+import type { PollErrorReason } from '../domain.js';
+import type { TaskRunner } from '../em/types.js';
+import type { EmVmClient } from '../em/vm-query.js';
+import { selectVms } from './select.js';
+import type { VmRead, VmStore } from './store.js';
+import { VmTracker } from './tracker.js';
+import { readVmPoints } from './vm-cycle.js';
+
+export interface EmVmsDeps {
+  store: VmStore;
+  log: Logger;
+  now: () => number;
+  /** Counts a failed read in veeam_em_poll_errors_total, like a failed backup poll. */
+  pollError: (em: string, reason: PollErrorReason) => void;
+}
+
+export class EmVms {
+  readonly tracker: VmTracker;
+  private lastDropped = 0;
+  /** True after a successful read: a reload that changes the selection can then apply it without reading EM. */
+  private readOnce = false;
+
+  constructor(
+    readonly em: string,
+    private config: VmsConfig,
+    private readonly client: EmVmClient,
+    private readonly deps: EmVmsDeps,
+  ) {
+    this.tracker = new VmTracker({ overlapMs: config.overlapMs, resyncMs: config.resyncMs });
+    deps.store.enable(em);
+  }
+
+  /**
+   * Reload: a new include, exclude or limit applies at once to what was read (an `exclude` that ends
+   * an alert needs no trip to EM); overlap and resync from the next read.
+   */
+  setConfig(config: VmsConfig): void {
+    this.config = config;
+    this.tracker.setOptions({ overlapMs: config.overlapMs, resyncMs: config.resyncMs });
+    if (this.readOnce) this.publish(undefined);
+  }
+
+  /** After a cycle that reached EM: `targets` are the backups it polled. */
+  async afterCycle(targets: ReadonlySet<string>, run: TaskRunner): Promise<void> {
+    const { em } = this;
+    const { store, log, now } = this.deps;
+    this.tracker.keepBackups(targets);
+    const startedAt = now();
+    const outcome = await readVmPoints({ em, client: this.client, tracker: this.tracker, run, now });
+    const atMs = now();
+    if (!outcome.ok) {
+      this.deps.pollError(em, outcome.failure.reason);
+      log.warn({ em, vms: outcome.plan.kind, reason: outcome.failure.reason }, `${outcome.failure.message} (VM series keep their last values)`);
+      store.recordFailure(em, { ok: false, kind: outcome.plan.kind, atMs, message: outcome.failure.message });
+      return;
+    }
+    this.readOnce = true;
+    const exported = this.publish({ ok: true, kind: outcome.plan.kind, atMs });
+    log.info({ em, vms: exported, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
+  }
+
+  /** Selects the series to export from what the tracker holds and stores them (with `read`, else keeping the last read's); returns how many. */
+  private publish(read: VmRead | undefined): number {
+    const { em } = this;
+    const { series, dropped } = selectVms(this.tracker.series(), this.config);
+    if (dropped > 0 && dropped !== this.lastDropped) {
+      this.deps.log.warn({ em, dropped, limit: this.config.limit }, 'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)');
+    }
+    this.lastDropped = dropped;
+    if (read !== undefined) this.deps.store.recordSuccess(em, series, dropped, read);
+    else this.deps.store.reselect(em, series, dropped);
+    return series.length;
+  }
+}
