@@ -90,12 +90,16 @@ describe('faults: the running binary', () => {
       expect(sample(text, 'veeam_em_backup_restore_points', { em: 'em01', backup_id: BACKUPS.hourly })).toBe(24);
       expect(sim.sessions()).toHaveLength(1);
 
-      // While down, each cycle said once per backup why; the logon itself was not retried every second.
+      // While down, each cycle said once for the whole EM why; the logon itself was not retried every second.
       const lines = run.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-      const failedLogons = lines.filter((l) => l.em === 'em01' && l.backup_id === undefined && isWarning(l));
+      const failedLogons = lines.filter((l) => l.em === 'em01' && l.backup_id === undefined && l.polls_failed === undefined && isWarning(l));
+      const cycleSummaries = lines.filter((l) => l.em === 'em01' && l.polls_failed !== undefined && isWarning(l));
+      expect(lines.filter((l) => l.em === 'em01' && l.backup_id !== undefined && isWarning(l))).toEqual([]);
+      for (const l of cycleSummaries) expect(String(l.msg)).toMatch(/ECONNREFUSED.*; 2 polls of this cycle failed without reaching EM \(2 network\)$/);
       const cycles = lines.filter((l) => l.em === 'em01' && l.msg === 'poll cycle finished' && l.failed === 2).length;
       expect(failedLogons.length).toBeGreaterThanOrEqual(1);
       expect(cycles).toBeGreaterThan(failedLogons.length);
+      expect(cycleSummaries.length).toBe(cycles);
       for (const l of failedLogons) expect(String(l.msg)).toMatch(/ECONNREFUSED.*not logging on again for 30s/);
       expect(lines.filter((l) => l.em === 'em02' && isWarning(l))).toEqual([]);
       expectNoStackTraces(run.stderr());
@@ -136,11 +140,11 @@ describe('faults: the running binary', () => {
     expect(slow.sim.sessions().map((x) => x.endedBy)).toEqual(['logout']);
     expect(healthy.sim.sessions().map((x) => x.endedBy)).toEqual(['logout']);
     expect(run.stderr()).not.toContain('did not answer the logout in time');
-    // The abandoned poll says why it ended, without sending anyone to check DNS or firewalls.
+    // The abandoned cycle says once why it ended, without a warning per backup nor sending anyone to check DNS or firewalls.
     const lines = run.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const cancelled = lines.filter((l) => l.em === 'em01' && isWarning(l));
-    expect(cancelled.length).toBeGreaterThanOrEqual(1);
-    for (const l of cancelled) expect(String(l.msg)).toMatch(/: (cancelled: the client is closing|client closed) \(the exporter is stopping/);
+    expect(lines.filter((l) => l.em === 'em01' && isWarning(l))).toEqual([]);
+    const cancelled = lines.filter((l) => l.em === 'em01' && l.backups_not_polled !== undefined);
+    expect(cancelled.map((l) => l.msg)).toEqual(["poll cycle cancelled with 2 of 2 backups not polled: the exporter is stopping or a reload replaced this EM's settings"]);
     expect(lines.filter((l) => l.msg === 'logged out of EM').map((l) => l.em).sort()).toEqual(['em01', 'em02']);
     expectNoStackTraces(run.stderr());
   });
