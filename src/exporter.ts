@@ -7,7 +7,7 @@ import { createEmClient } from './em/index.js';
 import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
-import { EmPoller, type CycleOutcome } from './polling/index.js';
+import { EmPoller } from './polling/index.js';
 import { EmLiveness } from './polling/liveness.js';
 
 export interface ExporterOptions {
@@ -28,6 +28,8 @@ interface EmRuntime {
   fingerprint: string;
   client: EmClient;
   poller: EmPoller;
+  /** The last cycle failed with `tls`: the CA file is re-read before the next one. */
+  tlsFailed: boolean;
 }
 
 /** What the config says about one EM plus what the files it names hold now. */
@@ -174,25 +176,21 @@ export class Exporter {
   }
 
   /**
-   * After a cycle that failed with `tls`: the CA file may have been renewed in place. Re-reading it
-   * (and every other file the config names) replaces this EM's client when it changed, so an
-   * operator who fixes the file needs no reload.
+   * Before a cycle of an EM whose last cycle failed with `tls`: the CA file may have been renewed in
+   * place. It is re-read (with every other file the config names) and, when it changed, this EM gets
+   * a new client and poller at once, so an operator who fixes the file needs no reload. Synchronous
+   * after the read, so no start, reload or stop can interleave with the swap.
    */
-  private cycleEnded(em: string, outcome: CycleOutcome): void {
-    if (!outcome.reasons.includes('tls')) return;
-    const runtime = this.runtimes.get(em);
-    if (runtime?.config.tls.caFile === undefined) return;
-    void this.exclusive(async () => {
-      if (this.stopped || this.runtimes.get(em) !== runtime) return;
-      const identity = await this.identityOf(runtime.config, this.config);
-      if (identity.fingerprint === runtime.fingerprint) return;
-      this.log.info({ em, file: runtime.config.tls.caFile }, 'the CA file changed since the last logon: using it from the next cycle, which starts now');
-      this.abandon(em, false);
-      const replacement = this.createRuntime(runtime.config, identity, this.config);
-      this.runtimes.set(em, replacement);
-      if (this.started) void replacement.poller.start();
-      else void replacement.poller.runCycle();
-    }).catch((error: unknown) => this.log.error({ em, err: error }, 'could not re-read the CA file'));
+  private async recheckFiles(runtime: EmRuntime): Promise<void> {
+    if (!runtime.tlsFailed || runtime.config.tls.caFile === undefined) return;
+    const identity = await this.identityOf(runtime.config, this.config);
+    const name = runtime.config.name;
+    if (this.stopped || this.runtimes.get(name) !== runtime || identity.fingerprint === runtime.fingerprint) return;
+    this.log.info({ em: name, file: runtime.config.tls.caFile }, 'the CA file changed after a TLS failure: logging on again with it now');
+    this.abandon(name, false);
+    const replacement = this.createRuntime(runtime.config, identity, this.config);
+    this.runtimes.set(name, replacement);
+    void replacement.poller.start();
   }
 
   /**
@@ -241,8 +239,7 @@ export class Exporter {
         log: this.log.child({ em: em.name }),
       },
     );
-    let poller: EmPoller | undefined;
-    poller = new EmPoller(
+    const poller: EmPoller = new EmPoller(
       {
         em: em.name,
         client,
@@ -255,8 +252,9 @@ export class Exporter {
         ...(config.poll.cycleTimeoutMs !== undefined ? { cycleTimeoutMs: config.poll.cycleTimeoutMs } : {}),
         liveness,
         onCycleEnd: (outcome) => {
-          if (this.runtimes.get(em.name)?.poller === poller) this.cycleEnded(em.name, outcome);
+          runtime.tlsFailed = outcome.reasons.includes('tls');
         },
+        beforeCycle: () => this.recheckFiles(runtime),
       },
       {
         state: this.state,
@@ -266,7 +264,8 @@ export class Exporter {
         metadataRefreshMs: config.poll.metadataRefreshMs,
       },
     );
-    return { config: em, fingerprint: identity.fingerprint, client, poller };
+    const runtime: EmRuntime = { config: em, fingerprint: identity.fingerprint, client, poller, tlsFailed: false };
+    return runtime;
   }
 
   /**

@@ -23,8 +23,13 @@ export interface EmPollerOptions {
   cycleTimeoutMs?: number;
   /** Fed by this EM's client; while a cycle waits, silence for one `silenceMs` shows EM down at once. */
   liveness?: EmLiveness;
-  /** Told every cycle that ended (not an abandoned one), e.g. to re-read a CA file after a `tls` failure. */
+  /** Told every cycle that ended (not an abandoned one), e.g. to note a `tls` failure. */
   onCycleEnd?: (outcome: CycleOutcome) => void;
+  /**
+   * Awaited before each cycle sends anything, e.g. to re-read a CA file after a `tls` failure. It may
+   * abandon this poller (a replacement takes over); the cycle then ends without a request.
+   */
+  beforeCycle?: () => Promise<void>;
 }
 
 /** The shortest gap between runs of a cron schedule: the default cycle deadline. */
@@ -114,22 +119,27 @@ export class EmPoller {
     deadline.unref();
     watchdog.unref();
     if (this.abandoned) controller.abort('abandoned' satisfies CycleAbort);
-    const promise = runEmCycle(
-      {
-        em: this.em,
-        client: this.client,
-        backups: this.backups,
-        limit: this.limit,
-        metadataReadAt: this.metadataReadAt,
-        restorePoints: this.options.restorePoints,
-        discovery: this.discovery,
-        onTargetsChanged: () => this.targetsChanged(),
-        signal: controller.signal,
-        deadlineMs: this.cycleTimeoutMs,
-        ...(liveness !== undefined ? { liveness } : {}),
-      },
-      this.deps,
-    )
+    const prepared =
+      this.options.beforeCycle?.().catch((error: unknown) => this.deps.log.error({ em: this.em, err: error }, 'preparing the poll cycle failed')) ?? Promise.resolve();
+    const cycle = (): Promise<CycleOutcome> =>
+      runEmCycle(
+        {
+          em: this.em,
+          client: this.client,
+          backups: this.backups,
+          limit: this.limit,
+          metadataReadAt: this.metadataReadAt,
+          restorePoints: this.options.restorePoints,
+          discovery: this.discovery,
+          onTargetsChanged: () => this.targetsChanged(),
+          signal: controller.signal,
+          deadlineMs: this.cycleTimeoutMs,
+          ...(liveness !== undefined ? { liveness } : {}),
+        },
+        this.deps,
+      );
+    const promise = prepared
+      .then(cycle)
       .then((outcome) => {
         if (!outcome.abandoned) this.options.onCycleEnd?.(outcome);
         return outcome;
