@@ -7,7 +7,7 @@ import { createEmClient } from './em/index.js';
 import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
-import { EmPoller } from './polling/index.js';
+import { EmPoller, type CycleOutcome } from './polling/index.js';
 import { EmLiveness } from './polling/liveness.js';
 
 export interface ExporterOptions {
@@ -28,8 +28,8 @@ interface EmRuntime {
   fingerprint: string;
   client: EmClient;
   poller: EmPoller;
-  /** The last cycle failed with `tls`: the CA file is re-read before the next one. */
-  tlsFailed: boolean;
+  /** How the last cycle ended: after `tls` or a deadline, the next one may need a new client (beforeCycle). */
+  lastCycle?: CycleOutcome;
 }
 
 /** What the config says about one EM plus what the files it names hold now. */
@@ -100,9 +100,20 @@ export class Exporter {
   /** One cycle of every EM without any schedule (for --once); true when every poll succeeded. */
   async runOnce(): Promise<boolean> {
     await this.exclusive(() => this.apply(this.config, false));
-    const outcomes = await Promise.all([...this.runtimes.values()].map((rt) => rt.poller.runCycle()));
+    const outcomes = await Promise.all([...this.runtimes.keys()].map((name) => this.cycleOf(name)));
     this.ready = true;
     return outcomes.every((o) => o.failed === 0 && o.up && !o.abandoned);
+  }
+
+  /** One cycle of an EM, by whichever runtime it has when that cycle runs (beforeCycle may replace it). */
+  private async cycleOf(name: string): Promise<CycleOutcome> {
+    let runtime = this.runtimes.get(name)!;
+    let outcome = await runtime.poller.runCycle();
+    while (outcome.abandoned && !this.stopped && this.runtimes.has(name) && this.runtimes.get(name) !== runtime) {
+      runtime = this.runtimes.get(name)!;
+      outcome = await runtime.poller.runCycle();
+    }
+    return outcome;
   }
 
   /**
@@ -176,21 +187,31 @@ export class Exporter {
   }
 
   /**
-   * Before a cycle of an EM whose last cycle failed with `tls`: the CA file may have been renewed in
-   * place. It is re-read (with every other file the config names) and, when it changed, this EM gets
-   * a new client and poller at once, so an operator who fixes the file needs no reload. Synchronous
-   * after the read, so no start, reload or stop can interleave with the swap.
+   * Before the next cycle of an EM whose last cycle went wrong in a way a new client cures:
+   * - it failed with `tls`: the CA file may have been renewed in place. It is re-read (with every other
+   *   file the config names) and, when it changed, used at once, so fixing the file needs no reload;
+   * - it ended at its deadline: its requests may still be waiting on EM and would hold the connection
+   *   slots of the next cycle, so the old client is closed, which cancels them and logs out.
+   * Synchronous after the read, so no start, reload or stop can interleave with the swap.
    */
-  private async recheckFiles(runtime: EmRuntime): Promise<void> {
-    if (!runtime.tlsFailed || runtime.config.tls.caFile === undefined) return;
-    const identity = await this.identityOf(runtime.config, this.config);
+  private async beforeCycle(runtime: EmRuntime): Promise<void> {
+    const { lastCycle } = runtime;
+    if (lastCycle === undefined || !(lastCycle.expired || lastCycle.reasons.includes('tls'))) return;
     const name = runtime.config.name;
-    if (this.stopped || this.runtimes.get(name) !== runtime || identity.fingerprint === runtime.fingerprint) return;
-    this.log.info({ em: name, file: runtime.config.tls.caFile }, 'the CA file changed after a TLS failure: logging on again with it now');
+    const identity = await this.identityOf(runtime.config, this.config);
+    if (this.stopped || this.runtimes.get(name) !== runtime) return;
+    if (lastCycle.expired) {
+      this.log.info({ em: name }, 'the last cycle ended at its deadline: closing its requests still waiting on EM and logging on afresh');
+    } else if (identity.fingerprint !== runtime.fingerprint) {
+      this.log.info({ em: name, file: runtime.config.tls.caFile }, 'the CA file changed after a TLS failure: logging on again with it now');
+    } else {
+      return;
+    }
     this.abandon(name, false);
     const replacement = this.createRuntime(runtime.config, identity, this.config);
     this.runtimes.set(name, replacement);
-    void replacement.poller.start();
+    // The replacement's first cycle is the one this runtime was about to run; --once runs it itself.
+    if (this.started) void replacement.poller.start();
   }
 
   /**
@@ -252,9 +273,9 @@ export class Exporter {
         ...(config.poll.cycleTimeoutMs !== undefined ? { cycleTimeoutMs: config.poll.cycleTimeoutMs } : {}),
         liveness,
         onCycleEnd: (outcome) => {
-          runtime.tlsFailed = outcome.reasons.includes('tls');
+          runtime.lastCycle = outcome;
         },
-        beforeCycle: () => this.recheckFiles(runtime),
+        beforeCycle: () => this.beforeCycle(runtime),
       },
       {
         state: this.state,
@@ -264,7 +285,7 @@ export class Exporter {
         metadataRefreshMs: config.poll.metadataRefreshMs,
       },
     );
-    const runtime: EmRuntime = { config: em, fingerprint: identity.fingerprint, client, poller, tlsFailed: false };
+    const runtime: EmRuntime = { config: em, fingerprint: identity.fingerprint, client, poller };
     return runtime;
   }
 

@@ -56,6 +56,8 @@ export interface CycleOutcome {
   reasons: PollErrorReason[];
   /** Ended by `abandoned`: nothing of it was recorded. */
   abandoned?: boolean;
+  /** Ended by its deadline: requests it sent may still be waiting on EM. */
+  expired?: boolean;
 }
 
 /** Restore points newer than this are clock skew between EM and us, worth a warning. */
@@ -306,6 +308,7 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
     failed: tally.failed,
     durationSeconds: (endedAt - startedAt) / 1000,
     reasons: [...tally.reasons],
+    ...(ended === 'deadline' ? { expired: true } : {}),
   };
   deps.state.recordCycle(em, { up: outcome.up, endedAtMs: endedAt, durationSeconds: outcome.durationSeconds });
   log.info(
