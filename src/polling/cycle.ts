@@ -180,11 +180,15 @@ class CycleTally {
     const { em } = this.input;
     const seconds = Math.round((this.input.deadlineMs ?? 0) / 1000);
     const unfinished = targets.filter((t) => !this.done.has(t.id));
+    // Recorded per backup (the status page shows why), logged once for all of them below.
     for (const target of unfinished) {
-      this.failure(target.id, {
+      const failure: EmFailure = {
         reason: 'timeout',
         message: `em "${em}": backup ${target.id}: not polled within the cycle deadline of ${seconds}s (poll.cycleTimeout); EM answers too slowly or not at all: check EM's load and the network, or lower poll.timeout`,
-      });
+      };
+      this.deps.state.recordFailure(em, target.id, failure, this.deps.now());
+      this.done.add(target.id);
+      this.count(failure);
     }
     this.reached = this.reached === true && this.input.liveness?.silent() !== true;
     this.close();
