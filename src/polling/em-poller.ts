@@ -45,6 +45,15 @@ export function scheduleIntervalMs(schedule: string): number {
   }
 }
 
+/**
+ * The schedule interval, less a moment: a cycle started at a tick ends just before the next one, so
+ * that tick starts a cycle instead of being skipped as an overrun.
+ */
+export function defaultCycleTimeoutMs(schedule: string): number {
+  const interval = scheduleIntervalMs(schedule);
+  return interval - Math.min(1_000, interval / 10);
+}
+
 /** How often a running cycle checks whether EM went silent. */
 const SILENCE_CHECK_MS = 250;
 
@@ -73,7 +82,7 @@ export class EmPoller {
     this.backups = options.backups;
     this.discovery = options.discover === undefined ? undefined : new BackupDiscovery(options.em, options.discover);
     this.limit = createLimiter(options.concurrency);
-    this.cycleTimeoutMs = options.cycleTimeoutMs ?? scheduleIntervalMs(options.schedule);
+    this.cycleTimeoutMs = options.cycleTimeoutMs ?? defaultCycleTimeoutMs(options.schedule);
   }
 
   /** The deadline of each cycle in force. */

@@ -8,6 +8,7 @@ import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/do
 import { EmError, type EmClient } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
 import { createLimiter, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
+import { defaultCycleTimeoutMs } from '../../src/polling/em-poller.js';
 import { EmLiveness } from '../../src/polling/liveness.js';
 
 const IDS = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -153,5 +154,13 @@ describe('runEmCycle', () => {
     });
     await some.run();
     expect(some.warnings().map((l) => l.backup_id)).toEqual([IDS[0]]);
+  });
+});
+
+describe('the default cycle deadline', () => {
+  it('is the schedule interval less a moment, so the next tick finds the cycle ended', () => {
+    expect(defaultCycleTimeoutMs('*/5 * * * *')).toBe(299_000);
+    expect(defaultCycleTimeoutMs('* * * * * *')).toBe(900);
+    expect(defaultCycleTimeoutMs('0 2,3 * * *')).toBe(3_600_000 - 1_000); // the shortest gap
   });
 });
