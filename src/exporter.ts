@@ -8,6 +8,7 @@ import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
 import { EmPoller, type CycleOutcome } from './polling/index.js';
+import { defaultCycleTimeoutMs } from './polling/em-poller.js';
 import { EmLiveness } from './polling/liveness.js';
 
 export interface ExporterOptions {
@@ -270,7 +271,8 @@ export class Exporter {
         onTargetsChanged: () => this.publishTargets(),
         concurrency: config.poll.concurrency,
         schedule: config.poll.schedule,
-        ...(config.poll.cycleTimeoutMs !== undefined ? { cycleTimeoutMs: config.poll.cycleTimeoutMs } : {}),
+        // Never shorter than one request timeout: a request given poll.timeout to answer keeps it.
+        cycleTimeoutMs: config.poll.cycleTimeoutMs ?? Math.max(defaultCycleTimeoutMs(config.poll.schedule), config.poll.timeoutMs),
         liveness,
         onCycleEnd: (outcome) => {
           runtime.lastCycle = outcome;
