@@ -7,9 +7,7 @@ import { createEmClient } from './em/index.js';
 import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
-import { EmPoller, type CycleOutcome } from './polling/index.js';
-import { defaultCycleTimeoutMs } from './polling/em-poller.js';
-import { EmLiveness } from './polling/liveness.js';
+import { EmLiveness, EmPoller, defaultCycleTimeoutMs, type CycleOutcome } from './polling/index.js';
 
 export interface ExporterOptions {
   config: ExporterConfig;
@@ -210,6 +208,7 @@ export class Exporter {
     }
     this.abandon(name, false);
     const replacement = this.createRuntime(runtime.config, identity, this.config);
+    replacement.poller.inheritMetadataTimes(runtime.poller);
     this.runtimes.set(name, replacement);
     // The replacement's first cycle is the one this runtime was about to run; --once runs it itself.
     if (this.started) void replacement.poller.start();

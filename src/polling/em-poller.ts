@@ -19,7 +19,7 @@ export interface EmPollerOptions {
   onTargetsChanged?: () => void;
   concurrency: number;
   schedule: string;
-  /** A cycle still running after this long ends, its unfinished polls failed as `timeout`; default: the schedule interval. */
+  /** A cycle still running after this long ends, its unfinished polls failed as `timeout`; default: defaultCycleTimeoutMs(schedule). */
   cycleTimeoutMs?: number;
   /** Fed by this EM's client; while a cycle waits, silence for one `silenceMs` shows EM down at once. */
   liveness?: EmLiveness;
@@ -32,7 +32,7 @@ export interface EmPollerOptions {
   beforeCycle?: () => Promise<void>;
 }
 
-/** The shortest gap between runs of a cron schedule: the default cycle deadline. */
+/** The shortest gap between runs of a cron schedule (over its next four runs). */
 export function scheduleIntervalMs(schedule: string): number {
   const task = cron.createTask(schedule, () => undefined);
   try {
@@ -59,7 +59,8 @@ const SILENCE_CHECK_MS = 250;
 
 /**
  * Polls one Enterprise Manager on its own cron task, so a slow or dead EM never delays another.
- * A tick that finds the previous cycle still running is skipped and counted as an overrun.
+ * A tick that finds the previous cycle still running is skipped and counted as an overrun; a cycle
+ * ends at its deadline in any case.
  */
 export class EmPoller {
   readonly em: string;
@@ -161,6 +162,15 @@ export class EmPoller {
       });
     this.inFlight = { promise, controller };
     return promise;
+  }
+
+  /**
+   * Takes over when metadata was last read from the poller this one replaces for the same EM, so a
+   * new client does not re-read every backup's metadata at once.
+   */
+  inheritMetadataTimes(previous: EmPoller): void {
+    for (const [id, at] of previous.metadataReadAt) if (!this.metadataReadAt.has(id)) this.metadataReadAt.set(id, at);
+    this.forgetMetadataOfOthers();
   }
 
   /** Takes effect from the next cycle; metadata of backups that left is forgotten. */

@@ -159,7 +159,11 @@ describe('operations: a hung EM is visible within one timeout', () => {
     expect(warnings(log, 'em01').filter((l) => l.backup_id !== undefined)).toEqual([]);
 
     s.sim.clearFaults();
+    const metadataReads = () => s.sim.requests().filter((q) => /^\/api\/backups\/[^/?]+(\?|$)/.test(q.url)).length;
+    const readBefore = metadataReads();
     expect(await within(10_000, exporter.runOnce(), 'the next cycle')).toBe(true);
+    // The fresh client takes over when metadata was last read: no burst of metadata reads.
+    expect(metadataReads()).toBe(readBefore);
     expect(sample(await exporter.metrics.render(), 'veeam_em_up', { em: 'em01' })).toBe(1);
     // The expired cycle's requests were cancelled with its client, whose session was logged out.
     expect(s.sim.sessions().map((x) => x.endedBy)).toEqual(['logout', undefined]);

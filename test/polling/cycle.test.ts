@@ -7,9 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/domain.js';
 import { EmError, type EmClient } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
-import { createLimiter, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
-import { defaultCycleTimeoutMs } from '../../src/polling/em-poller.js';
-import { EmLiveness } from '../../src/polling/liveness.js';
+import { EmLiveness, createLimiter, defaultCycleTimeoutMs, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
 
 const IDS = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
