@@ -175,6 +175,8 @@ export class Exporter {
         this.abandon(em.name, false);
       }
       const runtime = this.createRuntime(em, identity, config);
+      // Same EM, other settings: what the old poller knew of its backups still holds.
+      if (existing && existing.config.url === em.url) runtime.poller.inheritFrom(existing.poller);
       this.runtimes.set(em.name, runtime);
       toStart.push(runtime.poller);
     }
@@ -208,7 +210,7 @@ export class Exporter {
     }
     this.abandon(name, false);
     const replacement = this.createRuntime(runtime.config, identity, this.config);
-    replacement.poller.inheritMetadataTimes(runtime.poller);
+    replacement.poller.inheritFrom(runtime.poller);
     this.runtimes.set(name, replacement);
     // The replacement's first cycle is the one this runtime was about to run; --once runs it itself.
     if (this.started) void replacement.poller.start();

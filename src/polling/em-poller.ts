@@ -165,11 +165,16 @@ export class EmPoller {
   }
 
   /**
-   * Takes over when metadata was last read from the poller this one replaces for the same EM, so a
-   * new client does not re-read every backup's metadata at once.
+   * Takes over what the poller this one replaces knew about the same EM: when each backup's metadata
+   * was last read, and the last discovery listing. A new client then neither re-reads every backup's
+   * metadata at once nor drops the series of discovered backups until it has listed EM itself.
    */
-  inheritMetadataTimes(previous: EmPoller): void {
+  inheritFrom(previous: EmPoller): void {
     for (const [id, at] of previous.metadataReadAt) if (!this.metadataReadAt.has(id)) this.metadataReadAt.set(id, at);
+    if (this.discovery !== undefined && previous.discovery !== undefined && this.options.discover !== undefined) {
+      this.discovery = previous.discovery;
+      this.discovery.update(this.options.discover);
+    }
     this.forgetMetadataOfOthers();
   }
 

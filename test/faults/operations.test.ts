@@ -89,6 +89,26 @@ describe('operations: a reload never blinds a healthy EM', () => {
   });
 });
 
+describe('operations: a reload keeps what is known of an EM it replaces', () => {
+  it('a reload that changes poll: discovered backups keep their series, no metadata is re-read at once', async () => {
+    const s = await site();
+    const discovering = exporterConfig([emConfig(s, { backups: [], discover: { include: '.*', rpoSeconds: 86_400 } })]);
+    const { exporter } = start(discovering);
+    expect(await exporter.runOnce()).toBe(true);
+    const hourly = { em: 'em01', backup_id: BACKUPS.hourly };
+    expect(sample(await exporter.metrics.render(), 'veeam_em_backup_restore_points', hourly)).toBe(24);
+    const listings = () => s.sim.requests().filter((q) => /^\/api\/backups(\?|$)/.test(q.url)).length;
+    const listed = listings();
+
+    await exporter.reload({ ...discovering, poll: { ...discovering.poll, concurrency: 3 } });
+    // The replaced poller's listing carries over: the series are there before the new client lists EM.
+    expect(sample(await exporter.metrics.render(), 'veeam_em_backup_restore_points', hourly)).toBe(24);
+    expect(await exporter.runOnce()).toBe(true);
+    expect(listings()).toBe(listed);
+    expect(s.sim.sessions().map((x) => x.endedBy)).toEqual(['logout', undefined]);
+  });
+});
+
 describe('operations: files the config names are part of the config', () => {
   /** A CA file that does not trust the simulator: any public root will do. */
   const wrongCa = rootCertificates[0]!;
