@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import type { ExporterConfig } from '../../src/config/types.js';
 import type { Exporter } from '../../src/exporter.js';
-import { capturingLogger, createExporter } from '../integration/harness.js';
+import { capturingLogger, createExporter, serveExporter } from '../integration/harness.js';
 import { waitUntil } from '../integration/process.js';
 import { ALL_BACKUPS, BACKUPS, WARN, emConfig, exporterConfig, onCleanup, sample, site, type LogLine, type Site } from './harness.js';
 
@@ -159,6 +159,10 @@ describe('operations: a hung EM is visible within one timeout', () => {
     expect(Date.now() - hungAt).toBeLessThan(6_000);
     expect(ended).toBe(false);
     expect(warnings(log, 'em01').some((l) => /no answer from EM for 1\.5s \(poll\.timeout\) while polling/.test(l.msg))).toBe(true);
+    // The status page follows at once too.
+    const server = await serveExporter(exporter);
+    onCleanup(() => server.close());
+    expect(await (await fetch(`${server.base}/`)).text()).toMatch(/em01 — <span class="failed">down<\/span>/);
   });
 
   it('a cycle ends at poll.cycleTimeout: what it could not finish fails as timeout, values are kept, the next cycle recovers', { timeout: 30_000 }, async () => {
