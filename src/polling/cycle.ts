@@ -36,7 +36,7 @@ export interface EmCycleInput {
    * recorded; `abandoned` (shutdown, or a reload replaced this EM's poller): nothing more is recorded.
    */
   signal?: AbortSignal;
-  /** When EM last answered; a cycle that ends while EM is silent leaves it down. */
+  /** When EM last answered; a cycle that ends at its deadline while EM is silent leaves it down. */
   liveness?: EmLiveness;
   /** For messages: the deadline `signal` enforces. */
   deadlineMs?: number;
