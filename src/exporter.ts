@@ -29,6 +29,8 @@ interface EmRuntime {
   poller: EmPoller;
   /** How the last cycle ended: after `tls` or a deadline, the next one may need a new client (beforeCycle). */
   lastCycle?: CycleOutcome;
+  /** The logout of the runtime this one replaced: its first logon waits for it, so EM never holds two of our sessions. */
+  predecessor?: Promise<void>;
 }
 
 /** What the config says about one EM plus what the files it names hold now. */
@@ -170,11 +172,13 @@ export class Exporter {
         if (discoveryChanged || existing.poller.targets().some((b) => !before.has(b.id))) toPoll.push(existing.poller);
         continue;
       }
+      let predecessor: Promise<void> | undefined;
       if (existing) {
-        this.log.info({ em: em.name }, 'settings, credentials or a file they name changed: this EM gets a new poller and session now, the old one is logged out');
-        this.abandon(em.name, false);
+        this.log.info({ em: em.name }, 'connection settings or credentials changed (or a file they name): this EM gets a new poller now, which logs on once the old session is logged out');
+        predecessor = this.abandon(em.name, false);
       }
       const runtime = this.createRuntime(em, identity, config);
+      if (predecessor !== undefined) runtime.predecessor = predecessor;
       // Same EM, other settings: what the old poller knew of its backups still holds.
       if (existing && existing.config.url === em.url) runtime.poller.inheritFrom(existing.poller);
       this.runtimes.set(em.name, runtime);
@@ -196,6 +200,10 @@ export class Exporter {
    * Synchronous after the read, so no start, reload or stop can interleave with the swap.
    */
   private async beforeCycle(runtime: EmRuntime): Promise<void> {
+    if (runtime.predecessor !== undefined) {
+      await runtime.predecessor;
+      delete runtime.predecessor;
+    }
     const { lastCycle } = runtime;
     if (lastCycle === undefined || !(lastCycle.expired || lastCycle.reasons.includes('tls'))) return;
     const name = runtime.config.name;
@@ -208,8 +216,9 @@ export class Exporter {
     } else {
       return;
     }
-    this.abandon(name, false);
+    const predecessor = this.abandon(name, false);
     const replacement = this.createRuntime(runtime.config, identity, this.config);
+    replacement.predecessor = predecessor;
     replacement.poller.inheritFrom(runtime.poller);
     this.runtimes.set(name, replacement);
     // The replacement's first cycle is the one this runtime was about to run; --once runs it itself.
@@ -296,10 +305,11 @@ export class Exporter {
    * Ends an EM's runtime without waiting for it: its cycle ends at once, recording nothing more, and
    * closing the client cancels what is in flight and logs out (a logon in flight is let finish and
    * logged out too). `forget` (the EM left the config) drops its counters once the logout is done.
+   * Resolves when the logout is done (never rejects).
    */
-  private abandon(name: string, forget: boolean): void {
+  private abandon(name: string, forget: boolean): Promise<void> {
     const runtime = this.runtimes.get(name);
-    if (!runtime) return;
+    if (!runtime) return Promise.resolve();
     this.runtimes.delete(name);
     const closed = (async () => {
       const ended = runtime.poller.abandon();
@@ -312,6 +322,7 @@ export class Exporter {
         if (forget && !this.runtimes.has(name)) this.metrics.forgetEm(name);
       });
     this.closing.add(closed);
+    return closed;
   }
 
   private async identityOf(em: EmConfig, config: ExporterConfig): Promise<EmIdentity> {

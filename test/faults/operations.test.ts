@@ -86,6 +86,14 @@ describe('operations: a reload never blinds a healthy EM', () => {
     await waitUntil(() => restorePointRequests(healthy) >= polled + 8, 'em02 polling on after the reload', 10_000);
     expect(healthy.sim.sessions()).toHaveLength(1);
     await waitUntil(() => slow.sim.sessions()[0]?.endedBy === 'logout', 'the old em01 session logged out', 10_000);
+    // The new poller logged on only after the old session was logged out: never two sessions at once.
+    await waitUntil(() => slow.sim.sessions().length === 2, 'the new em01 session', 10_000);
+    const order = slow.sim.requests().map((q) => `${q.method} ${q.url.replace(/\?.*$/, '')}`);
+    const logout = order.findIndex((r) => r.startsWith('DELETE /api/logonSessions/'));
+    const logons = order.flatMap((r, i) => (r.startsWith('POST /api/sessionMngr') ? [i] : []));
+    expect(logons).toHaveLength(2);
+    expect(logout).toBeGreaterThan(logons[0]!);
+    expect(logout).toBeLessThan(logons[1]!);
   });
 });
 
