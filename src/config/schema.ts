@@ -138,6 +138,7 @@ const pollSection = z.strictObject(
     retries: integerFromTo(0, 10).default(DEFAULTS.retries),
     metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
     maxResponseSize: responseSize.optional(),
+    cycleTimeout: positiveDurationMs.optional(),
   },
   { error: mapping },
 );
@@ -201,6 +202,7 @@ export const configSchema = z
         retries: poll.retries,
         metadataRefreshMs: poll.metadataRefresh,
         ...(poll.maxResponseSize !== undefined ? { maxResponseBytes: poll.maxResponseSize } : {}),
+        ...(poll.cycleTimeout !== undefined ? { cycleTimeoutMs: poll.cycleTimeout } : {}),
       },
       defaults: { rpoSeconds: defaultRpoMs / 1000 },
       enterpriseManagers: raw.enterpriseManagers.map((em) => toEmConfig(em, defaultRpoMs)),
