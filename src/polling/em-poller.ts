@@ -46,12 +46,18 @@ export function scheduleIntervalMs(schedule: string): number {
 }
 
 /**
+ * The longest delay a Node timer honours (about 24.8 days); a longer one fires after 1 ms, which
+ * would end every cycle of a monthly or yearly schedule at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * The schedule interval, less a moment: a cycle started at a tick ends just before the next one, so
  * that tick starts a cycle instead of being skipped as an overrun.
  */
 export function defaultCycleTimeoutMs(schedule: string): number {
   const interval = scheduleIntervalMs(schedule);
-  return interval - Math.min(1_000, interval / 10);
+  return Math.min(interval - Math.min(1_000, interval / 10), MAX_TIMER_MS);
 }
 
 /** How often a running cycle checks whether EM went silent. */
@@ -113,7 +119,7 @@ export class EmPoller {
     if (this.inFlight) return this.inFlight.promise;
     const controller = new AbortController();
     const end = (reason: CycleAbort) => controller.abort(reason);
-    const deadline = setTimeout(() => end('deadline'), this.cycleTimeoutMs);
+    const deadline = setTimeout(() => end('deadline'), Math.min(this.cycleTimeoutMs, MAX_TIMER_MS));
     const { liveness } = this.options;
     liveness?.waiting();
     let reportedSilence = false;

@@ -170,7 +170,7 @@ describe('operations: a hung EM is visible within one timeout', () => {
     // The status page follows at once too.
     const server = await serveExporter(exporter);
     onCleanup(() => server.close());
-    expect(await (await fetch(`${server.base}/`)).text()).toMatch(/em01 — <span class="failed">down<\/span>/);
+    expect(await (await fetch(`${server.base}/`)).text()).toMatch(/<b>em01<\/b> <span class="down">down<\/span>/);
   });
 
   it('a cycle ends at poll.cycleTimeout: what it could not finish fails as timeout, values are kept, the next cycle recovers', { timeout: 30_000 }, async () => {

@@ -78,7 +78,7 @@ describe('faults: the running binary', () => {
     expect(sample(text, 'veeam_em_backup_poll_success', { em: 'em02', backup_id: BACKUPS.daily })).toBe(1);
     expect(sample(text, 'veeam_em_poll_errors_total', { em: 'em01', reason: 'network' })).toBeGreaterThanOrEqual(2);
     const page = (await httpGet(`${base}/`)).body;
-    expect(page).toMatch(/em01 — <span class="failed">down<\/span>/);
+    expect(page).toMatch(/<b>em01<\/b> <span class="down">down<\/span>/);
     expect(page).toMatch(/connection failed \(ECONNREFUSED/);
 
     // EM comes up on that port; no restart, no reload.

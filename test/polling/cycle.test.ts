@@ -160,5 +160,7 @@ describe('the default cycle deadline', () => {
     expect(defaultCycleTimeoutMs('*/5 * * * *')).toBe(299_000);
     expect(defaultCycleTimeoutMs('* * * * * *')).toBe(900);
     expect(defaultCycleTimeoutMs('0 2,3 * * *')).toBe(3_600_000 - 1_000); // the shortest gap
+    // Beyond a Node timer's range (about 24.8 days) a timer fires at once: a yearly schedule must not.
+    expect(defaultCycleTimeoutMs('0 0 1 1 *')).toBe(2 ** 31 - 1);
   });
 });
