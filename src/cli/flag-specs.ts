@@ -1,4 +1,4 @@
-/** The command line of design.md §2, as data: parseArgs options and the help text are both built from it. */
+/** The command line the README documents, as data: parseArgs options and the help text are both built from it. */
 import { SERVER_LIMITS } from '../server/http-server.js';
 
 export interface FlagSpec {

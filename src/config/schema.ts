@@ -8,7 +8,7 @@ import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
 import type { EmConfig, ExporterConfig } from './types.js';
 
-/** Defaults of design.md §3, in the units ExporterConfig uses. */
+/** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
   schedule: '*/5 * * * *',
   concurrency: 4,
