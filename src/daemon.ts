@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { HELP_TEXT, parseFlags, parseListenAddress, type Flags } from './cli/flags.js';
+import { HELP_TEXT, parseFlags, type Flags } from './cli/flags.js';
 import { firstRunHint } from './cli/first-run.js';
 import { formatIssues, loadConfigFile } from './config/index.js';
 import type { ExporterConfig } from './config/types.js';
@@ -8,7 +8,7 @@ import { Exporter } from './exporter.js';
 import { createLogger } from './logging/index.js';
 import { createHttpServer } from './server/index.js';
 import { VERSION } from './version.js';
-import { createSecuredServer, createWebGuard, formatWebConfigIssue, loadWebConfig, type WebGuard } from './web-config/index.js';
+import { createSecuredServer, createWebGuard, loadWebConfig, type WebGuard } from './web-config/index.js';
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -128,7 +128,7 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
     if (flags.webConfigFile) {
       const web = await loadWebConfig(flags.webConfigFile);
       if (!web.ok) {
-        process.stderr.write(`${web.issues.map(formatWebConfigIssue).join('\n')}\n`);
+        process.stderr.write(`${formatIssues(web.issues)}\n`);
         return EXIT_USAGE;
       }
     }
@@ -155,7 +155,7 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
   if (flags.webConfigFile) {
     const created = await createWebGuard(flags.webConfigFile, log);
     if (!created.ok) {
-      process.stderr.write(`${created.issues.map(formatWebConfigIssue).join('\n')}\n`);
+      process.stderr.write(`${formatIssues(created.issues)}\n`);
       await demo?.stop();
       return EXIT_USAGE;
     }
@@ -224,7 +224,7 @@ async function serve(
     createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options, logger: log }),
     limits: { maxConnections: flags.maxConnections, maxRequestsInFlight: flags.maxRequests },
   });
-  const { host, port } = parseListenAddress(flags.listenAddress);
+  const { host, port } = flags.listen;
   let bound: { host: string; port: number };
   try {
     bound = await server.listen(host, port);
@@ -269,7 +269,7 @@ async function reloadConfigs(
   if (guard) {
     const web = await guard.reload();
     if (!web.ok) {
-      const error = web.issues.map(formatWebConfigIssue).join('\n');
+      const error = formatIssues(web.issues);
       log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${error}`);
       return { ok: false, error };
     }

@@ -240,9 +240,6 @@ export class Exporter {
   }
 
   private createRuntime(em: EmConfig, identity: EmIdentity, config: ExporterConfig): EmRuntime {
-    if (em.tls.insecureSkipVerify) {
-      this.log.warn({ em: em.name }, 'TLS certificate verification is OFF for this EM (tls.insecureSkipVerify); anyone on the path can read its credentials');
-    }
     const liveness = new EmLiveness(config.poll.timeoutMs);
     const api = this.metrics.api;
     const client = createEmClient(
