@@ -1,6 +1,6 @@
 /**
  * The vocabulary shared by every folder. Data flows one way:
- * EM bytes -> RestorePoint[] (em/parse) -> RestorePointSummary (polling/snapshot)
+ * EM bytes -> RestorePoint[] (em/parse) -> RestorePointSummary (polling/summary.ts)
  * -> ExporterState (metrics/state) -> exposition (metrics) and status page (server).
  */
 

@@ -7,7 +7,7 @@ import { createEmClient } from './em/index.js';
 import type { EmClient, EmClientOptions } from './em/types.js';
 import { createExporterMetrics, createExporterState } from './metrics/index.js';
 import type { BackupTarget, ExporterState } from './metrics/types.js';
-import { EmPoller } from './polling/index.js';
+import { EmLiveness, EmPoller, defaultCycleTimeoutMs, type CycleOutcome } from './polling/index.js';
 import type { EmVmClient } from './em/vm-query.js';
 import { EmVms } from './vms/em-vms.js';
 import { VmStore } from './vms/store.js';
@@ -23,17 +23,35 @@ export interface ExporterOptions {
 
 interface EmRuntime {
   config: EmConfig;
-  /** Everything that, when changed, needs a new session: connection settings and the password itself. */
+  /**
+   * Everything that, when changed, needs a new client and poller: connection settings, the password
+   * itself, the contents of the CA file, and the poll settings (schedule, limits, timeouts).
+   */
   fingerprint: string;
   client: EmClient & EmVmClient;
   poller: EmPoller;
   /** Per-machine freshness, while `vms` is configured. */
   vms?: EmVms;
+  /** How the last cycle ended: after `tls` or a deadline, the next one may need a new client (beforeCycle). */
+  lastCycle?: CycleOutcome;
+  /** The logout of the runtime this one replaced: its first logon waits for it, so EM never holds two of our sessions. */
+  predecessor?: Promise<void>;
+}
+
+/** What the config says about one EM plus what the files it names hold now. */
+interface EmIdentity {
+  fingerprint: string;
+  caPem: string | undefined;
 }
 
 /**
  * The composition root: config in, running pollers and a metrics registry out. `main` adds the
  * HTTP server and signals around it; tests drive it directly.
+ *
+ * Each EM has a runtime of its own, and a reload touches only the runtimes whose EM changed: the
+ * others keep their session, schedule and counters. A replaced or removed runtime is abandoned, not
+ * waited for: its cycle ends at once and its session is logged out in the background (bounded by the
+ * client's logout timeout), and stop() waits for every such logout too.
  */
 export class Exporter {
   readonly state: ExporterState;
@@ -44,8 +62,13 @@ export class Exporter {
   private readonly now: () => number;
   private readonly clientTuning: ExporterOptions['clientTuning'];
   private readonly runtimes = new Map<string, EmRuntime>();
+  /** Logouts of abandoned runtimes still under way. */
+  private readonly closing = new Set<Promise<void>>();
+  /** start, reload, refresh and stop one at a time; none of them waits for EM. */
+  private serial: Promise<unknown> = Promise.resolve();
   private ready = false;
   private started = false;
+  private stopped = false;
 
   constructor(options: ExporterOptions) {
     this.config = options.config;
@@ -73,51 +96,79 @@ export class Exporter {
 
   /** Logs on and starts every schedule; the first cycles run at once. Resolves when they are done. */
   async start(): Promise<void> {
-    await this.apply(this.config, false);
-    this.started = true;
-    await Promise.all([...this.runtimes.values()].map((rt) => rt.poller.start()));
+    const firstCycles = await this.exclusive(async () => {
+      await this.apply(this.config, false);
+      this.started = true;
+      return [...this.runtimes.values()].map((rt) => rt.poller.start());
+    });
+    await Promise.all(firstCycles);
     this.ready = true;
   }
 
   /** One cycle of every EM without any schedule (for --once); true when every poll succeeded. */
   async runOnce(): Promise<boolean> {
-    await this.apply(this.config, false);
-    const outcomes = await Promise.all([...this.runtimes.values()].map((rt) => rt.poller.runCycle()));
+    await this.exclusive(() => this.apply(this.config, false));
+    const outcomes = await Promise.all([...this.runtimes.keys()].map((name) => this.cycleOf(name)));
     this.ready = true;
-    return outcomes.every((o) => o.failed === 0 && o.up);
+    return outcomes.every((o) => o.failed === 0 && o.up && !o.abandoned);
+  }
+
+  /** One cycle of an EM, by whichever runtime it has when that cycle runs (beforeCycle may replace it). */
+  private async cycleOf(name: string): Promise<CycleOutcome> {
+    let runtime = this.runtimes.get(name)!;
+    let outcome = await runtime.poller.runCycle();
+    while (outcome.abandoned && !this.stopped && this.runtimes.has(name) && this.runtimes.get(name) !== runtime) {
+      runtime = this.runtimes.get(name)!;
+      outcome = await runtime.poller.runCycle();
+    }
+    return outcome;
   }
 
   /**
-   * Swaps in a new, already validated config. EMs whose connection settings and password are unchanged
-   * keep their session; the others are logged out and replaced; removed backups lose their series now.
+   * Swaps in a new, already validated config. EMs whose settings (and the files they name) are
+   * unchanged keep their session and schedule; changed ones get a new poller at once while the old
+   * one is cancelled and logged out in the background; removed backups lose their series now.
+   * Resolves without waiting for any EM.
    */
-  async reload(config: ExporterConfig): Promise<void> {
-    const scheduleChanged = JSON.stringify(config.poll) !== JSON.stringify(this.config.poll);
-    this.config = config;
-    this.metrics.setSchedule(config.poll.schedule);
-    if (scheduleChanged) {
-      // The schedule, limits and timeouts are baked into every poller and client: start them afresh.
-      await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em)));
-    }
-    await this.apply(config, this.started);
+  reload(config: ExporterConfig): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.stopped) return;
+      this.config = config;
+      this.metrics.setSchedule(config.poll.schedule);
+      await this.apply(config, this.started);
+    });
   }
 
-  /** Stops polling and logs out of every EM at once: polls still waiting on EM are cancelled. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.runtimes.keys()].map((em) => this.retire(em, true, true)));
+  /**
+   * Stops polling and logs out of every EM at once: polls still waiting on EM are cancelled. Waits
+   * too for the logouts of runtimes a reload replaced, so no session is left open.
+   */
+  stop(): Promise<void> {
+    return this.exclusive(async () => {
+      this.stopped = true;
+      for (const name of [...this.runtimes.keys()]) this.abandon(name, false);
+      while (this.closing.size > 0) await Promise.all(this.closing);
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.serial.then(work);
+    this.serial = next.catch(() => undefined);
+    return next;
   }
 
   private async apply(config: ExporterConfig, startNew: boolean): Promise<void> {
+    if (this.stopped) return;
     const wanted = new Map(config.enterpriseManagers.map((em) => [em.name, em]));
 
-    for (const name of this.runtimes.keys()) if (!wanted.has(name)) await this.retire(name);
+    for (const name of [...this.runtimes.keys()]) if (!wanted.has(name)) this.abandon(name, true);
 
     const toStart: EmPoller[] = [];
     const toPoll: EmPoller[] = [];
     for (const em of config.enterpriseManagers) {
-      const fingerprint = await this.fingerprintOf(em);
+      const identity = await this.identityOf(em, config);
       const existing = this.runtimes.get(em.name);
-      if (existing && existing.fingerprint === fingerprint) {
+      if (existing && existing.fingerprint === identity.fingerprint) {
         const before = new Set(existing.poller.targets().map((b) => b.id));
         const discoveryChanged = JSON.stringify(existing.config.discover) !== JSON.stringify(em.discover);
         existing.config = em;
@@ -129,11 +180,15 @@ export class Exporter {
         if (discoveryChanged || existing.poller.targets().some((b) => !before.has(b.id))) toPoll.push(existing.poller);
         continue;
       }
+      let predecessor: Promise<void> | undefined;
       if (existing) {
-        this.log.info({ em: em.name }, 'connection settings or credentials changed: logging out and on again');
-        await this.retire(em.name, false);
+        this.log.info({ em: em.name }, 'connection settings or credentials changed (or a file they name): this EM gets a new poller now, which logs on once the old session is logged out');
+        predecessor = this.abandon(em.name, false);
       }
-      const runtime = await this.createRuntime(em, fingerprint, config);
+      const runtime = this.createRuntime(em, identity, config);
+      if (predecessor !== undefined) runtime.predecessor = predecessor;
+      // Same EM, other settings: what the old poller knew of its backups still holds.
+      if (existing && existing.config.url === em.url) runtime.poller.inheritFrom(existing.poller);
       this.runtimes.set(em.name, runtime);
       toStart.push(runtime.poller);
     }
@@ -144,6 +199,40 @@ export class Exporter {
       for (const poller of toPoll) void poller.runCycle();
       for (const poller of toStart) void poller.start();
     }
+  }
+
+  /**
+   * Before the next cycle of an EM whose last cycle went wrong in a way a new client cures:
+   * - it failed with `tls`: the CA file may have been renewed in place. It is re-read (with every other
+   *   file the config names) and, when it changed, used at once, so fixing the file needs no reload;
+   * - it ended at its deadline: its requests may still be waiting on EM and would hold the connection
+   *   slots of the next cycle, so the old client is closed, which cancels them and logs out.
+   * Synchronous after the read, so no start, reload or stop can interleave with the swap.
+   */
+  private async beforeCycle(runtime: EmRuntime): Promise<void> {
+    if (runtime.predecessor !== undefined) {
+      await runtime.predecessor;
+      delete runtime.predecessor;
+    }
+    const { lastCycle } = runtime;
+    if (lastCycle === undefined || !(lastCycle.expired || lastCycle.reasons.includes('tls'))) return;
+    const name = runtime.config.name;
+    const identity = await this.identityOf(runtime.config, this.config);
+    if (this.stopped || this.runtimes.get(name) !== runtime) return;
+    if (lastCycle.expired) {
+      this.log.info({ em: name }, 'the last cycle ended at its deadline: closing its requests still waiting on EM and logging on afresh');
+    } else if (identity.fingerprint !== runtime.fingerprint) {
+      this.log.info({ em: name, file: runtime.config.tls.caFile }, 'the CA file changed after a TLS failure: logging on again with it now');
+    } else {
+      return;
+    }
+    const predecessor = this.abandon(name, false);
+    const replacement = this.createRuntime(runtime.config, identity, this.config);
+    replacement.predecessor = predecessor;
+    replacement.poller.inheritFrom(runtime.poller);
+    this.runtimes.set(name, replacement);
+    // The replacement's first cycle is the one this runtime was about to run; --once runs it itself.
+    if (this.started) void replacement.poller.start();
   }
 
   /**
@@ -160,11 +249,9 @@ export class Exporter {
     );
   }
 
-  private async createRuntime(em: EmConfig, fingerprint: string, config: ExporterConfig): Promise<EmRuntime> {
-    if (em.tls.insecureSkipVerify) {
-      this.log.warn({ em: em.name }, 'TLS certificate verification is OFF for this EM (tls.insecureSkipVerify); anyone on the path can read its credentials');
-    }
-    const caPem = em.tls.caFile ? await readFile(em.tls.caFile, 'utf8') : undefined;
+  private createRuntime(em: EmConfig, identity: EmIdentity, config: ExporterConfig): EmRuntime {
+    const liveness = new EmLiveness(config.poll.timeoutMs);
+    const api = this.metrics.api;
     const client = createEmClient(
       {
         name: em.name,
@@ -174,19 +261,27 @@ export class Exporter {
         apiVersion: em.apiVersion,
         format: em.format,
         restorePoints: em.restorePoints,
-        tls: { caPem, insecureSkipVerify: em.tls.insecureSkipVerify, serverName: em.tls.serverName },
+        tls: { caPem: identity.caPem, insecureSkipVerify: em.tls.insecureSkipVerify, serverName: em.tls.serverName },
         timeoutMs: config.poll.timeoutMs,
         retries: config.poll.retries,
         concurrency: config.poll.concurrency,
         maxResponseBytes: config.poll.maxResponseBytes,
         ...this.clientTuning,
       },
-      { api: this.metrics.api, log: this.log.child({ em: em.name }) },
+      {
+        api: {
+          request(name, endpoint, code, seconds) {
+            if (code !== 'error') liveness.answered();
+            api.request(name, endpoint, code, seconds);
+          },
+        },
+        log: this.log.child({ em: em.name }),
+      },
     );
     const vms = this.createVms(em, client);
-    const poller = new EmPoller(
+    const poller: EmPoller = new EmPoller(
       {
-        vms,
+        ...(vms !== undefined ? { vms } : {}),
         em: em.name,
         client,
         backups: em.backups,
@@ -195,6 +290,13 @@ export class Exporter {
         onTargetsChanged: () => this.publishTargets(),
         concurrency: config.poll.concurrency,
         schedule: config.poll.schedule,
+        // Never shorter than one request timeout: a request given poll.timeout to answer keeps it.
+        cycleTimeoutMs: config.poll.cycleTimeoutMs ?? Math.max(defaultCycleTimeoutMs(config.poll.schedule), config.poll.timeoutMs),
+        liveness,
+        onCycleEnd: (outcome) => {
+          runtime.lastCycle = outcome;
+        },
+        beforeCycle: () => this.beforeCycle(runtime),
       },
       {
         state: this.state,
@@ -204,7 +306,8 @@ export class Exporter {
         metadataRefreshMs: config.poll.metadataRefreshMs,
       },
     );
-    return { config: em, fingerprint, client, poller, ...(vms !== undefined ? { vms } : {}) };
+    const runtime: EmRuntime = { config: em, fingerprint: identity.fingerprint, client, poller, ...(vms !== undefined ? { vms } : {}) };
+    return runtime;
   }
 
   private createVms(em: EmConfig, client: EmVmClient): EmVms | undefined {
@@ -221,36 +324,42 @@ export class Exporter {
   private updateVms(runtime: EmRuntime): void {
     const config = runtime.config.vms;
     if (config === undefined) {
-      runtime.vms = undefined;
+      delete runtime.vms;
     } else if (runtime.vms !== undefined) {
       runtime.vms.setConfig(config);
     } else {
-      runtime.vms = this.createVms(runtime.config, runtime.client);
+      const vms = this.createVms(runtime.config, runtime.client);
+      if (vms !== undefined) runtime.vms = vms;
     }
     runtime.poller.setVms(runtime.vms);
   }
 
   /**
-   * Ends an EM's poller and client. A reload lets a running cycle finish first, so its values still
-   * land; shutdown (`abandon`) logs out at once, cancelling what the cycle still waits for, because
-   * a slow EM must not keep the process past its stop deadline with the session open.
+   * Ends an EM's runtime without waiting for it: its cycle ends at once, recording nothing more, and
+   * closing the client cancels what is in flight and logs out (a logon in flight is let finish and
+   * logged out too). `forget` (the EM left the config) drops its counters once the logout is done.
+   * Resolves when the logout is done (never rejects).
    */
-  private async retire(name: string, forget = true, abandon = false): Promise<void> {
+  private abandon(name: string, forget: boolean): Promise<void> {
     const runtime = this.runtimes.get(name);
-    if (!runtime) return;
+    if (!runtime) return Promise.resolve();
     this.runtimes.delete(name);
-    if (abandon) {
-      const stopped = runtime.poller.stop();
+    const closed = (async () => {
+      const ended = runtime.poller.abandon();
       await runtime.client.close();
-      await stopped;
-    } else {
-      await runtime.poller.stop();
-      await runtime.client.close();
-    }
-    if (forget) this.metrics.forgetEm(name);
+      await ended;
+    })()
+      .catch((error: unknown) => this.log.error({ em: name, err: error }, 'could not end the session of a retired poller'))
+      .finally(() => {
+        this.closing.delete(closed);
+        if (forget && !this.runtimes.has(name)) this.metrics.forgetEm(name);
+      });
+    this.closing.add(closed);
+    return closed;
   }
 
-  private async fingerprintOf(em: EmConfig): Promise<string> {
+  private async identityOf(em: EmConfig, config: ExporterConfig): Promise<EmIdentity> {
+    // Neither what is polled nor per-machine freshness needs a new session.
     const { backups: _backups, discover: _discover, vms: _vms, ...connection } = em;
     let secret = '';
     try {
@@ -258,7 +367,23 @@ export class Exporter {
     } catch {
       // An unreadable passwordFile fails the logon later, with the file named in that error.
     }
+    let caPem: string | undefined;
+    if (em.tls.caFile !== undefined) {
+      try {
+        caPem = await readFile(em.tls.caFile, 'utf8');
+      } catch (error) {
+        // The config was validated with this file readable; the logon fails with `tls` until it is back.
+        this.log.warn({ em: em.name, file: em.tls.caFile, err: error }, 'cannot read tls.caFile; verifying against the system CAs until it is readable again');
+      }
+    }
     // Hashed so the password is never held twice in memory as plain text nor compared as a string.
-    return createHash('sha256').update(JSON.stringify(connection)).update('\0').update(secret).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ connection, poll: config.poll }))
+      .update('\0')
+      .update(secret)
+      .update('\0')
+      .update(caPem ?? '')
+      .digest('hex');
+    return { fingerprint, caPem };
   }
 }

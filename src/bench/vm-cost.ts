@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const cycle = async (): Promise<Cost & { kind: string; points: number }> => {
       let outcome: Awaited<ReturnType<typeof readVmPoints>> | undefined;
       const cost = await measure(async () => (outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now })));
-      if (!outcome?.ok) throw new Error(`VM read failed: ${outcome?.ok === false ? outcome.failure.message : 'no outcome'}`);
+      if (!outcome?.ok) throw new Error(`VM read failed: ${outcome !== undefined && 'failure' in outcome ? outcome.failure.message : 'no outcome'}`);
       return { ...cost, kind: outcome.plan.kind, points: outcome.points };
     };
     const full = await cycle();

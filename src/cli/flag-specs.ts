@@ -1,4 +1,5 @@
-/** The command line of design.md §2, as data: parseArgs options and the help text are both built from it. */
+/** The command line the README documents, as data: parseArgs options and the help text are both built from it. */
+import { LOG_FORMATS, LOG_LEVELS } from '../logging/index.js';
 import { SERVER_LIMITS } from '../server/http-server.js';
 
 export interface FlagSpec {
@@ -14,8 +15,6 @@ export interface FlagSpec {
   help: string;
 }
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export const LOG_FORMATS = ['json', 'pretty'] as const;
 /** Where --demo listens without --web.listen-address: this host only. */
 export const DEMO_LISTEN_ADDRESS = '127.0.0.1:10398';
 

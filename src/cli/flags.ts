@@ -1,12 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEMO_LISTEN_ADDRESS, FLAG_SPECS, LOG_FORMATS, LOG_LEVELS } from './flag-specs.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../logging/index.js';
+import { DEMO_LISTEN_ADDRESS, FLAG_SPECS } from './flag-specs.js';
 import { renderHelp } from './help.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 export { parseListenAddress, type ListenAddress } from './listen-address.js';
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export type { LogFormat, LogLevel };
 
 export interface Flags {
   configFile: string;

@@ -23,7 +23,7 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
       warnings.push({
         path: [...at, 'tls', 'insecureSkipVerify'],
-        message: 'TLS certificate verification is off for this Enterprise Manager; set tls.caFile to its CA instead',
+        message: 'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead',
       });
     }
     if (typeof em.url === 'string') {

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, visit, type Document, type YAMLError } from
 import { crossCheck } from './cross-checks.js';
 import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
 import { formatKeyPath, isPlainObject, sameKeyPath, type KeyPath, type PathIssue } from './path.js';
-import { locate, unclosedOpening } from './positions.js';
+import { locate, placeYamlErrors } from './positions.js';
 import { configSchema } from './schema.js';
 import type { ConfigIssue, ConfigResult, ExporterConfig } from './types.js';
 import { fromZodIssues } from './zod-issues.js';
@@ -34,20 +34,7 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
 }
 
 function yamlProblems(problems: readonly YAMLError[], lines: LineCounter, file: string, label: string, doc?: Document): ConfigIssue[] {
-  const openings = problems.map((problem) => (doc === undefined ? undefined : unclosedOpening(doc, problem)));
-  // What lies inside an unclosed quote or bracket was misread because of it; those errors only distract.
-  const unclosed = openings.flatMap((opening, i) => (opening === undefined ? [] : [[opening.offset, problems[i]!.pos[0]] as const]));
-  const insideUnclosed = (offset: number) => unclosed.some(([start, end]) => start < offset && offset < end);
-  return problems.flatMap((problem, i) => {
-    const opening = openings[i];
-    if (opening === undefined) {
-      if (insideUnclosed(problem.pos[0])) return [];
-      return [{ file, path: '', message: `${label}: ${problem.message}`, ...positionOf(lines, problem.pos[0]) }];
-    }
-    const openUntil = lines.linePos(problem.pos[0]).line;
-    const message = `${label}: ${problem.message} (${opening.what} that starts here is still open at line ${openUntil})`;
-    return [{ file, path: '', message, ...positionOf(lines, opening.offset) }];
-  });
+  return placeYamlErrors(problems, lines, doc).map(({ message, offset }) => ({ file, path: '', message: `${label}: ${message}`, ...positionOf(lines, offset) }));
 }
 
 export function analyzeConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigAnalysis {

@@ -71,3 +71,26 @@ export function unclosedOpening(doc: Document, error: YAMLError): { offset: numb
   });
   return found;
 }
+
+/** A YAML syntax error placed where the reader should look, with its message. */
+export interface PlacedYamlError {
+  message: string;
+  offset: number;
+}
+
+/**
+ * YAML syntax errors as a reader needs them: an unclosed quote or bracket at the line that opened it
+ * (the message says where it is still open), and without the errors yaml made up inside it, which
+ * were misread because of it and only distract.
+ */
+export function placeYamlErrors(problems: readonly YAMLError[], lines: LineCounter, doc?: Document): PlacedYamlError[] {
+  const openings = problems.map((problem) => (doc === undefined ? undefined : unclosedOpening(doc, problem)));
+  const unclosed = openings.flatMap((opening, i) => (opening === undefined ? [] : [[opening.offset, problems[i]!.pos[0]] as const]));
+  const insideUnclosed = (offset: number) => unclosed.some(([start, end]) => start < offset && offset < end);
+  return problems.flatMap((problem, i) => {
+    const opening = openings[i];
+    if (opening === undefined) return insideUnclosed(problem.pos[0]) ? [] : [{ message: problem.message, offset: problem.pos[0] }];
+    const openUntil = lines.linePos(problem.pos[0]).line;
+    return [{ message: `${problem.message} (${opening.what} that starts here is still open at line ${openUntil})`, offset: opening.offset }];
+  });
+}

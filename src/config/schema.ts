@@ -8,7 +8,7 @@ import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
 import type { EmConfig, ExporterConfig } from './types.js';
 
-/** Defaults of design.md §3, in the units ExporterConfig uses. */
+/** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
   schedule: '*/5 * * * *',
   concurrency: 4,
@@ -154,6 +154,7 @@ const pollSection = z.strictObject(
     retries: integerFromTo(0, 10).default(DEFAULTS.retries),
     metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
     maxResponseSize: responseSize.optional(),
+    cycleTimeout: positiveDurationMs.optional(),
   },
   { error: mapping },
 );
@@ -222,6 +223,7 @@ export const configSchema = z
         retries: poll.retries,
         metadataRefreshMs: poll.metadataRefresh,
         ...(poll.maxResponseSize !== undefined ? { maxResponseBytes: poll.maxResponseSize } : {}),
+        ...(poll.cycleTimeout !== undefined ? { cycleTimeoutMs: poll.cycleTimeout } : {}),
       },
       defaults: { rpoSeconds: defaultRpoMs / 1000 },
       enterpriseManagers: raw.enterpriseManagers.map((em) => toEmConfig(em, defaultRpoMs)),

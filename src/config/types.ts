@@ -59,6 +59,8 @@ export interface ExporterConfig {
     metadataRefreshMs: number;
     /** `poll.maxResponseSize`: larger answers from EM are refused unread; absent = the client's default (32 MiB). */
     maxResponseBytes?: number;
+    /** `poll.cycleTimeout`: a cycle still running after this long ends, unfinished polls failing as `timeout`; absent = the schedule interval. */
+    cycleTimeoutMs?: number;
   };
   defaults: { rpoSeconds: number };
   enterpriseManagers: EmConfig[];

@@ -63,7 +63,7 @@ class HttpEmClient implements EmClient, EmVmClient {
   ) {
     this.name = options.name;
     this.baseUrl = `${options.url.replace(/\/+$/, '').replace(/\/api$/i, '')}/api`;
-    // Exactly one media type: EM 9.5 U4 broke on Accept lists (em-api quirk 5).
+    // Exactly one media type: EM 9.5 U4 broke on Accept lists (see src/em/README.md).
     this.accept = options.format === 'json' ? 'application/json' : 'application/xml';
     this.transport = createTransport(options);
     this.exchange = new Exchange({

@@ -4,7 +4,8 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import tls from 'node:tls';
 import type { Flags } from '../cli/flags.js';
-import { formatWebConfigIssue, loadWebConfig, type WebConfig } from '../web-config/index.js';
+import { formatIssue } from '../config/index.js';
+import { loadWebConfig, type WebConfig } from '../web-config/index.js';
 
 /** What the probe needs besides the exporter's flags; all from the environment, see docs/operations.md. */
 export interface ProbeCredentials {
@@ -115,7 +116,7 @@ export async function probe(flags: Flags, credentials: ProbeCredentials, options
   let config: WebConfig | undefined;
   if (flags.webConfigFile !== undefined) {
     const loaded = await loadWebConfig(resolve(options.cwd ?? process.cwd(), flags.webConfigFile));
-    if (!loaded.ok) return { ok: false, message: `web config: ${loaded.issues.map(formatWebConfigIssue).join('; ')}` };
+    if (!loaded.ok) return { ok: false, message: `web config: ${loaded.issues.map(formatIssue).join('; ')}` };
     config = loaded.config;
   }
   const auth = authorization(config, credentials);

@@ -2,8 +2,10 @@ import { pino, type Logger } from 'pino';
 import { createPrettyStream, type LineSink } from './pretty.js';
 import { CENSORED, redactPaths, safeError, scrub, scrubLogArguments } from './redaction.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFormat = 'json' | 'pretty';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface LoggerOptions {
   level: LogLevel;

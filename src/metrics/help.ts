@@ -14,7 +14,7 @@ export function helpTexts(schedule: string) {
     pollSuccess: `1 if the last ${poll} of the backup succeeded, else 0.`,
     lastSuccessTimestamp: `Unix time of the last successful ${poll} of the backup.`,
     info: `Backup metadata Enterprise Manager reports (GET /backups/{id}), re-read by the ${poll}; always 1.`,
-    up: `1 if the last ${cycle} logged on to and reached the Enterprise Manager, else 0.`,
+    up: `1 if the last ${cycle} logged on to and reached the Enterprise Manager, else 0; drops to 0 while a cycle runs once EM has answered nothing for poll.timeout.`,
     lastPollTimestamp: `Unix time the last ${cycle} of the Enterprise Manager ended.`,
     pollDuration: `Seconds the last ${cycle} of the Enterprise Manager took.`,
     pollOverruns: `Ticks of the ${poll} skipped because the previous cycle of the Enterprise Manager was still running.`,

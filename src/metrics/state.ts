@@ -58,6 +58,11 @@ export function createExporterState(): ExporterState {
       emRecords.set(em, { name: em, up: cycle.up, lastCycleEndMs: cycle.endedAtMs, lastCycleSeconds: cycle.durationSeconds });
     },
 
+    recordSilence(em) {
+      const record = emRecords.get(em);
+      if (record !== undefined) emRecords.set(em, { ...record, up: false });
+    },
+
     backups() {
       return [...backupRecords.values()];
     },

@@ -42,6 +42,8 @@ export interface ExporterState {
   recordSuccess(em: string, backupId: string, summary: RestorePointSummary, atMs: number): void;
   recordFailure(em: string, backupId: string, failure: { reason: PollErrorReason; message: string }, atMs: number): void;
   recordCycle(em: string, cycle: { up: boolean; endedAtMs: number; durationSeconds: number }): void;
+  /** EM stopped answering in the running cycle: `up` drops now; the end of the cycle decides again. */
+  recordSilence(em: string): void;
   backups(): readonly BackupRecord[];
   ems(): readonly EmRecord[];
 }

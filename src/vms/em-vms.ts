@@ -21,8 +21,11 @@ export interface EmVmsDeps {
   pollError: (em: string, reason: PollErrorReason) => void;
 }
 
+/** How a VM read that the poll cycle's signal ended: `deadline` (recorded as a failed read) or `abandoned` (nothing recorded). */
+export type VmReadCut = 'deadline' | 'abandoned';
+
 export class EmVms {
-  readonly tracker: VmTracker;
+  private trackerNow: VmTracker;
   private lastDropped = 0;
   /** True after a successful read: a reload that changes the selection can then apply it without reading EM. */
   private readOnce = false;
@@ -33,8 +36,24 @@ export class EmVms {
     private readonly client: EmVmClient,
     private readonly deps: EmVmsDeps,
   ) {
-    this.tracker = new VmTracker({ overlapMs: config.overlapMs, resyncMs: config.resyncMs });
+    this.trackerNow = new VmTracker({ overlapMs: config.overlapMs, resyncMs: config.resyncMs });
     deps.store.enable(em);
+  }
+
+  get tracker(): VmTracker {
+    return this.trackerNow;
+  }
+
+  /**
+   * Takes over what `previous` (the same EM's, before its poller was replaced) has read, under this
+   * one's options: the next read stays incremental and the selection applies at once.
+   */
+  inheritFrom(previous: EmVms): void {
+    this.trackerNow = previous.trackerNow;
+    this.trackerNow.setOptions({ overlapMs: this.config.overlapMs, resyncMs: this.config.resyncMs });
+    this.lastDropped = previous.lastDropped;
+    this.readOnce = previous.readOnce;
+    if (this.readOnce) this.publish(undefined);
   }
 
   /**
@@ -47,14 +66,29 @@ export class EmVms {
     if (this.readOnce) this.publish(undefined);
   }
 
-  /** After a cycle that reached EM: `targets` are the backups it polled. */
-  async afterCycle(targets: ReadonlySet<string>, run: TaskRunner): Promise<void> {
+  /**
+   * After a cycle that reached EM: `targets` are the backups it polled. `signal` is the cycle's: once
+   * it aborts, this resolves at once, without waiting for EM, and what EM answers later is dropped.
+   * Resolves with how the signal cut the read, undefined when it ran to its end.
+   */
+  async afterCycle(targets: ReadonlySet<string>, run: TaskRunner, signal?: AbortSignal): Promise<VmReadCut | undefined> {
     const { em } = this;
     const { store, log, now } = this.deps;
-    this.tracker.keepBackups(targets);
+    const tracker = this.trackerNow;
+    tracker.keepBackups(targets);
     const startedAt = now();
-    const outcome = await readVmPoints({ em, client: this.client, tracker: this.tracker, run, now });
+    const plan = tracker.plan(startedAt);
+    const read = readVmPoints({ em, client: this.client, tracker, run, now, ...(signal !== undefined ? { signal } : {}) });
+    const outcome = signal === undefined ? await read : await Promise.race([read, cutBy(signal)]);
     const atMs = now();
+    if ('cut' in outcome) {
+      if (signal?.reason !== 'deadline') return 'abandoned';
+      const message = `em "${em}": VM restore points: the poll cycle reached its deadline (poll.cycleTimeout) during the ${plan.kind === 'full' ? 'full' : 'incremental'} read; EM answers too slowly: check EM's load, or raise poll.cycleTimeout`;
+      this.deps.pollError(em, 'timeout');
+      log.warn({ em, vms: plan.kind, reason: 'timeout' }, `${message} (VM series keep their last values)`);
+      store.recordFailure(em, { ok: false, kind: plan.kind, atMs, message });
+      return 'deadline';
+    }
     if (!outcome.ok) {
       this.deps.pollError(em, outcome.failure.reason);
       log.warn({ em, vms: outcome.plan.kind, reason: outcome.failure.reason }, `${outcome.failure.message} (VM series keep their last values)`);
@@ -64,12 +98,13 @@ export class EmVms {
     this.readOnce = true;
     const exported = this.publish({ ok: true, kind: outcome.plan.kind, atMs });
     log.info({ em, vms: exported, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
+    return undefined;
   }
 
   /** Selects the series to export from what the tracker holds and stores them (with `read`, else keeping the last read's); returns how many. */
   private publish(read: VmRead | undefined): number {
     const { em } = this;
-    const { series, dropped } = selectVms(this.tracker.series(), this.config);
+    const { series, dropped } = selectVms(this.trackerNow.series(), this.config);
     if (dropped > 0 && dropped !== this.lastDropped) {
       this.deps.log.warn({ em, dropped, limit: this.config.limit }, 'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)');
     }
@@ -78,4 +113,10 @@ export class EmVms {
     else this.deps.store.reselect(em, series, dropped);
     return series.length;
   }
+}
+
+/** Resolves as a cut read once `signal` aborts (at once when it has). */
+function cutBy(signal: AbortSignal): Promise<{ cut: true }> {
+  if (signal.aborted) return Promise.resolve({ cut: true });
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ cut: true }), { once: true }));
 }

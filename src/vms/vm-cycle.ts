@@ -16,9 +16,15 @@ export interface VmReadInput {
   /** The poller's limiter, so pages count against poll.concurrency. */
   run?: TaskRunner;
   now: () => number;
+  /** Once aborted, what the read returns is dropped: the tracker is left as it was. */
+  signal?: AbortSignal;
 }
 
-export type VmReadOutcome = { ok: true; plan: VmReadPlan; points: number } | { ok: false; plan: VmReadPlan; failure: EmFailure };
+export type VmReadOutcome =
+  | { ok: true; plan: VmReadPlan; points: number }
+  | { ok: false; plan: VmReadPlan; failure: EmFailure }
+  /** `signal` ended the read before EM's answer was applied. */
+  | { ok: false; plan: VmReadPlan; cut: true };
 
 export async function readVmPoints(input: VmReadInput): Promise<VmReadOutcome> {
   const { tracker } = input;
@@ -27,10 +33,12 @@ export async function readVmPoints(input: VmReadInput): Promise<VmReadOutcome> {
   const plan = tracker.plan(nowMs);
   try {
     const points = await input.client.queryVmRestorePoints(plan.kind === 'full' ? undefined : createdSinceFilter(plan.sinceMs), input.run);
+    if (input.signal?.aborted === true) return { ok: false, plan, cut: true };
     if (plan.kind === 'full') tracker.applyFull(points, nowMs);
     else tracker.applySince(points, nowMs);
     return { ok: true, plan, points: points.length };
   } catch (error) {
+    if (input.signal?.aborted === true) return { ok: false, plan, cut: true };
     return { ok: false, plan, failure: toFailure(error, input.em, 'VM restore points') };
   }
 }

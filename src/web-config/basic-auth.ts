@@ -24,6 +24,9 @@ export function parseBasicAuthorization(header: string | undefined): Credentials
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** At a few to 100 ms per bcrypt check, a queue this long answers within seconds. */
+const MAX_QUEUED_COMPARES = 32;
+
 /**
  * Basic auth against one set of bcrypt users. A config reload builds a new instance, which also empties
  * the cache, so a removed user or changed hash can never ride on an old cache entry.
@@ -38,6 +41,8 @@ export class BasicAuthenticator {
   private readonly dummyHash: string;
   // bcrypt is CPU-bound: one at a time keeps a flood of bad passwords from starving scrapes of the event loop.
   private queue: Promise<boolean> = Promise.resolve(false);
+  /** Comparisons queued or running; past MAX_QUEUED_COMPARES a new one is denied unqueued. */
+  private pending = 0;
 
   constructor(users: ReadonlyMap<string, Secret>, compare: PasswordCompare = bcryptCompare) {
     this.users = users;
@@ -78,8 +83,17 @@ export class BasicAuthenticator {
   }
 
   private serialised(task: () => Promise<boolean>): Promise<boolean> {
+    // A flood of bad passwords must not make every uncached request (a probe after a restart, a
+    // scraper whose entry a reload dropped) wait behind it without bound: deny the surplus at once.
+    if (this.pending >= MAX_QUEUED_COMPARES) return Promise.resolve(false);
+    this.pending += 1;
     // A compare that throws (a hash bcryptjs dislikes) denies access rather than failing the request.
-    const run = this.queue.then(task).catch(() => false);
+    const run = this.queue
+      .then(task)
+      .catch(() => false)
+      .finally(() => {
+        this.pending -= 1;
+      });
     this.queue = run;
     return run;
   }

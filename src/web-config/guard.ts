@@ -1,4 +1,5 @@
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { formatIssue } from '../config/format-issues.js';
 import { BasicAuthenticator, type PasswordCompare } from './basic-auth.js';
 import { FileWatchSet } from './file-watch.js';
 import { attemptWebConfig } from './load.js';
@@ -187,7 +188,7 @@ export class WebGuard {
 
   private refuse(issues: WebConfigIssue[]): WebGuardReload {
     this.logger.warn(
-      { file: this.state.config.file, issues: issues.map(formatWebConfigIssue) },
+      { file: this.state.config.file, issues: issues.map(formatIssue) },
       'web config change refused, still serving with the previous version',
     );
     return { ok: false, issues };
@@ -199,11 +200,6 @@ export class WebGuard {
 }
 
 /** `file:line:column: key.path: message`, the same layout as the main config's errors. */
-export function formatWebConfigIssue(issue: WebConfigIssue): string {
-  const where = issue.line !== undefined ? `${issue.file}:${issue.line}:${issue.column ?? 1}` : issue.file;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
-}
-
 function logWarnings(logger: WebConfigLogger, warnings: WebConfigIssue[]): void {
   for (const warning of warnings) {
     logger.warn({ file: warning.file, key: warning.path, line: warning.line }, warning.message);

@@ -3,7 +3,6 @@
 export { loadWebConfig } from './load.js';
 export {
   createWebGuard,
-  formatWebConfigIssue,
   handshakeClientCertPolicy,
   WebGuard,
   WWW_AUTHENTICATE,

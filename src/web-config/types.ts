@@ -1,4 +1,5 @@
 import type { SecureVersion } from 'node:tls';
+import type { ConfigIssue } from '../config/types.js';
 import type { Secret } from './secret.js';
 
 /** exporter-toolkit `client_auth_type` values, named after Go's crypto/tls ClientAuthType. */
@@ -12,14 +13,8 @@ export const CLIENT_AUTH_TYPES = [
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 /** One problem in a web config file; the same shape as the main config's issues so one formatter serves both. */
-export interface WebConfigIssue {
-  file: string;
-  /** e.g. `tls_server_config.client_auth_type`; '' for the whole document. */
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
+/** A problem in the web config, pinned like the main config's (key path e.g. `tls_server_config.client_auth_type`). */
+export type WebConfigIssue = ConfigIssue;
 
 export interface TlsServerSettings {
   /** Absolute paths, resolved against the web config file's directory. */

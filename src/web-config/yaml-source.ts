@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { placeYamlErrors } from '../config/positions.js';
 
 export type PathSegment = string | number;
 
@@ -30,7 +31,7 @@ export function parseYaml(text: string): YamlParseResult {
     return { line, column: col };
   };
   if (doc.errors.length > 0) {
-    return { ok: false, errors: doc.errors.map((e) => ({ message: e.message, ...position(e.pos[0]) })) };
+    return { ok: false, errors: placeYamlErrors(doc.errors, lineCounter, doc).map((e) => ({ message: e.message, ...position(e.offset) })) };
   }
   return {
     ok: true,

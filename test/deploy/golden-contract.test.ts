@@ -1,5 +1,5 @@
 /**
- * metric-names.ts is a hand-written copy of design §4; the golden /metrics files are what the
+ * metric-names.ts is a hand-written copy of the README's Metrics table; the golden /metrics files are what the
  * exporter really serves. Holding one against the other means the rules and the dashboard,
  * checked against metric-names.ts, are checked against the real exposition too.
  */
@@ -11,7 +11,7 @@ import { METRIC_FAMILIES } from './metric-names.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));
 
-/** Families the exporter serves beyond design §4; the rules and the dashboard may not use them. */
+/** Families the exporter serves beyond the per-backup contract; the rules and the dashboard may not use them. */
 const BEYOND_DESIGN = new Set<string>([]);
 
 interface Family {
@@ -84,7 +84,7 @@ describe('metric-names.ts against the golden exposition', () => {
     it('serves no veeam_em family the contract does not know', () => {
       const known = new Set(METRIC_FAMILIES.map((f) => f.name));
       const unknown = [...families.keys()].filter((n) => n.startsWith('veeam_em_') && !known.has(n) && !BEYOND_DESIGN.has(n));
-      expect(unknown, 'add new families to design §4 and to metric-names.ts').toEqual([]);
+      expect(unknown, 'add new families to the README metrics table and to metric-names.ts').toEqual([]);
     });
   });
 });

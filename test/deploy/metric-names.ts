@@ -1,5 +1,5 @@
 /**
- * The metric contract of design §4, as data: the one list the alert rules, the dashboard and
+ * The metric contract of the README's Metrics table, as data: the one list the alert rules, the dashboard and
  * (later) the golden /metrics files are checked against. Changing a name here without the
  * design changing first is the mistake these tests exist to catch.
  */

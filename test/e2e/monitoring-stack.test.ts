@@ -68,7 +68,7 @@ function em02Backups(now: number): SimBackup[] {
   return [{ id: IDS.branch, name: 'Branch Office VMs', backupServer: 'vbr-branch.example.local', restorePoints: [now - 2 * HOUR, now - 26 * HOUR] }];
 }
 
-/** design.md §4, per-backup series: which exist for a backup with points, without points, and one EM does not know. */
+/** The README's Metrics table, per-backup series: which exist for a backup with points, without points, and one EM does not know. */
 const PER_BACKUP = [
   'veeam_em_backup_restore_points',
   'veeam_em_backup_newest_restore_point_timestamp_seconds',

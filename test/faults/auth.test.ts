@@ -8,6 +8,7 @@ import {
   emConfig,
   errorsTotal,
   expectCleanLog,
+  expectOneEmWideWarning,
   expectOneWarningPerFailure,
   expectRecovered,
   expectUntouched,
@@ -62,13 +63,13 @@ describe('faults: refused credentials', () => {
     expect(logons(r)).toBe(1);
     for (const c of cycles) {
       expect(sample(c.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
-      expectOneWarningPerFailure(c.lines, 'em01', ALL_BACKUPS, 'auth', /logon as "EM01\\svc_monitor" refused \(EM answered 401 .*check username and password .*Portal Administrator, Portal User or Restore Operator/);
+      expectOneEmWideWarning(c.lines, 'em01', ALL_BACKUPS, 'auth', /logon as "EM01\\svc_monitor" refused \(EM answered 401 .*check username and password .*Portal Administrator, Portal User or Restore Operator/);
       expectUntouched(c);
     }
-    const backingOff = cycles.flatMap((c) => c.lines).filter((l) => l.em === 'em01' && l.backup_id === undefined && l.level >= 40);
+    const backingOff = cycles.flatMap((c) => c.lines).filter((l) => l.em === 'em01' && l.backup_id === undefined && l.polls_failed === undefined && l.level >= 40);
     expect(backingOff).toHaveLength(1);
     expect(backingOff[0]!.msg).toMatch(/not logging on again for 30s$/);
-    expect(complaints(cycles[4]!.lines, 'em01', ONE)[0]!.msg).toMatch(/not logging on again for another \d+s\)$/);
+    expect(complaints(cycles[4]!.lines, 'em01').find((l) => l.polls_failed !== undefined)!.msg).toMatch(/not logging on again for another \d+s\); 4 polls of this cycle failed without reaching EM \(4 auth\)$/);
     expect(errorsTotal(cycles[4]!.text, 'em01', 'auth')).toBe(20);
     expect(requestsTotal(cycles[4]!.text, 'em01', 'login', '401')).toBe(1);
 
@@ -93,7 +94,7 @@ describe('faults: refused credentials', () => {
     for (let i = 0; i < 4; i++) {
       const c = await r.cycle();
       expect(sample(c.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
-      expectOneWarningPerFailure(c.lines, 'em01', ALL_BACKUPS, 'auth', /refused \(EM answered 401/);
+      expectOneEmWideWarning(c.lines, 'em01', ALL_BACKUPS, 'auth', /refused \(EM answered 401/);
     }
     expect(logons(r)).toBe(1);
     r.faulty.sim.clearFaults();
@@ -112,10 +113,12 @@ describe('faults: refused credentials', () => {
     expect(logons(r)).toBe(2);
     for (const c of cycles) {
       expect(sample(c.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
-      expectOneWarningPerFailure(c.lines, 'em01', ALL_BACKUPS, 'auth', /(rejected|refused) even with a fresh logon session.*Portal Administrator, Portal User or Restore Operator.*X-RestSvcSessionId/);
+      // The first cycle reached EM (it answered 401), so each backup says why; later ones fail in the logon pause, EM-wide.
+      const check = c === cycles[0] ? expectOneWarningPerFailure : expectOneEmWideWarning;
+      check(c.lines, 'em01', ALL_BACKUPS, 'auth', /(rejected|refused) even with a fresh logon session.*Portal Administrator, Portal User or Restore Operator.*X-RestSvcSessionId/);
       expectUntouched(c);
     }
-    const backingOff = cycles.flatMap((c) => c.lines).filter((l) => l.em === 'em01' && l.backup_id === undefined && l.level >= 40);
+    const backingOff = cycles.flatMap((c) => c.lines).filter((l) => l.em === 'em01' && l.backup_id === undefined && l.polls_failed === undefined && l.level >= 40);
     expect(backingOff).toHaveLength(1);
     expect(backingOff[0]!.msg).toMatch(/refused even with a fresh logon session .*; not logging on again for 30s$/);
     // Every session it opened, it closed: EM accepted the logouts.
@@ -167,8 +170,8 @@ describe('faults: refused credentials', () => {
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'auth')).toBe(4);
-    expectOneWarningPerFailure(during.lines, 'em01', ALL_BACKUPS, 'auth', ROLES);
-    expect(complaints(during.lines, 'em01', ONE)[0]!.msg).toMatch(/logon as "EM01\\svc_monitor": EM answered 403 .*the account needs an Enterprise Manager role/);
+    expectOneEmWideWarning(during.lines, 'em01', ALL_BACKUPS, 'auth', ROLES);
+    expect(complaints(during.lines, 'em01').find((l) => l.polls_failed !== undefined)!.msg).toMatch(/logon as "EM01\\svc_monitor": EM answered 403 .*the account needs an Enterprise Manager role/);
     expectUntouched(during);
     r.faulty.sim.clearFaults();
     vi.setSystemTime(Date.now() + 31_000);

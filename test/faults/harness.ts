@@ -132,6 +132,26 @@ export function expectOneWarningPerFailure(
   }
 }
 
+/**
+ * A failure of the whole EM (logon refused, EM unreachable): the cycle says so in one warning for
+ * the EM, naming it, the reason and how many polls failed, matching `message`; no warning per backup.
+ */
+export function expectOneEmWideWarning(
+  lines: readonly LogLine[],
+  em: string,
+  failed: readonly string[],
+  reason: string,
+  message: RegExp,
+): void {
+  const summaries = complaints(lines, em).filter((l) => l.polls_failed !== undefined);
+  expect(summaries, `EM-wide warnings about ${em}`).toHaveLength(1);
+  expect(summaries[0]!.reason).toBe(reason);
+  expect(summaries[0]!.polls_failed).toBe(failed.length);
+  expect(summaries[0]!.msg).toContain(`em "${em}"`);
+  expect(summaries[0]!.msg).toMatch(message);
+  for (const id of ALL_BACKUPS) expect(complaints(lines, em, id), `warnings about ${em}/${id}`).toHaveLength(0);
+}
+
 /** No stack trace, no got error object, no secret anywhere in the log. */
 export function expectCleanLog(log: { text(): string; lines(): Array<Record<string, unknown>> }, secrets: readonly string[] = []): void {
   const text = log.text();

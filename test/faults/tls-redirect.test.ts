@@ -7,6 +7,7 @@ import {
   emConfig,
   errorsTotal,
   expectCleanLog,
+  expectOneEmWideWarning,
   expectOneWarningPerFailure,
   expectRecovered,
   expectUntouched,
@@ -34,7 +35,7 @@ describe('faults: TLS', () => {
     expect(errorsTotal(during.text, 'em01', 'tls')).toBe(4);
     // Not retried: a certificate does not change between attempts.
     expect(requestsTotal(during.text, 'em01', 'login', 'error')).toBe(1);
-    expectOneWarningPerFailure(
+    expectOneEmWideWarning(
       during.lines,
       'em01',
       ALL_BACKUPS,
@@ -52,7 +53,7 @@ describe('faults: TLS', () => {
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'tls')).toBe(4);
-    expectOneWarningPerFailure(
+    expectOneEmWideWarning(
       during.lines,
       'em01',
       ALL_BACKUPS,
@@ -74,7 +75,7 @@ describe('faults: redirects to another host', () => {
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'http_4xx')).toBe(4);
     expect(requestsTotal(during.text, 'em01', 'login', '302')).toBe(1);
-    expectOneWarningPerFailure(
+    expectOneEmWideWarning(
       during.lines,
       'em01',
       ALL_BACKUPS,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startDemo } from '../../src/demo/index.js';
 import { parseExposition } from '../metrics/parse-exposition.js';
 import { HOUR, DAY, capturingLogger, createExporter } from './harness.js';
+import { httpGet, startExporter, waitUntil } from './process.js';
 
 describe('--demo and per-machine freshness', () => {
   it('shows a backup whose job looks healthy while one machine has failed for three days', async () => {
@@ -24,4 +25,21 @@ describe('--demo and per-machine freshness', () => {
       await demo.stop();
     }
   });
+
+  it('the running exporter (--demo) names the failing machine on its status page', async () => {
+    const run = startExporter(['--demo', '--web.listen-address=127.0.0.1:0', '--log.level=info']);
+    try {
+      const listening = await run.waitForLog((line) => line.msg === 'listening', 30_000);
+      const port = String(listening.address).split(':').pop();
+      let page = '';
+      await waitUntil(async () => {
+        page = (await httpGet(`http://127.0.0.1:${port}/`)).body;
+        return page.includes('Machines (VM freshness)') && page.includes('last read');
+      }, 'the machines section', 30_000);
+      expect(page).toMatch(/db-03 \(3d \d+h\)/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  }, 60_000);
 });

@@ -28,6 +28,8 @@ describe('several Enterprise Managers in one process', () => {
         schedule: '* * * * * *',
         timeoutMs: 120_000,
         concurrency: 2,
+        // The hang must outlast many ticks here; the cycle deadline has tests of its own.
+        cycleTimeoutMs: 120_000,
       }),
       pino({ level: 'silent' }),
       Date.now,

@@ -247,4 +247,72 @@ describe('per-machine freshness against the simulator', () => {
     expect(seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points').size).toBe(0);
     await exporter.stop();
   });
+
+  it('a poller replaced by reload hands its VM state over: the next read stays incremental', async () => {
+    const { exporter, em, site } = await setup();
+    await exporter.runOnce();
+    await exporter.reload(exporterConfig([em], { schedule: '*/10 * * * *' }));
+    site.sim.clearRequests();
+    await exporter.runOnce();
+    const queries = vmQueries(site);
+    expect(queries).toHaveLength(1);
+    expect(decodeURIComponent(queries[0]!.url)).toContain('filter=CreationTime>=');
+    expect(seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points').size).toBe(8);
+    await exporter.stop();
+  });
+
+  it('a VM read still running at the cycle deadline ends there: it fails as timeout, keeps the series, and the next cycle reads on a fresh client', async () => {
+    site = await startSite({ backups: vmSite() });
+    const log = capturingLogger();
+    const em = emConfig(site, { vms: VMS });
+    const exporter = createExporter(exporterConfig([em], { cycleTimeoutMs: 3_000, timeoutMs: 30_000 }), log.logger);
+    await exporter.runOnce();
+    const before = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_newest_restore_point_timestamp_seconds');
+    expect(before.size).toBe(8);
+
+    site.sim.addFault({ match: { path: '/api/query', query: /type=VmRestorePoint/ }, latencyMs: 25_000, times: 1 });
+    const started = Date.now();
+    await exporter.runOnce();
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const text = await exporter.metrics.render();
+    expect(seriesOf(text, 'veeam_em_vm_newest_restore_point_timestamp_seconds')).toEqual(before);
+    // The backups of that cycle were polled and recorded before the VM read began.
+    expect(parseExposition(text).samples.filter((x) => x.name === 'veeam_em_backup_poll_success').every((x) => x.value === 1)).toBe(true);
+    const timeouts = parseExposition(text).samples.find((x) => x.name === 'veeam_em_poll_errors_total' && x.labels.reason === 'timeout');
+    expect(timeouts?.value).toBe(1);
+    const record = exporter.vms.ems()[0]!;
+    expect(record.lastRead).toMatchObject({ ok: false, kind: 'since' });
+    expect(record.lastRead?.message).toContain('cycle reached its deadline');
+
+    // The cut read left its request on the old client; the next cycle logs on afresh, reads on
+    // from where the last successful read stopped, and no session is left behind.
+    site.sim.clearRequests();
+    await exporter.runOnce();
+    expect(log.text()).toContain('the last cycle ended at its deadline');
+    const queries = vmQueries(site);
+    expect(queries).toHaveLength(1);
+    expect(decodeURIComponent(queries[0]!.url)).toContain('filter=CreationTime>=');
+    expect(exporter.vms.ems()[0]!.lastRead).toMatchObject({ ok: true, kind: 'since' });
+    await exporter.stop();
+    expect(site.sim.openSessionCount()).toBe(0);
+  });
+
+  it('a reload that replaces the poller while EM hangs on a VM read returns at once; the old read records nothing', async () => {
+    const { exporter, em, site } = await setup();
+    await exporter.runOnce();
+    const before = exporter.vms.ems()[0]!;
+    site.sim.addFault({ match: { path: '/api/query', query: /type=VmRestorePoint/ }, latencyMs: 20_000, times: 1 });
+    site.sim.clearRequests();
+    const cycle = exporter.runOnce();
+    const deadline = Date.now() + 10_000;
+    while (vmQueries(site).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(vmQueries(site)).toHaveLength(1);
+    const started = Date.now();
+    await exporter.reload(exporterConfig([em], { schedule: '*/10 * * * *' }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await cycle;
+    expect(exporter.vms.ems()[0]).toEqual(before);
+    await exporter.stop();
+    expect(site.sim.openSessionCount()).toBe(0);
+  });
 });

@@ -47,4 +47,33 @@ describe('BasicAuthenticator', () => {
     // The queue must keep working after a failure.
     await expect(auth.authorize(basic('alice:y'))).resolves.toBe(false);
   });
+
+  it('denies at once, without queueing, what a flood of uncached checks leaves waiting beyond 32', async () => {
+    const hash = await bcrypt.hash('pw', 4);
+    let calls = 0;
+    const releases: Array<() => void> = [];
+    const auth = new BasicAuthenticator(new Map([['alice', new Secret(hash)]]), (password, h) => {
+      calls += 1;
+      return new Promise<boolean>((resolve) => releases.push(() => void bcrypt.compare(password, h).then(resolve)));
+    });
+    const flood = Array.from({ length: 100 }, (_, i) => auth.authorize(basic(`alice:bad${i}`)));
+    const settled = new Set<number>();
+    flood.forEach((p, i) => void p.then(() => settled.add(i)));
+    await new Promise((r) => setTimeout(r, 20));
+    // The surplus was denied without waiting for the one comparison that runs.
+    expect(settled.size).toBe(100 - 32);
+    expect(calls).toBe(1);
+    while (releases.length > 0 || settled.size < 100) {
+      releases.shift()?.();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await Promise.all(flood)).toEqual(Array.from({ length: 100 }, () => false));
+    expect(calls).toBe(32);
+    // Once the queue has drained, the right password gets through again.
+    releases.length = 0;
+    const ok = auth.authorize(basic('alice:pw'));
+    await new Promise((r) => setTimeout(r, 1));
+    releases.shift()?.();
+    await expect(ok).resolves.toBe(true);
+  });
 });

@@ -111,6 +111,16 @@ describe('loadWebConfig: a valid file', () => {
       }
     });
 
+    it('points an unclosed quote at the line that opens it, not where yaml gave up', async () => {
+      const result = await loadWebConfig(await write('tls_server_config:\n  cert_file: "server.crt\n  key_file: server.key\nbasic_auth_users:\n  alice: x\n'));
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.issues).toHaveLength(1);
+        expect(result.issues[0]).toMatchObject({ line: 2, column: 14 });
+        expect(result.issues[0]?.message).toMatch(/still open at line \d/);
+      }
+    });
+
     it('reports a missing or unreadable web config file in words, like the main config', async () => {
       const missing = join(tmpdir(), 'does-not-exist-web-config.yml');
       expect(await loadWebConfig(missing)).toMatchObject({
