@@ -29,7 +29,8 @@ export interface QueriedRestorePoint extends RestorePoint {
   backupId: string | undefined;
 }
 
-const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+/** A GUID inside an Href, as a pattern source. */
+export const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const BACKUP_HREF = new RegExp(`/backups/(${GUID})(?=[/?#]|$)`, 'i');
 
 /**

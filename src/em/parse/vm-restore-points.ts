@@ -8,10 +8,9 @@ import { isUnsetDate, parseRestorePointName, parseRfc3339Utc } from './datetime.
 import { field, isObject, keysHint, list, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, quote } from './parse-error.js';
-import { linksOf, pagingOf, type QueryPage } from './query.js';
+import { GUID, linksOf, pagingOf, type QueryPage } from './query.js';
 import { jsonKind, queryResultItems, refuseErrorDocument, unwrapList } from './query-result.js';
 
-const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const RESTORE_POINT_HREF = new RegExp(`/restorePoints/(${GUID})(?=[/?#]|$)`, 'i');
 
 /** `type=VmRestorePoint&format=Entities` (or references, timed by their `Name`), XML or JSON. */
