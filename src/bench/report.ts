@@ -167,8 +167,9 @@ export function carriedOver(previous: string, ran: readonly string[]): Carried {
   if (targets !== undefined) {
     const rows = targets.lines.filter((l) => l.startsWith('| '));
     for (const row of rows.slice(1)) {
-      const [scenario] = cellsOf(row);
-      if (scenario !== undefined && scenario !== 'scenario' && !ran.includes(scenario)) targetRows.push(row);
+      const cells = cellsOf(row);
+      const alignment = cells.every((c) => /^:?-+:?$/.test(c));
+      if (!alignment && cells[0] !== undefined && cells[0] !== 'scenario' && !ran.includes(cells[0])) targetRows.push(row);
     }
     const kept = new Set(targetRows.map((r) => cellsOf(r)[1]));
     for (const line of targets.lines) {
