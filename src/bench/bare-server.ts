@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { serveIpc } from './children.js';
 
 let server: Server | undefined;
@@ -24,6 +25,24 @@ serveIpc(async (command) => {
       const listening = server;
       await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
       return (listening.address() as AddressInfo).port;
+    }
+    case 'cpu': {
+      const used = process.cpuUsage();
+      return used.user + used.system;
+    }
+    case 'deflate': {
+      // The least a gzip scrape must compute afresh: the lines that change at every scrape, compressed.
+      const text = await readFile(String(command.file));
+      const times: number[] = [];
+      let compressed = 0;
+      for (let i = 0; i < Number(command.repeat ?? 5); i++) {
+        const t0 = process.cpuUsage();
+        compressed = gzipSync(text, { level: Number(command.level ?? 1) }).length;
+        const used = process.cpuUsage(t0);
+        times.push((used.user + used.system) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      return { cpuMs: times[Math.floor(times.length / 2)]!, inputBytes: text.length, compressedBytes: compressed };
     }
     case 'stop':
       server?.closeAllConnections();

@@ -37,13 +37,13 @@ const ACCEPT: Record<Encoding, Record<string, string>> = {
   identity: {},
 };
 
-interface Captured {
+export interface Captured {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
 }
 
-function fetchRaw(url: string, headers: Record<string, string>): Promise<Captured> {
+export function fetchRaw(url: string, headers: Record<string, string>): Promise<Captured> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
