@@ -42,13 +42,20 @@ const IDS = {
   unknown: 'deadbeef-0000-4000-8000-000000000000',
   /** The one backup of em02. */
   branch: '2b4d6f80-1a3c-4e5f-9b7d-0e2c4a6f8d1b',
+  /** A fresh job on em01 with one machine that has failed for three days. */
+  vmJob: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
 } as const;
 
 const STALE_NAME = 'File Server "FS01" & Archive';
 
 function em01Backups(now: number): SimBackup[] {
   return [
-    { id: IDS.daily, name: 'Daily VM Backup', restorePoints: [now - 5 * HOUR, now - 29 * HOUR, now - 53 * HOUR] },
+    {
+      id: IDS.daily,
+      name: 'Daily VM Backup',
+      restorePoints: [now - 5 * HOUR, now - 29 * HOUR, now - 53 * HOUR],
+      vms: [{ name: 'web-01' }, { name: 'web-02' }],
+    },
     {
       id: IDS.hourly,
       name: 'Hourly SQL Backup',
@@ -59,7 +66,14 @@ function em01Backups(now: number): SimBackup[] {
     },
     // Two days old: stale against the 26h default, fresh against its own 8d RPO.
     { id: IDS.weekly, name: 'Weekly Archive', repository: 'Archive Repository', restorePoints: [now - 2 * DAY, now - 9 * DAY] },
-    { id: IDS.stale, name: STALE_NAME, restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY] },
+    // Stale as a whole: its machines are as old, and must not page on top of the backup alert.
+    { id: IDS.stale, name: STALE_NAME, restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY], vms: [{ name: 'fs-01' }, { name: 'fs-02' }] },
+    {
+      id: IDS.vmJob,
+      name: 'SQL Cluster Backup',
+      restorePoints: [now - 3 * HOUR, now - 27 * HOUR, now - 51 * HOUR, now - 75 * HOUR],
+      vms: [{ name: 'sql-01' }, { name: 'db-03', inRestorePoints: [now - 75 * HOUR] }],
+    },
     { id: IDS.empty, name: 'New Agent Backup', platform: 'AgentForLinux', restorePoints: [] },
   ];
 }
@@ -141,13 +155,14 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
       expected.set(backup.id, { em: 'em02', name: backup.name, series: PER_BACKUP, rpoSeconds: 26 * 3600, points: backup.restorePoints.length, sim: backup });
     }
 
-    const emEntry = (name: string, url: string, backups: unknown[]) => ({
+    const emEntry = (name: string, url: string, backups: unknown[], extra: Record<string, unknown> = {}) => ({
       name,
       url,
       username: USER,
       password: '${VEEAM_EM_PASSWORD}',
       tls: { caFile },
       backups,
+      ...extra,
     });
     const exporterConfig = join(dir, 'exporter.yaml');
     await writeFile(
@@ -166,7 +181,8 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
             IDS.stale,
             IDS.empty,
             IDS.unknown,
-          ]),
+            IDS.vmJob,
+          ], { vms: {} }),
           emEntry('em02', site2.url, [IDS.branch]),
         ],
       }),
@@ -355,6 +371,40 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     const alerts = await prom.alerts();
     const others = alerts.filter((a) => a.labels.alertname === 'VeeamBackupNoRestorePoints' && a.labels.backup_id !== IDS.empty);
     expect(others, 'only the empty backup has no restore points').toEqual([]);
+  });
+
+  it('fires VeeamVmRestorePointTooOld once for the failing machine of a fresh job, and never per machine of a backup stale as a whole', async () => {
+    const alert = await promAlert('VeeamVmRestorePointTooOld', { backup_id: IDS.vmJob, vm_name: 'db-03' });
+    expect(alert.labels).toMatchObject({ em: 'em01', backup_name: 'SQL Cluster Backup', severity: 'critical' });
+    // A machine's point is created a little after its restore point, 75 h ago.
+    expect(Number(alert.value)).toBeGreaterThan(74 * 3600);
+    const received = await amAlert('VeeamVmRestorePointTooOld', { backup_id: IDS.vmJob, vm_name: 'db-03' });
+    expect(received.annotations.runbook_url).toBe('docs/alerts.md#veeamvmrestorepointtooold');
+    // The whole-backup alert fires for the stale backup, and has for a while (the control) ...
+    await promAlert('VeeamBackupRestorePointTooOld', { backup_id: IDS.stale });
+
+    // ... while no machine alert was ever pending or firing but db-03's, not even for a moment.
+    const sinceStart = `${Math.ceil(Date.now() / 1000 - promStartedS) + 60}s`;
+    // ALERTS has a series per state (pending, firing): one per machine is what counts.
+    const everVm = await prom.query(`max by (backup_id, vm_name) (max_over_time(ALERTS{alertname="VeeamVmRestorePointTooOld"}[${sinceStart}]))`);
+    expect(everVm.map((s) => `${s.metric.backup_id}/${s.metric.vm_name}`)).toEqual([`${IDS.vmJob}/db-03`]);
+    expect((await am.alerts()).filter((a) => a.labels.alertname === 'VeeamVmRestorePointTooOld').map((a) => a.labels.vm_name)).toEqual(['db-03']);
+
+    // One series per machine, with its count and its newest point to the millisecond.
+    const vmSamples = await prom.query(`{__name__=~"veeam_em_vm_(restore_points|newest_restore_point_timestamp_seconds)", job="${JOB}"}`);
+    const perVm = new Map<string, Record<string, number>>();
+    for (const sample of vmSamples) {
+      const key = `${sample.metric.backup_id}/${sample.metric.vm_name}`;
+      perVm.set(key, { ...perVm.get(key), [sample.metric.__name__!]: Number(sample.value[1]) });
+    }
+    expect([...perVm.keys()].sort()).toEqual(
+      [`${IDS.daily}/web-01`, `${IDS.daily}/web-02`, `${IDS.stale}/fs-01`, `${IDS.stale}/fs-02`, `${IDS.vmJob}/db-03`, `${IDS.vmJob}/sql-01`].sort(),
+    );
+    expect(perVm.get(`${IDS.vmJob}/sql-01`)?.veeam_em_vm_restore_points).toBe(4);
+    expect(perVm.get(`${IDS.vmJob}/db-03`)?.veeam_em_vm_restore_points).toBe(1);
+    const db03Newest = perVm.get(`${IDS.vmJob}/db-03`)?.veeam_em_vm_newest_restore_point_timestamp_seconds ?? 0;
+    expect(db03Newest * 1000).toBeGreaterThan(Date.now() - 76 * HOUR);
+    expect(db03Newest * 1000).toBeLessThan(Date.now() - 74 * HOUR);
   });
 
   it('raises nothing, not even pending, for the healthy backups', async () => {
