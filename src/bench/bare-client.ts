@@ -5,6 +5,7 @@
  * XML). No retries, no schema checks, no summary: what is left is TLS, HTTP and reading the bytes.
  */
 import { Agent, request } from 'node:https';
+import { SESSION_HEADER, SESSION_HEADER_KEY } from '../em/logon.js';
 import { serveIpc } from './children.js';
 
 export interface BareClientRun {
@@ -83,9 +84,9 @@ async function run(r: BareClientRun): Promise<BareClientFigures> {
       accept,
       authorization: `Basic ${Buffer.from(`${r.username}:${r.password}`).toString('base64')}`,
     });
-    const token = logon.headers['x-restsvcsessionid'];
+    const token = logon.headers[SESSION_HEADER_KEY];
     if (logon.status !== 201 && logon.status !== 200) throw new Error(`logon answered ${logon.status}`);
-    if (typeof token !== 'string') throw new Error('logon answered without X-RestSvcSessionId');
+    if (typeof token !== 'string') throw new Error(`logon answered without ${SESSION_HEADER}`);
     const started = performance.now();
     const cpu = process.cpuUsage();
     let next = 0;
@@ -93,7 +94,7 @@ async function run(r: BareClientRun): Promise<BareClientFigures> {
     const worker = async () => {
       while (next < r.ids.length) {
         const id = r.ids[next++]!;
-        const answer = await call(agent, `${base}/backups/${encodeURIComponent(id)}/restorePoints?format=Entity`, 'GET', { accept, 'x-restsvcsessionid': token });
+        const answer = await call(agent, `${base}/backups/${encodeURIComponent(id)}/restorePoints?format=Entity`, 'GET', { accept, [SESSION_HEADER_KEY]: token });
         if (answer.status !== 200) throw new Error(`restore points of ${id} answered ${answer.status}`);
         total += points(answer.body, r.format);
       }

@@ -7,6 +7,9 @@ import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure,
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
+import { BasicLogon } from './basic-logon.js';
+import { SESSION_HEADER } from './logon.js';
+import { SecretBook } from './secret-book.js';
 import { SessionKeeper } from './session.js';
 import { closedError, createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
@@ -54,6 +57,8 @@ class HttpEmClient implements EmClient, EmVmClient {
   private readonly transport: Transport;
   private readonly exchange: Exchange;
   private readonly sessions: SessionKeeper;
+  /** What EM's text is scanned for before it reaches a message. */
+  private readonly secrets = new SecretBook();
   /** The process's parser threads for large bodies; undefined without a built worker (parsed inline then). */
   private pool: ParsePool | undefined;
 
@@ -75,7 +80,9 @@ class HttpEmClient implements EmClient, EmVmClient {
       retryBackoffMs: options.retryBackoffMs ?? EM_CLIENT_DEFAULTS.retryBackoffMs,
     });
     this.sessions = new SessionKeeper({
-      options,
+      method: new BasicLogon({ options, exchange: this.exchange, secrets: this.secrets, baseUrl: this.baseUrl, accept: this.accept }),
+      secrets: this.secrets,
+      timeoutMs: options.timeoutMs,
       exchange: this.exchange,
       log: deps.log,
       baseUrl: this.baseUrl,
@@ -212,7 +219,7 @@ class HttpEmClient implements EmClient, EmVmClient {
           const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
           values = assign(batch, items);
         } catch (err) {
-          const error = err instanceof ParseError ? new EmError('parse', `: query ${queryWhat(type)}: ${err.cleaned((text) => this.sessions.redact(text))}`) : err;
+          const error = err instanceof ParseError ? new EmError('parse', `: query ${queryWhat(type)}: ${err.cleaned((text) => this.secrets.redact(text))}`) : err;
           if (!(error instanceof EmError)) throw error;
           values = new Map(batch.map((id) => [id, error]));
         }
@@ -290,11 +297,11 @@ class HttpEmClient implements EmClient, EmVmClient {
       context,
       action,
       timeoutMs: this.options.timeoutMs,
-      redact: (text) => this.sessions.redact(text),
-      redactSessions: (text) => this.sessions.redactSessions(text),
+      redact: (text) => this.secrets.redact(text),
+      redactSessions: (text) => this.secrets.redactSessions(text),
     };
     const send = (token: string) =>
-      this.exchange.call(endpoint, { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, 'x-restsvcsessionid': token } }, `/api${path}`);
+      this.exchange.call(endpoint, { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, [SESSION_HEADER]: token } }, `/api${path}`);
 
     let session = await this.sessions.current(w.context);
     let result = await send(session.token);
@@ -303,7 +310,7 @@ class HttpEmClient implements EmClient, EmVmClient {
       session = await this.sessions.renew(stale, w.context);
       result = await send(session.token);
       if (result.reply?.status === 401) {
-        const detail = `every request refused even with a fresh logon session (${answered(result.reply, w)}): check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the X-RestSvcSessionId header`;
+        const detail = `every request refused even with a fresh logon session (${answered(result.reply, w)}): check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`;
         await this.sessions.refused(session, stale, detail, 401);
       }
     }
@@ -332,11 +339,11 @@ class HttpEmClient implements EmClient, EmVmClient {
         throw err;
       }
     }
-    const outcome = await this.pool.parse(parser, reply.bytes, contentType, this.sessions.allSecrets());
+    const outcome = await this.pool.parse(parser, reply.bytes, contentType, this.secrets.all());
     if (outcome.ok) return outcome.value;
     // Shutdown or reload ended the pool under this body: the poll is cancelled like a request.
     if (outcome.closed) throw noReplyFailure({ error: closedError('cancelled'), attempts: 1 }, w)!;
-    const problem = outcome.escapedSecret ? ESCAPED_SECRET : outcome.error.cleaned((text) => this.sessions.redact(text));
+    const problem = outcome.escapedSecret ? ESCAPED_SECRET : outcome.error.cleaned((text) => this.secrets.redact(text));
     throw parseFailure(reply, problem, w);
   }
 
@@ -347,8 +354,8 @@ class HttpEmClient implements EmClient, EmVmClient {
    * secret only in escaped form, which replacement cannot reach, is not quoted at all.
    */
   private cleanParseProblem(err: ParseError, reply: HttpReply): string {
-    if (this.sessions.holdsSecret(this.sessions.redact(reply.body))) return ESCAPED_SECRET;
-    return err.cleaned((text) => this.sessions.redact(text));
+    if (this.secrets.holdsSecret(this.secrets.redact(reply.body))) return ESCAPED_SECRET;
+    return err.cleaned((text) => this.secrets.redact(text));
   }
 
   private statusError(reply: HttpReply, attempts: number, w: Wording, notFound: NotFoundWording): EmError {
@@ -360,7 +367,7 @@ class HttpEmClient implements EmClient, EmVmClient {
     if (status >= 300 && status < 400) return redirectFailure(reply, w);
     if (status === 401) {
       // Only reached after the one re-logon: the fresh session was refused too.
-      return statusFailure('auth', reply, 1, `rejected even with a fresh logon session: check that the account "${user}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the X-RestSvcSessionId header`, w);
+      return statusFailure('auth', reply, 1, `rejected even with a fresh logon session: check that the account "${user}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`, w);
     }
     if (status === 403) {
       return statusFailure('auth', reply, 1, `the account "${user}" may not read this backup: give it an Enterprise Manager role (${EM_ROLES}) whose scope includes it`, w);

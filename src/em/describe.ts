@@ -19,7 +19,7 @@ export interface Wording {
   timeoutMs: number;
   /** Free text from EM with every secret replaced. */
   redact: (text: string) => string;
-  /** A socket or transport error message with session tokens and ids replaced (see SessionKeeper.redactSessions). */
+  /** A socket or transport error message with session tokens and ids replaced (see SecretBook.redactSessions). */
   redactSessions: (text: string) => string;
 }
 

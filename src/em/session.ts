@@ -1,22 +1,15 @@
 /**
  * The one logon session per EM: logged on lazily, shared by every request, renewed once per expiry
  * no matter how many requests notice it at the same time, and never re-attempted in a hot loop
- * when logging on fails (a wrong password must not lock the service account).
+ * when logging on fails (a wrong password must not lock the service account). How a session is
+ * opened is the `LogonMethod`'s (`logon.ts`); this class decides when, and ends sessions.
  */
 import type { Logger } from 'pino';
 import type { PollErrorReason } from '../domain.js';
-import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
-import { holdsSecret, redactSecrets } from './parse/secrets.js';
-import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError, formatMs, logonError } from './errors.js';
 import type { Exchange } from './exchange.js';
-import type { EmClientOptions } from './types.js';
-
-export interface Session {
-  readonly token: string;
-  /** For the logout URL; undefined when EM named none (the session then idles out after 15 minutes). */
-  readonly id: string | undefined;
-}
+import { SESSION_HEADER, type LogonMethod, type Session } from './logon.js';
+import type { SecretBook } from './secret-book.js';
 
 interface LogonFailure {
   at: number;
@@ -27,7 +20,12 @@ interface LogonFailure {
 }
 
 export interface SessionDeps {
-  options: EmClientOptions;
+  /** How a session is opened; everything around it (when, how often, ending it) is this class's. */
+  method: LogonMethod;
+  /** Told every session opened, so EM's text is scanned for its token and id. */
+  secrets: SecretBook;
+  /** The configured request timeout; the logout waits no longer than this or logoutTimeoutMs. */
+  timeoutMs: number;
   exchange: Exchange;
   log: Logger;
   baseUrl: string;
@@ -37,17 +35,11 @@ export interface SessionDeps {
   now: () => number;
 }
 
-/** Tokens and ids remembered for redaction; a handful covers every session a process can still hear about. */
-const REMEMBERED_SECRETS = 16;
-
 export class SessionKeeper {
   private session: Session | undefined;
   private logonInFlight: Promise<Session> | undefined;
   private lastFailure: LogonFailure | undefined;
   private closed = false;
-  private readonly secrets: string[] = [];
-  /** The password of the last logon and its Authorization value, in case EM or a proxy echoes them. */
-  private credentials: string[] = [];
   /** Sessions some request has used successfully; a renewed session refused before that means auth is broken. */
   private readonly proven = new WeakSet<Session>();
   /** The logout of a superseded session; the next logon waits for it, so EM never holds two of ours. */
@@ -95,7 +87,7 @@ export class SessionKeeper {
       if (since < this.deps.logonRetryMs) {
         throw new EmError(
           'auth',
-          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago; not logging on again for this request (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
+          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago; not logging on again for this request (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.method.user}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
           401,
         );
       }
@@ -131,38 +123,6 @@ export class SessionKeeper {
     await this.ending;
   }
 
-  /**
-   * Replaces the password, its Authorization value and any remembered token or session id in free
-   * text that came from EM (an error message, a body excerpt). Never pass text the exporter wrote
-   * itself: a short password struck inside it ("unex[redacted]ected") would tell a reader what it is.
-   */
-  redact(text: string): string {
-    return redactSecrets(text, this.allSecrets());
-  }
-
-  /** The password, its Authorization value and the remembered tokens and ids, for scanning EM's text. */
-  allSecrets(): string[] {
-    return [...this.credentials, ...this.secrets];
-  }
-
-  /**
-   * Replaces remembered session tokens and ids in a socket or transport error message. The password
-   * and its Authorization value travel only in a header that no such message quotes; session ids
-   * travel in logout URLs. Tokens and ids are long random values, so this never strikes by chance
-   * inside Node's own wording, which a short password could.
-   */
-  redactSessions(text: string): string {
-    return redactSecrets(text, this.secrets);
-  }
-
-  /**
-   * True when a body holds a secret, also where EM escaped it for XML or JSON: text replacement
-   * cannot remove it then, and a cut excerpt of it would no longer be recognised.
-   */
-  holdsSecret(body: string): boolean {
-    return holdsSecret(body, this.allSecrets());
-  }
-
   async logout(): Promise<void> {
     const pending = this.logonInFlight;
     if (pending) await pending.catch(() => undefined);
@@ -186,7 +146,7 @@ export class SessionKeeper {
 
   /** DELETEs the session; `superseded` ones are ended quietly, as EM has usually ended them already. */
   private async end(session: Session, superseded: boolean): Promise<void> {
-    const { log, options } = this.deps;
+    const { log } = this.deps;
     if (session.id === undefined) {
       if (!superseded) log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
       return;
@@ -196,8 +156,8 @@ export class SessionKeeper {
       {
         method: 'DELETE',
         url: `${this.deps.baseUrl}/logonSessions/${encodeURIComponent(session.id)}`,
-        headers: { accept: this.deps.accept, 'x-restsvcsessionid': session.token },
-        timeoutMs: Math.min(options.timeoutMs, this.deps.logoutTimeoutMs),
+        headers: { accept: this.deps.accept, [SESSION_HEADER]: session.token },
+        timeoutMs: Math.min(this.deps.timeoutMs, this.deps.logoutTimeoutMs),
       },
       '/api/logonSessions/…',
       false,
@@ -208,7 +168,7 @@ export class SessionKeeper {
       else log.info('logged out of EM');
     } else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
     else {
-      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.redactSessions(result.error?.message ?? '')}`;
+      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.deps.secrets.redactSessions(result.error?.message ?? '')}`;
       (superseded ? log.debug : log.warn).call(log, { status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
     }
   }
@@ -221,11 +181,12 @@ export class SessionKeeper {
   private async logon(): Promise<Session> {
     await this.ending;
     try {
-      const session = await this.attemptLogon();
+      const session = await this.deps.method.logon();
+      this.deps.secrets.rememberSession(session);
       this.lastFailure = undefined;
       // Kept even when close() raced with this logon: logout() waits for it and ends it.
       this.session = session;
-      this.deps.log.info({ user: this.deps.options.username }, 'logged on to EM');
+      this.deps.log.info({ user: this.deps.method.user }, 'logged on to EM');
       return session;
     } catch (err) {
       const failure = err instanceof EmError ? err : new EmError('auth', `logon failed: ${String(err)}`);
@@ -237,81 +198,4 @@ export class SessionKeeper {
       throw failure;
     }
   }
-
-  /** Throws EmErrors whose message is the detail only (no context), see LogonFailure. */
-  private async attemptLogon(): Promise<Session> {
-    const { options, exchange, baseUrl, accept } = this.deps;
-    const user = options.username;
-    const w: Wording = { context: '', action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => this.redact(t), redactSessions: (t) => this.redactSessions(t) };
-    let password: string;
-    try {
-      password = await options.password();
-    } catch (err) {
-      throw new EmError('auth', `${w.action}: cannot read the password: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
-    this.credentials = [password, basic];
-    const result = await exchange.call(
-      'login',
-      {
-        method: 'POST',
-        url: `${baseUrl}/sessionMngr/?v=${encodeURIComponent(options.apiVersion)}`,
-        headers: {
-          accept,
-          authorization: `Basic ${basic}`,
-          'content-length': '0',
-        },
-      },
-      '/api/sessionMngr/',
-    );
-    const noReply = noReplyFailure(result, w);
-    if (noReply) throw withoutContext(noReply);
-    const reply = result.reply!;
-    const status = reply.status;
-    if (status >= 200 && status < 300) {
-      const header = reply.headers['x-restsvcsessionid'];
-      const token = (Array.isArray(header) ? header[0] : header)?.trim();
-      if (!token) throw withoutContext(parseFailure(reply, 'no X-RestSvcSessionId header in the logon answer', w));
-      return this.remember({ token, id: this.sessionIdOf(reply.body, contentTypeOf(reply), token) });
-    }
-    if (status === 401) {
-      throw withoutContext(
-        new EmError(
-          'auth',
-          `${w.action} refused (${answered(reply, w)}): check username and password (password / passwordFile) and that the account holds an Enterprise Manager role: ${EM_ROLES}`,
-          status,
-        ),
-      );
-    }
-    if (status === 403) {
-      throw withoutContext(statusFailure('auth', reply, 1, `the account needs an Enterprise Manager role: ${EM_ROLES}`, w));
-    }
-    if (status >= 300 && status < 400) throw withoutContext(redirectFailure(reply, w));
-    if (status === 404) throw withoutContext(statusFailure('not_found', reply, 1, 'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)', w));
-    if (status >= 500) throw withoutContext(statusFailure('http_5xx', reply, result.attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)', w));
-    throw withoutContext(statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${options.apiVersion}")`, w));
-  }
-
-  private sessionIdOf(body: string, contentType: string, token: string): string | undefined {
-    try {
-      const { sessionId } = parseLogonSession(body, contentType);
-      if (sessionId) return sessionId;
-    } catch {
-      // The token alone is enough to work; the id only matters for logout.
-    }
-    return sessionIdFromToken(token);
-  }
-
-  private remember(session: Session): Session {
-    for (const secret of [session.token, session.id]) {
-      if (secret && !this.secrets.includes(secret)) this.secrets.push(secret);
-    }
-    if (this.secrets.length > REMEMBERED_SECRETS) this.secrets.splice(0, this.secrets.length - REMEMBERED_SECRETS);
-    return session;
-  }
-}
-
-/** Errors worded with an empty context start with ": "; the request adds its own context later. */
-function withoutContext(error: EmError): EmError {
-  return new EmError(error.reason, error.message.replace(/^: /, ''), error.status);
 }

@@ -1,13 +1,14 @@
 /**
  * Keeping secrets out of logs. EM credentials travel in got's request options (URL user info, an
- * Authorization header, the X-RestSvcSessionId header), and got errors carry those options, so
+ * Authorization header, EM's session header), and got errors carry those options, so
  * anything logged is scrubbed before it is written.
  */
+import { SESSION_HEADER, SESSION_HEADER_KEY } from '../em/logon.js';
 
 export const CENSORED = '[REDACTED]';
 
 /** Keys whose values are secret wherever they appear, compared case-insensitively. */
-const SECRET_KEYS = ['password', 'authorization', 'proxy-authorization', 'x-restsvcsessionid', 'sessionid', 'token', 'cookie', 'set-cookie'];
+const SECRET_KEYS = ['password', 'authorization', 'proxy-authorization', SESSION_HEADER_KEY, 'sessionid', 'token', 'cookie', 'set-cookie'];
 const SECRET_KEY_SET = new Set(SECRET_KEYS);
 
 /** How deep pino's path-based redaction looks; the scrubber below has no such blind spot. */
@@ -15,7 +16,7 @@ const REDACT_DEPTH = 3;
 
 /** Paths for pino's `redact`: every secret key and every header, at the top level and a few levels down. */
 export function redactPaths(): string[] {
-  const keys = ['password', 'Password', 'authorization', 'Authorization', 'x-restsvcsessionid', 'X-RestSvcSessionId', 'sessionId', 'token'];
+  const keys = ['password', 'Password', 'authorization', 'Authorization', SESSION_HEADER_KEY, SESSION_HEADER, 'sessionId', 'token'];
   const paths: string[] = [];
   for (let depth = 0; depth <= REDACT_DEPTH; depth++) {
     const prefix = '*.'.repeat(depth);

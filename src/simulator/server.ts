@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { SESSION_HEADER, SESSION_HEADER_KEY } from '../em/logon.js';
 import { simulatorCert } from './cert.js';
 import { FaultBook, firstHalf, replacesResponse } from './faults.js';
 import { jsonRenderer } from './json.js';
@@ -438,8 +439,8 @@ export class EmSimulator implements EmSimulatorApi {
       body: ctx.fmt.logonSession(ctx.views.logonSession(id, user.username)),
       headers: {
         'content-type': ctx.fmt.contentType,
-        'x-restsvcsessionid': token,
-        'set-cookie': `X-RestSvcSessionId=${token}; Path=/api;`,
+        [SESSION_HEADER_KEY]: token,
+        'set-cookie': `${SESSION_HEADER}=${token}; Path=/api;`,
       },
     };
   }
@@ -507,15 +508,15 @@ function queryParam(query: URLSearchParams, name: string): string | undefined {
   return undefined;
 }
 
-/** The session token; a `X-RestSvcSessionId` cookie beats the header of the same name, as EM documents. */
+/** The session token; a `SESSION_HEADER` cookie beats the header of the same name, as EM documents. */
 function sessionToken(req: IncomingMessage): string | undefined {
   const cookie = req.headers.cookie;
   if (cookie !== undefined) {
     for (const part of cookie.split(';')) {
       const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === 'x-restsvcsessionid') return part.slice(eq + 1).trim();
+      if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === SESSION_HEADER_KEY) return part.slice(eq + 1).trim();
     }
   }
-  const h = req.headers['x-restsvcsessionid'];
+  const h = req.headers[SESSION_HEADER_KEY];
   return Array.isArray(h) ? h[0] : h;
 }
