@@ -7,8 +7,22 @@ import { decodeXmlReferences } from './document.js';
 /** Every occurrence of every secret replaced by `[redacted]`, longest first (a secret holding another is not left half-replaced). */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret !== '' && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of [...asEchoed(secrets)].sort((a, b) => b.length - a.length)) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
+}
+
+/**
+ * Each secret as EM's text may hold it: as sent, and without the white space at its ends, which
+ * XML and JSON readers trim from values (a password " abc" echoed in a name reads "abc").
+ */
+function asEchoed(secrets: readonly string[]): Set<string> {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret !== '') forms.add(secret);
+    const trimmed = secret.trim();
+    if (trimmed !== '') forms.add(trimmed);
+  }
+  return forms;
 }
 
 /**
@@ -17,7 +31,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  */
 export function holdsSecret(text: string, secrets: readonly string[]): boolean {
   const readings = [text, decodeXmlReferences(text), unescapeJson(text)];
-  return secrets.some((secret) => secret !== '' && readings.some((reading) => reading.includes(secret)));
+  return [...asEchoed(secrets)].some((secret) => readings.some((reading) => reading.includes(secret)));
 }
 
 const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
