@@ -6,7 +6,6 @@ import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
 import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
-import type { EmConfig, ExporterConfig } from './types.js';
 
 /** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
@@ -163,32 +162,66 @@ const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULT
 
 type EmInput = z.output<typeof enterpriseManager>;
 
-function toEmConfig(em: EmInput, defaultRpoMs: number): EmConfig {
-  const out: EmConfig = {
+/** One EM as the rest of the program sees it; its type is EmConfig. */
+function toEmConfig(em: EmInput, defaultRpoMs: number) {
+  const discover = em.discover === undefined ? undefined : (em.discover ?? discoverSection.parse({}));
+  const vms = em.vms === undefined ? undefined : (em.vms ?? vmsSection.parse({}));
+  return {
+    /** `em` label; defaults to the URL host. */
     name: em.name ?? em.url.hostname,
+    /** Base URL without trailing slash and without /api. */
     url: em.url.url,
     username: em.username,
+    /** Exactly one of password / passwordFile is set. `${VAR}` is already expanded. */
+    ...(em.password !== undefined ? { password: em.password } : {}),
+    /** Resolved against the config file's directory. */
+    ...(em.passwordFile !== undefined ? { passwordFile: em.passwordFile } : {}),
     apiVersion: em.apiVersion,
     format: em.format,
+    /** entity: per backup, BackupDateUTC | reference: per backup, parse Ref Name | query: many backups per request via the query service. */
     restorePoints: em.restorePoints,
-    tls: { insecureSkipVerify: em.tls?.insecureSkipVerify ?? false },
-    backups: (em.backups ?? []).map((backup) => ({ id: backup.id, rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000 })),
+    tls: {
+      ...(em.tls?.caFile !== undefined ? { caFile: em.tls.caFile } : {}),
+      insecureSkipVerify: em.tls?.insecureSkipVerify ?? false,
+      ...(em.tls?.serverName !== undefined ? { serverName: em.tls.serverName } : {}),
+    },
+    /** Configured backups; may be empty when `discover` is set. */
+    backups: (em.backups ?? []).map((backup) => ({
+      /** Bare lower-case GUID (a `urn:veeam:Backup:` prefix in the file is stripped). */
+      id: backup.id,
+      rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000,
+    })),
+    /** `discover`: poll every backup EM lists whose name matches, re-listed every `metadataRefresh`. */
+    ...(discover !== undefined
+      ? {
+          discover: {
+            /** JavaScript regular expression (unanchored) a backup name must match; default `.*`. */
+            include: discover.include,
+            /** Backups whose name matches this are left out. */
+            ...(discover.exclude !== undefined ? { exclude: discover.exclude } : {}),
+            /** RPO of discovered backups (`discover.rpo`, else `defaults.rpo`); a backup also listed in `backups` keeps its own. */
+            rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000,
+          },
+        }
+      : {}),
+    /** `vms`: per-machine freshness of this EM's polled backups, read incrementally through the query service. */
+    ...(vms !== undefined
+      ? {
+          vms: {
+            /** JavaScript regular expression (unanchored) a VM name must match; default `.*`. */
+            include: vms.include,
+            /** VMs whose name matches this are left out. */
+            ...(vms.exclude !== undefined ? { exclude: vms.exclude } : {}),
+            /** Most VM series this EM may export; the rest are dropped and counted. */
+            limit: vms.limit,
+            /** How far before the start of the last successful read an incremental read starts: covers points that reach EM late. */
+            overlapMs: vms.overlap,
+            /** How often every VM point is read again. */
+            resyncMs: vms.resync,
+          },
+        }
+      : {}),
   };
-  if (em.discover !== undefined) {
-    const discover = em.discover ?? discoverSection.parse({});
-    out.discover = { include: discover.include, rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000 };
-    if (discover.exclude !== undefined) out.discover.exclude = discover.exclude;
-  }
-  if (em.vms !== undefined) {
-    const vms = em.vms ?? vmsSection.parse({});
-    out.vms = { include: vms.include, limit: vms.limit, overlapMs: vms.overlap, resyncMs: vms.resync };
-    if (vms.exclude !== undefined) out.vms.exclude = vms.exclude;
-  }
-  if (em.password !== undefined) out.password = em.password;
-  if (em.passwordFile !== undefined) out.passwordFile = em.passwordFile;
-  if (em.tls?.caFile !== undefined) out.tls.caFile = em.tls.caFile;
-  if (em.tls?.serverName !== undefined) out.tls.serverName = em.tls.serverName;
-  return out;
 }
 
 /**
@@ -212,7 +245,7 @@ export const configSchema = z
           : mapping(issue),
     },
   )
-  .transform((raw): ExporterConfig => {
+  .transform((raw) => {
     const poll = raw.poll ?? pollSection.parse({});
     const defaultRpoMs = raw.defaults?.rpo ?? DEFAULTS.rpoMs;
     return {
@@ -222,7 +255,9 @@ export const configSchema = z
         timeoutMs: poll.timeout,
         retries: poll.retries,
         metadataRefreshMs: poll.metadataRefresh,
+        /** `poll.maxResponseSize`: larger answers from EM are refused unread; absent = the client's default (32 MiB). */
         ...(poll.maxResponseSize !== undefined ? { maxResponseBytes: poll.maxResponseSize } : {}),
+        /** `poll.cycleTimeout`: a cycle still running after this long ends, unfinished polls failing as `timeout`; absent = the schedule interval. */
         ...(poll.cycleTimeout !== undefined ? { cycleTimeoutMs: poll.cycleTimeout } : {}),
       },
       defaults: { rpoSeconds: defaultRpoMs / 1000 },
