@@ -36,6 +36,14 @@ export function valueAt(root: unknown, path: KeyPath): unknown {
   return node;
 }
 
+/** Replaces the value at `path`, which must exist, in a tree of plain objects and arrays. */
+export function setValueAt(root: unknown, path: KeyPath, value: unknown): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  const key = path[path.length - 1];
+  if (Array.isArray(parent) && typeof key === 'number') parent[key] = value;
+  else if (isPlainObject(parent) && typeof key === 'string' && Object.hasOwn(parent, key)) parent[key] = value;
+}
+
 export function sameKeyPath(a: KeyPath, b: KeyPath): boolean {
   return a.length === b.length && a.every((segment, i) => segment === b[i]);
 }

@@ -6,6 +6,7 @@ import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
 import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
+import { withRole } from './schema-keys.js';
 
 /** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
@@ -117,7 +118,7 @@ const vmsSection = z.strictObject(
 
 const tlsSection = z.strictObject(
   {
-    caFile: nonEmptyString.optional(),
+    caFile: withRole(nonEmptyString, { file: 'caFile' }).optional(),
     insecureSkipVerify: z.boolean({ error: expecting('true or false') }).default(false),
     serverName: nonEmptyString.optional(),
   },
@@ -129,8 +130,8 @@ const enterpriseManager = z.strictObject(
     name: nonEmptyString.optional(),
     url: emUrl,
     username: nonEmptyString,
-    password: nonEmptyString.optional(),
-    passwordFile: nonEmptyString.optional(),
+    password: withRole(nonEmptyString, { secret: true }).optional(),
+    passwordFile: withRole(nonEmptyString, { file: 'passwordFile' }).optional(),
     apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
     format: oneOf(['xml', 'json']).default(DEFAULTS.format),
     restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
