@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { normalizeBackupId } from './backup-id.js';
+import { normalizeBackupId } from './schema.js';
 import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
 

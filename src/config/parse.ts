@@ -5,9 +5,8 @@ import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
 import { formatKeyPath, sameKeyPath, setValueAt, type PathIssue } from './path.js';
 import { locate, placeYamlErrors } from './positions.js';
 import { configSchema } from './schema.js';
-import { markedValues } from './schema-keys.js';
+import { fromZodIssues, markedValues } from './schema-keys.js';
 import type { ConfigIssue, ConfigResult } from './types.js';
-import { fromZodIssues } from './zod-issues.js';
 
 /** A file the config names; checked by the loader, because parsing stays free of I/O. */
 export interface FileReference {

@@ -1,12 +1,99 @@
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { BACKUP_ID_HINT, normalizeBackupId } from './backup-id.js';
-import { cronScheduleError } from './cron.js';
 import { parseDuration } from './duration.js';
 import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
-import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
 import { withRole } from './schema-keys.js';
+
+/**
+ * zod error functions worded for someone editing YAML. Input values are never echoed: a mistyped
+ * password (say, an unquoted number) must not end up in a log line.
+ */
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'an empty value';
+  if (Array.isArray(input)) return 'a list';
+  switch (typeof input) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return Number.isInteger(input) ? 'a number' : 'a fractional number';
+    case 'boolean':
+      return 'true/false';
+    case 'object':
+      return 'a mapping';
+    default:
+      return typeof input;
+  }
+}
+
+function hintFor(expected: string, input: unknown): string {
+  if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
+    return '; quote the value so YAML reads it as text';
+  }
+  if ((expected === 'int' || expected === 'number') && typeof input === 'string' && /^-?\d+$/.test(input)) {
+    return '; remove the quotes';
+  }
+  return '';
+}
+
+/**
+ * Error function for a schema whose valid values are described by `noun`, e.g. `a duration such
+ * as 30s`. Missing keys say "is required"; wrong types say what was found instead.
+ */
+function expecting(noun: string, hints: { forNumber?: string } = {}): z.core.$ZodErrorMap {
+  return (issue) => {
+    if (issue.code === 'invalid_type') {
+      if (issue.input === undefined) return 'is required';
+      const hint = typeof issue.input === 'number' && hints.forNumber !== undefined ? `; ${hints.forNumber}` : hintFor(issue.expected, issue.input);
+      return `expected ${noun}, got ${describeInput(issue.input)}${hint}`;
+    }
+    if (issue.code === 'invalid_value') return `must be ${noun}`;
+    return undefined;
+  };
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const URN_PREFIX_RE = /^urn:veeam:Backup:/i;
+
+/** Bare lower-case GUID for a backup ID as written in the config (bare or `urn:veeam:Backup:` form). */
+export function normalizeBackupId(text: string): string | undefined {
+  const bare = text.replace(URN_PREFIX_RE, '');
+  return GUID_RE.test(bare) ? bare.toLowerCase() : undefined;
+}
+
+const BACKUP_ID_HINT =
+  'expected a backup GUID such as 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3 or urn:veeam:Backup:<GUID>';
+
+const FIELD_NAMES: Record<string, string> = {
+  second: 'second',
+  minute: 'minute',
+  hour: 'hour',
+  dayOfMonth: 'day-of-month',
+  month: 'month',
+  dayOfWeek: 'day-of-week',
+};
+
+const CRON_HINT = 'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "*/5 * * * *"';
+
+/** Why node-cron would refuse the schedule, or undefined when it accepts it. */
+function cronScheduleError(schedule: string): string | undefined {
+  let problems: string[];
+  try {
+    const result = validateDetailed(schedule);
+    if (result.valid) return undefined;
+    problems = result.errors.map((error) => {
+      const field = FIELD_NAMES[error.field];
+      // node-cron words field errors as "<value> is a invalid expression for <field>"; say it plainly.
+      if (field !== undefined && error.message.includes('invalid expression')) return `"${error.value ?? ''}" is not valid in the ${field} field`;
+      return error.message;
+    });
+  } catch (error) {
+    problems = [error instanceof Error ? error.message : String(error)];
+  }
+  return `not a valid cron schedule: ${problems.join('; ')}; ${CRON_HINT}`;
+}
 
 /** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
