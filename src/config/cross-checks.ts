@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { normalizeBackupId } from './schema.js';
 import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
@@ -19,7 +18,6 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
     checkBackupsOrDiscover(em, at, errors);
     checkDuplicateBackups(em, at, errors);
     checkDuplicateName(em, at, firstEmWithName, errors);
-    checkServerName(em, at, errors);
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
       warnings.push({
         path: [...at, 'tls', 'insecureSkipVerify'],
@@ -95,17 +93,4 @@ function checkDuplicateName(em: Record<string, unknown>, at: EmPath, firstEmWith
   const clash = `duplicate Enterprise Manager name "${name}": enterpriseManagers[${first}] has it too, and the name is the em label`;
   if (explicit) errors.push({ path: [...at, 'name'], message: clash });
   else errors.push({ path: [...at, 'url'], message: `${clash}; set a distinct name` });
-}
-
-/**
- * TLS sends the server name in the clear as SNI, which may not be an IP address (RFC 6066); Node would
- * send nothing and print a deprecation warning at every connection. Caught here, with the way out.
- */
-function checkServerName(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  const tls = em.tls;
-  if (!isPlainObject(tls) || typeof tls.serverName !== 'string' || isIP(tls.serverName.replace(/^\[(.*)\]$/, '$1')) === 0) return;
-  errors.push({
-    path: [...at, 'tls', 'serverName'],
-    message: `${tls.serverName} is an IP address, which TLS cannot send as a server name (SNI, RFC 6066); to check the certificate against an IP, put the IP in url and leave serverName out (the certificate must list that IP as a subject alternative name)`,
-  });
 }

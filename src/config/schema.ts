@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -203,11 +204,23 @@ const vmsSection = z.strictObject(
   { error: mapping },
 );
 
+/**
+ * TLS sends the server name in the clear as SNI, which may not be an IP address (RFC 6066); Node would
+ * send nothing and print a deprecation warning at every connection. Caught here, with the way out.
+ */
+const serverName = nonEmptyString.superRefine((text, ctx) => {
+  if (isIP(text.replace(/^\[(.*)\]$/, '$1')) === 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${text} is an IP address, which TLS cannot send as a server name (SNI, RFC 6066); to check the certificate against an IP, put the IP in url and leave serverName out (the certificate must list that IP as a subject alternative name)`,
+  });
+});
+
 const tlsSection = z.strictObject(
   {
     caFile: withRole(nonEmptyString, { file: 'caFile' }).optional(),
     insecureSkipVerify: z.boolean({ error: expecting('true or false') }).default(false),
-    serverName: nonEmptyString.optional(),
+    serverName: serverName.optional(),
   },
   { error: mapping },
 );
