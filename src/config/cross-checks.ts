@@ -1,5 +1,5 @@
 import { normalizeBackupId } from './schema.js';
-import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
+import { isLoopbackHost, normalizeEmUrl, type EmUrlResult } from './em-url.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
 
 /**
@@ -14,24 +14,22 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
   ems.forEach((em: unknown, i) => {
     if (!isPlainObject(em)) return;
     const at = ['enterpriseManagers', i] as const;
+    const url = typeof em.url === 'string' ? normalizeEmUrl(em.url) : undefined;
     checkPasswordSource(em, at, errors);
     checkBackupsOrDiscover(em, at, errors);
     checkDuplicateBackups(em, at, errors);
-    checkDuplicateName(em, at, firstEmWithName, errors);
+    checkDuplicateName(em, url, at, firstEmWithName, errors);
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
       warnings.push({
         path: [...at, 'tls', 'insecureSkipVerify'],
         message: 'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead',
       });
     }
-    if (typeof em.url === 'string') {
-      const url = normalizeEmUrl(em.url);
-      if (url.ok && url.url.startsWith('http:') && !isLoopbackHost(url.hostname)) {
-        warnings.push({
-          path: [...at, 'url'],
-          message: 'plain http: the password and the session ID cross the network unencrypted; use https://',
-        });
-      }
+    if (url?.ok === true && url.url.startsWith('http:') && !isLoopbackHost(url.hostname)) {
+      warnings.push({
+        path: [...at, 'url'],
+        message: 'plain http: the password and the session ID cross the network unencrypted; use https://',
+      });
     }
   });
   return { errors, warnings };
@@ -76,14 +74,17 @@ function checkDuplicateBackups(em: Record<string, unknown>, at: EmPath, errors: 
   });
 }
 
-function checkDuplicateName(em: Record<string, unknown>, at: EmPath, firstEmWithName: Map<string, number>, errors: PathIssue[]): void {
+function checkDuplicateName(
+  em: Record<string, unknown>,
+  url: EmUrlResult | undefined,
+  at: EmPath,
+  firstEmWithName: Map<string, number>,
+  errors: PathIssue[],
+): void {
   const explicit = typeof em.name === 'string' && em.name !== '';
   let name: string | undefined;
   if (explicit) name = em.name as string;
-  else if (typeof em.url === 'string') {
-    const url = normalizeEmUrl(em.url);
-    if (url.ok) name = url.hostname;
-  }
+  else if (url?.ok === true) name = url.hostname;
   if (name === undefined) return;
   const first = firstEmWithName.get(name);
   if (first === undefined) {
