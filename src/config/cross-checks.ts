@@ -3,8 +3,9 @@ import { isLoopbackHost, normalizeEmUrl, type EmUrlResult } from './em-url.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
 
 /**
- * Rules that relate several keys. They read the raw (env-expanded) tree defensively, so they are
- * reported together with every shape error instead of only after the schema passes.
+ * Rules that compare entries of a list (duplicate backups and names), and the warnings. They read the
+ * raw (env-expanded) tree defensively, so they are reported together with every shape error instead
+ * of only after the schema passes.
  */
 export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: PathIssue[] } {
   const errors: PathIssue[] = [];
@@ -15,8 +16,6 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
     if (!isPlainObject(em)) return;
     const at = ['enterpriseManagers', i] as const;
     const url = typeof em.url === 'string' ? normalizeEmUrl(em.url) : undefined;
-    checkPasswordSource(em, at, errors);
-    checkBackupsOrDiscover(em, at, errors);
     checkDuplicateBackups(em, at, errors);
     checkDuplicateName(em, url, at, firstEmWithName, errors);
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
@@ -36,26 +35,6 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
 }
 
 type EmPath = readonly ['enterpriseManagers', number];
-
-function checkPasswordSource(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  const hasPassword = em.password !== undefined;
-  const hasFile = em.passwordFile !== undefined;
-  if (hasPassword && hasFile) {
-    errors.push({ path: [...at, 'passwordFile'], message: 'set only one of password and passwordFile', atKey: true });
-  } else if (!hasPassword && !hasFile) {
-    errors.push({ path: [...at], message: 'one of password or passwordFile is required' });
-  }
-}
-
-/** Something to poll: at least one backup, unless discover finds them. */
-function checkBackupsOrDiscover(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  if (Object.hasOwn(em, 'discover')) return;
-  if (em.backups === undefined) {
-    errors.push({ path: [...at, 'backups'], message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists' });
-  } else if (Array.isArray(em.backups) && em.backups.length === 0) {
-    errors.push({ path: [...at, 'backups'], message: 'list at least one backup, or add discover: to poll every backup EM lists' });
-  }
-}
 
 function checkDuplicateBackups(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
   if (!Array.isArray(em.backups)) return;

@@ -75,7 +75,7 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   const cross = crossCheck(expanded.value);
   // A value that failed to expand would also fail validation; one issue per key is enough.
   const envPaths = expanded.issues.map((issue) => issue.path);
-  const redundant = (issue: PathIssue): boolean => envPaths.some((path) => sameKeyPath(path, issue.path));
+  const redundant = (issue: PathIssue): boolean => issue.relatesKeys !== true && envPaths.some((path) => sameKeyPath(path, issue.path));
   const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue)), ...cross.errors].map(pin);
 
   const files = fileValues.map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));

@@ -7,6 +7,8 @@ export interface PathIssue {
   message: string;
   /** Point at the key itself rather than its value (unknown keys). */
   atKey?: boolean;
+  /** A rule relating several keys: reported even where the key's own value failed to expand. */
+  relatesKeys?: boolean;
 }
 
 const PLAIN_KEY_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

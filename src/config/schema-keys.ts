@@ -135,7 +135,8 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
         continue;
       }
     }
-    out.push({ path, message: issue.message });
+    const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
+    out.push({ path, message: issue.message, ...(params.atKey === true ? { atKey: true } : {}), ...(params.relatesKeys === true ? { relatesKeys: true } : {}) });
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { parseDuration } from './duration.js';
 import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
 import { namePatternError } from './name-pattern.js';
+import { isPlainObject } from './path.js';
 import { withRole } from './schema-keys.js';
 
 /**
@@ -236,7 +237,7 @@ const enterpriseManager = z.strictObject(
     format: oneOf(['xml', 'json']).default(DEFAULTS.format),
     restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
     tls: tlsSection.nullish(),
-    // At least one backup, or discover: checked in cross-checks.ts, which sees both keys.
+    // At least one backup, or discover: checked below, where both keys are in sight.
     backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
     // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
     discover: discoverSection.nullish(),
@@ -244,6 +245,36 @@ const enterpriseManager = z.strictObject(
     vms: vmsSection.nullish(),
   },
   { error: mapping },
+).superRefine(
+  (em, ctx) => {
+    // Runs even when a key of this EM failed, so these rules are reported with every shape error.
+    if (!isPlainObject(em)) return;
+    const hasPassword = em.password !== undefined;
+    const hasFile = em.passwordFile !== undefined;
+    if (hasPassword && hasFile) {
+      ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'set only one of password and passwordFile', params: { atKey: true, relatesKeys: true } });
+    } else if (!hasPassword && !hasFile) {
+      ctx.addIssue({ code: 'custom', message: 'one of password or passwordFile is required', params: { relatesKeys: true } });
+    }
+    // Something to poll: at least one backup, unless discover finds them.
+    if (Object.hasOwn(em, 'discover')) return;
+    if (em.backups === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups'],
+        message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists',
+        params: { relatesKeys: true },
+      });
+    } else if (Array.isArray(em.backups) && em.backups.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups'],
+        message: 'list at least one backup, or add discover: to poll every backup EM lists',
+        params: { relatesKeys: true },
+      });
+    }
+  },
+  { when: () => true },
 );
 
 const pollSection = z.strictObject(
@@ -326,8 +357,8 @@ function toEmConfig(em: EmInput, defaultRpoMs: number) {
 }
 
 /**
- * Shape and value checks of one config document. Rules that relate several keys (one of
- * password/passwordFile, duplicates) live in cross-checks.ts, so they run even when this fails.
+ * Shape and value checks of one config document, with the rules that relate keys of one Enterprise
+ * Manager. Rules that compare entries of a list (duplicates) live in cross-checks.ts.
  */
 export const configSchema = z
   .strictObject(
