@@ -1,11 +1,11 @@
-import { isIP } from 'node:net';
-import { normalizeBackupId } from './backup-id.js';
-import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
+import { normalizeBackupId } from './schema.js';
+import { isLoopbackHost, normalizeEmUrl, type EmUrlResult } from './em-url.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
 
 /**
- * Rules that relate several keys. They read the raw (env-expanded) tree defensively, so they are
- * reported together with every shape error instead of only after the schema passes.
+ * Rules that compare entries of a list (duplicate backups and names), and the warnings. They read the
+ * raw (env-expanded) tree defensively, so they are reported together with every shape error instead
+ * of only after the schema passes.
  */
 export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: PathIssue[] } {
   const errors: PathIssue[] = [];
@@ -15,51 +15,26 @@ export function crossCheck(root: unknown): { errors: PathIssue[]; warnings: Path
   ems.forEach((em: unknown, i) => {
     if (!isPlainObject(em)) return;
     const at = ['enterpriseManagers', i] as const;
-    checkPasswordSource(em, at, errors);
-    checkBackupsOrDiscover(em, at, errors);
+    const url = typeof em.url === 'string' ? normalizeEmUrl(em.url) : undefined;
     checkDuplicateBackups(em, at, errors);
-    checkDuplicateName(em, at, firstEmWithName, errors);
-    checkServerName(em, at, errors);
+    checkDuplicateName(em, url, at, firstEmWithName, errors);
     if (em.tls !== null && isPlainObject(em.tls) && em.tls.insecureSkipVerify === true) {
       warnings.push({
         path: [...at, 'tls', 'insecureSkipVerify'],
         message: 'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead',
       });
     }
-    if (typeof em.url === 'string') {
-      const url = normalizeEmUrl(em.url);
-      if (url.ok && url.url.startsWith('http:') && !isLoopbackHost(url.hostname)) {
-        warnings.push({
-          path: [...at, 'url'],
-          message: 'plain http: the password and the session ID cross the network unencrypted; use https://',
-        });
-      }
+    if (url?.ok === true && url.url.startsWith('http:') && !isLoopbackHost(url.hostname)) {
+      warnings.push({
+        path: [...at, 'url'],
+        message: 'plain http: the password and the session ID cross the network unencrypted; use https://',
+      });
     }
   });
   return { errors, warnings };
 }
 
 type EmPath = readonly ['enterpriseManagers', number];
-
-function checkPasswordSource(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  const hasPassword = em.password !== undefined;
-  const hasFile = em.passwordFile !== undefined;
-  if (hasPassword && hasFile) {
-    errors.push({ path: [...at, 'passwordFile'], message: 'set only one of password and passwordFile', atKey: true });
-  } else if (!hasPassword && !hasFile) {
-    errors.push({ path: [...at], message: 'one of password or passwordFile is required' });
-  }
-}
-
-/** Something to poll: at least one backup, unless discover finds them. */
-function checkBackupsOrDiscover(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  if (Object.hasOwn(em, 'discover')) return;
-  if (em.backups === undefined) {
-    errors.push({ path: [...at, 'backups'], message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists' });
-  } else if (Array.isArray(em.backups) && em.backups.length === 0) {
-    errors.push({ path: [...at, 'backups'], message: 'list at least one backup, or add discover: to poll every backup EM lists' });
-  }
-}
 
 function checkDuplicateBackups(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
   if (!Array.isArray(em.backups)) return;
@@ -78,14 +53,17 @@ function checkDuplicateBackups(em: Record<string, unknown>, at: EmPath, errors: 
   });
 }
 
-function checkDuplicateName(em: Record<string, unknown>, at: EmPath, firstEmWithName: Map<string, number>, errors: PathIssue[]): void {
+function checkDuplicateName(
+  em: Record<string, unknown>,
+  url: EmUrlResult | undefined,
+  at: EmPath,
+  firstEmWithName: Map<string, number>,
+  errors: PathIssue[],
+): void {
   const explicit = typeof em.name === 'string' && em.name !== '';
   let name: string | undefined;
   if (explicit) name = em.name as string;
-  else if (typeof em.url === 'string') {
-    const url = normalizeEmUrl(em.url);
-    if (url.ok) name = url.hostname;
-  }
+  else if (url?.ok === true) name = url.hostname;
   if (name === undefined) return;
   const first = firstEmWithName.get(name);
   if (first === undefined) {
@@ -95,17 +73,4 @@ function checkDuplicateName(em: Record<string, unknown>, at: EmPath, firstEmWith
   const clash = `duplicate Enterprise Manager name "${name}": enterpriseManagers[${first}] has it too, and the name is the em label`;
   if (explicit) errors.push({ path: [...at, 'name'], message: clash });
   else errors.push({ path: [...at, 'url'], message: `${clash}; set a distinct name` });
-}
-
-/**
- * TLS sends the server name in the clear as SNI, which may not be an IP address (RFC 6066); Node would
- * send nothing and print a deprecation warning at every connection. Caught here, with the way out.
- */
-function checkServerName(em: Record<string, unknown>, at: EmPath, errors: PathIssue[]): void {
-  const tls = em.tls;
-  if (!isPlainObject(tls) || typeof tls.serverName !== 'string' || isIP(tls.serverName.replace(/^\[(.*)\]$/, '$1')) === 0) return;
-  errors.push({
-    path: [...at, 'tls', 'serverName'],
-    message: `${tls.serverName} is an IP address, which TLS cannot send as a server name (SNI, RFC 6066); to check the certificate against an IP, put the IP in url and leave serverName out (the certificate must list that IP as a subject alternative name)`,
-  });
 }

@@ -2,11 +2,11 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { crossCheck } from './cross-checks.js';
 import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
-import { formatKeyPath, isPlainObject, sameKeyPath, type KeyPath, type PathIssue } from './path.js';
+import { formatKeyPath, sameKeyPath, setValueAt, type PathIssue } from './path.js';
 import { locate, placeYamlErrors } from './positions.js';
 import { configSchema } from './schema.js';
-import type { ConfigIssue, ConfigResult, ExporterConfig } from './types.js';
-import { fromZodIssues } from './zod-issues.js';
+import { fromZodIssues, markedValues } from './schema-keys.js';
+import type { ConfigIssue, ConfigResult } from './types.js';
 
 /** A file the config names; checked by the loader, because parsing stays free of I/O. */
 export interface FileReference {
@@ -65,21 +65,27 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   }
 
   const expanded = expandEnvInTree(raw, env);
+  const fileValues = markedValues(configSchema, expanded.value).flatMap(({ path, value, role }) =>
+    role.file !== undefined && value !== '' ? [{ kind: role.file, path, fsPath: resolveBesideConfig(file, value) }] : [],
+  );
+  // The config the program sees names files as the loader checked them.
+  for (const { path, fsPath } of fileValues) setValueAt(expanded.value, path, fsPath);
   const parsed = configSchema.safeParse(expanded.value);
   const shapeIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, configSchema);
   const cross = crossCheck(expanded.value);
   // A value that failed to expand would also fail validation; one issue per key is enough.
   const envPaths = expanded.issues.map((issue) => issue.path);
-  const redundant = (issue: PathIssue): boolean => envPaths.some((path) => sameKeyPath(path, issue.path));
+  const redundant = (issue: PathIssue): boolean => issue.relatesKeys !== true && envPaths.some((path) => sameKeyPath(path, issue.path));
   const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue)), ...cross.errors].map(pin);
 
-  const files = fileReferences(expanded.value, file).map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));
-  const inlinePasswords = literalPasswordPaths(raw).map((path) => pin({ path, message: '' }));
+  const files = fileValues.map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));
+  const inlinePasswords = markedValues(configSchema, raw)
+    .filter(({ value, role }) => role.secret === true && value !== '' && !isOnlyEnvReferences(value))
+    .map(({ path }) => pin({ path, message: '' }));
   if (errors.length > 0 || !parsed.success) return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
 
   const warnings = [...cross.warnings.map(pin), ...yamlProblems(doc.warnings, lines, file, 'YAML')];
-  const config = resolveFilePaths(parsed.data, file);
-  return { result: { ok: true, config, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
+  return { result: { ok: true, config: parsed.data, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
 }
 
 /** yaml reports an alias to a missing anchor only when converting, and then without a position. */
@@ -98,39 +104,6 @@ function unresolvedAliases(doc: Document, lines: LineCounter, file: string): Con
 function positionOf(lines: LineCounter, offset: number): { line: number; column: number } {
   const { line, col } = lines.linePos(offset);
   return { line, column: col };
-}
-
-function emEntries(root: unknown): Array<[number, Record<string, unknown>]> {
-  if (!isPlainObject(root) || !Array.isArray(root.enterpriseManagers)) return [];
-  return root.enterpriseManagers.flatMap((em: unknown, i): Array<[number, Record<string, unknown>]> => (isPlainObject(em) ? [[i, em]] : []));
-}
-
-function fileReferences(root: unknown, configFile: string): Array<{ kind: FileReference['kind']; path: KeyPath; fsPath: string }> {
-  return emEntries(root).flatMap(([i, em]) => {
-    const refs: Array<{ kind: FileReference['kind']; path: KeyPath; fsPath: string }> = [];
-    const tls = em.tls;
-    if (isPlainObject(tls) && typeof tls.caFile === 'string' && tls.caFile !== '') {
-      refs.push({ kind: 'caFile', path: ['enterpriseManagers', i, 'tls', 'caFile'], fsPath: resolveBesideConfig(configFile, tls.caFile) });
-    }
-    if (typeof em.passwordFile === 'string' && em.passwordFile !== '') {
-      refs.push({ kind: 'passwordFile', path: ['enterpriseManagers', i, 'passwordFile'], fsPath: resolveBesideConfig(configFile, em.passwordFile) });
-    }
-    return refs;
-  });
-}
-
-function literalPasswordPaths(raw: unknown): KeyPath[] {
-  return emEntries(raw).flatMap(([i, em]) =>
-    typeof em.password === 'string' && em.password !== '' && !isOnlyEnvReferences(em.password) ? [['enterpriseManagers', i, 'password']] : [],
-  );
-}
-
-function resolveFilePaths(config: ExporterConfig, configFile: string): ExporterConfig {
-  for (const em of config.enterpriseManagers) {
-    if (em.passwordFile !== undefined) em.passwordFile = resolveBesideConfig(configFile, em.passwordFile);
-    if (em.tls.caFile !== undefined) em.tls.caFile = resolveBesideConfig(configFile, em.tls.caFile);
-  }
-  return config;
 }
 
 /** Parses and validates config text; pure: files the config names are not looked at. */

@@ -7,6 +7,8 @@ export interface PathIssue {
   message: string;
   /** Point at the key itself rather than its value (unknown keys). */
   atKey?: boolean;
+  /** A rule relating several keys: reported even where the key's own value failed to expand. */
+  relatesKeys?: boolean;
 }
 
 const PLAIN_KEY_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -34,6 +36,14 @@ export function valueAt(root: unknown, path: KeyPath): unknown {
     else return undefined;
   }
   return node;
+}
+
+/** Replaces the value at `path`, which must exist, in a tree of plain objects and arrays. */
+export function setValueAt(root: unknown, path: KeyPath, value: unknown): void {
+  const parent = valueAt(root, path.slice(0, -1));
+  const key = path[path.length - 1];
+  if (Array.isArray(parent) && typeof key === 'number') parent[key] = value;
+  else if (isPlainObject(parent) && typeof key === 'string' && Object.hasOwn(parent, key)) parent[key] = value;
 }
 
 export function sameKeyPath(a: KeyPath, b: KeyPath): boolean {

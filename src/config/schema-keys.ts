@@ -1,43 +1,79 @@
-import type { z } from 'zod';
-import type { KeyPath } from './path.js';
+import { z } from 'zod';
+import { isPlainObject, type KeyPath, type PathIssue } from './path.js';
 
-/** Just enough of zod's schema definitions to walk from a key path to the mapping it names. */
-interface SchemaLike {
-  _zod: {
-    def: {
-      type: string;
-      shape?: Record<string, SchemaLike>;
-      element?: SchemaLike;
-      innerType?: SchemaLike;
-      in?: SchemaLike;
-      out?: SchemaLike;
-      options?: SchemaLike[];
-    };
-  };
+/** What a key's value means beyond its shape, marked where the key is declared in schema.ts. */
+export interface KeyRole {
+  /** The value names a file the loader checks; relative paths are relative to the config file. */
+  file?: 'caFile' | 'passwordFile';
+  /** The value is a secret: written literally, a world-readable config file exposes it. */
+  secret?: true;
 }
 
-/** The concrete schemas behind optional/default/transform/union wrappers. */
-function concrete(schema: SchemaLike): SchemaLike[] {
-  const def = schema._zod.def;
-  if (def.innerType !== undefined) return concrete(def.innerType);
-  if (def.type === 'pipe') return [def.in, def.out].filter((s) => s !== undefined).flatMap(concrete);
-  if (def.type === 'union') return (def.options ?? []).flatMap(concrete);
+/** The marks of schema.ts, kept beside the schemas rather than in lists that must follow their keys. */
+export const keyRoles = z.registry<KeyRole>();
+
+/** `schema` marked with `role`; a copy, so a shared schema such as a non-empty string stays unmarked elsewhere. */
+export function withRole<T extends z.ZodType>(schema: T, role: KeyRole): T {
+  const marked = schema.clone();
+  keyRoles.add(marked, role);
+  return marked;
+}
+
+/** The concrete schemas behind optional/default/transform/union wrappers, and every mark met on the way. */
+function concrete(schema: z.ZodType, roles: KeyRole[] = []): z.ZodType[] {
+  const role = keyRoles.get(schema);
+  if (role !== undefined) roles.push(role);
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) {
+    return concrete(schema.unwrap() as z.ZodType, roles);
+  }
+  if (schema instanceof z.ZodPipe) return [schema.in as z.ZodType, schema.out as z.ZodType].flatMap((s) => concrete(s, roles));
+  if (schema instanceof z.ZodUnion) return (schema.options as readonly z.ZodType[]).flatMap((s) => concrete(s, roles));
   return [schema];
+}
+
+/** The schemas a key or index leads to from a concrete schema. */
+function child(schema: z.ZodType, segment: string | number): z.ZodType[] {
+  if (typeof segment === 'string' && schema instanceof z.ZodObject) {
+    const field = (schema.shape as Record<string, z.ZodType>)[segment];
+    return Object.hasOwn(schema.shape, segment) && field !== undefined ? [field] : [];
+  }
+  if (typeof segment === 'number' && schema instanceof z.ZodArray) return [schema.element as z.ZodType];
+  return [];
 }
 
 /** The keys a strict mapping at `path` accepts, for "unknown key" messages. */
 export function knownKeysAt(schema: z.ZodType, path: KeyPath): string[] {
-  let current = [schema as unknown as SchemaLike];
-  for (const segment of path) {
-    current = current.flatMap(concrete).flatMap((s) => {
-      const def = s._zod.def;
-      if (typeof segment === 'string' && def.type === 'object') return def.shape?.[segment] ?? [];
-      if (typeof segment === 'number' && def.type === 'array' && def.element !== undefined) return [def.element];
-      return [];
-    });
+  let current = [schema];
+  for (const segment of path) current = current.flatMap((s) => concrete(s)).flatMap((s) => child(s, segment));
+  const mapping = current.flatMap((s) => concrete(s)).find((s) => s instanceof z.ZodObject);
+  return mapping instanceof z.ZodObject ? Object.keys(mapping.shape) : [];
+}
+
+/** A string value in a config tree at a key the schema marks. */
+export interface MarkedValue {
+  path: KeyPath;
+  value: string;
+  role: KeyRole;
+}
+
+/** Every string value of `tree` at a marked key, found by walking the tree alongside the schema; the tree may be invalid. */
+export function markedValues(schema: z.ZodType, tree: unknown, path: KeyPath = []): MarkedValue[] {
+  const roles: KeyRole[] = [];
+  const schemas = concrete(schema, roles);
+  const out: MarkedValue[] = typeof tree === 'string' ? roles.map((role) => ({ path, value: tree, role })) : [];
+  const seen = new Set<z.ZodType>();
+  for (const s of schemas) {
+    if (seen.has(s)) continue;
+    seen.add(s);
+    if (s instanceof z.ZodObject && isPlainObject(tree)) {
+      for (const [key, value] of Object.entries(tree)) {
+        for (const field of child(s, key)) out.push(...markedValues(field, value, [...path, key]));
+      }
+    } else if (s instanceof z.ZodArray && Array.isArray(tree)) {
+      tree.forEach((item: unknown, i) => out.push(...markedValues(s.element as z.ZodType, item, [...path, i])));
+    }
   }
-  const mapping = current.flatMap(concrete).find((s) => s._zod.def.type === 'object');
-  return Object.keys(mapping?._zod.def.shape ?? {});
+  return out;
 }
 
 function editDistance(a: string, b: string): number {
@@ -54,7 +90,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known key a typo most likely meant: same letters ignoring case, or at most two edits away. */
-export function closestKey(unknown: string, known: readonly string[]): string | undefined {
+function closestKey(unknown: string, known: readonly string[]): string | undefined {
   const lower = unknown.toLowerCase();
   const sameIgnoringCase = known.find((key) => key.toLowerCase() === lower);
   if (sameIgnoringCase !== undefined) return sameIgnoringCase;
@@ -64,4 +100,43 @@ export function closestKey(unknown: string, known: readonly string[]): string | 
     if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key, distance };
   }
   return best?.key;
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  if (known.length === 0) return 'unknown key';
+  const guess = closestKey(key, known);
+  const list = `valid keys here: ${known.join(', ')}`;
+  return guess === undefined ? `unknown key; ${list}` : `unknown key; did you mean "${guess}"? (${list})`;
+}
+
+/** A union branch that failed only because the value had the other branch's type says nothing. */
+function isTypeMismatchOnly(branch: readonly z.core.$ZodIssue[]): boolean {
+  return branch.every((issue) => issue.code === 'invalid_type' && issue.path.length === 0);
+}
+
+/**
+ * zod issues as path issues: one issue per unknown key (named in the path), and a failed union
+ * (a backup as GUID or as mapping) reported through the branch that matches the value's shape.
+ */
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, prefix: KeyPath = []): PathIssue[] {
+  const out: PathIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))];
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key, known), atKey: true });
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      const telling = issue.errors.filter((branch) => !isTypeMismatchOnly(branch));
+      const only = telling.length === 1 ? telling[0] : undefined;
+      if (only !== undefined) {
+        out.push(...fromZodIssues(only, schema, path));
+        continue;
+      }
+    }
+    const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
+    out.push({ path, message: issue.message, ...(params.atKey === true ? { atKey: true } : {}), ...(params.relatesKeys === true ? { relatesKeys: true } : {}) });
+  }
+  return out;
 }

@@ -1,12 +1,101 @@
+import { isIP } from 'node:net';
+import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { BACKUP_ID_HINT, normalizeBackupId } from './backup-id.js';
-import { cronScheduleError } from './cron.js';
 import { parseDuration } from './duration.js';
 import { normalizeEmUrl } from './em-url.js';
 import { parseByteSize } from './size.js';
-import { expecting } from './expectation.js';
 import { namePatternError } from './name-pattern.js';
-import type { EmConfig, ExporterConfig } from './types.js';
+import { isPlainObject } from './path.js';
+import { withRole } from './schema-keys.js';
+
+/**
+ * zod error functions worded for someone editing YAML. Input values are never echoed: a mistyped
+ * password (say, an unquoted number) must not end up in a log line.
+ */
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'an empty value';
+  if (Array.isArray(input)) return 'a list';
+  switch (typeof input) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return Number.isInteger(input) ? 'a number' : 'a fractional number';
+    case 'boolean':
+      return 'true/false';
+    case 'object':
+      return 'a mapping';
+    default:
+      return typeof input;
+  }
+}
+
+function hintFor(expected: string, input: unknown): string {
+  if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
+    return '; quote the value so YAML reads it as text';
+  }
+  if ((expected === 'int' || expected === 'number') && typeof input === 'string' && /^-?\d+$/.test(input)) {
+    return '; remove the quotes';
+  }
+  return '';
+}
+
+/**
+ * Error function for a schema whose valid values are described by `noun`, e.g. `a duration such
+ * as 30s`. Missing keys say "is required"; wrong types say what was found instead.
+ */
+function expecting(noun: string, hints: { forNumber?: string } = {}): z.core.$ZodErrorMap {
+  return (issue) => {
+    if (issue.code === 'invalid_type') {
+      if (issue.input === undefined) return 'is required';
+      const hint = typeof issue.input === 'number' && hints.forNumber !== undefined ? `; ${hints.forNumber}` : hintFor(issue.expected, issue.input);
+      return `expected ${noun}, got ${describeInput(issue.input)}${hint}`;
+    }
+    if (issue.code === 'invalid_value') return `must be ${noun}`;
+    return undefined;
+  };
+}
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const URN_PREFIX_RE = /^urn:veeam:Backup:/i;
+
+/** Bare lower-case GUID for a backup ID as written in the config (bare or `urn:veeam:Backup:` form). */
+export function normalizeBackupId(text: string): string | undefined {
+  const bare = text.replace(URN_PREFIX_RE, '');
+  return GUID_RE.test(bare) ? bare.toLowerCase() : undefined;
+}
+
+const BACKUP_ID_HINT =
+  'expected a backup GUID such as 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3 or urn:veeam:Backup:<GUID>';
+
+const FIELD_NAMES: Record<string, string> = {
+  second: 'second',
+  minute: 'minute',
+  hour: 'hour',
+  dayOfMonth: 'day-of-month',
+  month: 'month',
+  dayOfWeek: 'day-of-week',
+};
+
+const CRON_HINT = 'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "*/5 * * * *"';
+
+/** Why node-cron would refuse the schedule, or undefined when it accepts it. */
+function cronScheduleError(schedule: string): string | undefined {
+  let problems: string[];
+  try {
+    const result = validateDetailed(schedule);
+    if (result.valid) return undefined;
+    problems = result.errors.map((error) => {
+      const field = FIELD_NAMES[error.field];
+      // node-cron words field errors as "<value> is a invalid expression for <field>"; say it plainly.
+      if (field !== undefined && error.message.includes('invalid expression')) return `"${error.value ?? ''}" is not valid in the ${field} field`;
+      return error.message;
+    });
+  } catch (error) {
+    problems = [error instanceof Error ? error.message : String(error)];
+  }
+  return `not a valid cron schedule: ${problems.join('; ')}; ${CRON_HINT}`;
+}
 
 /** The defaults the README's Configuration section documents, in the units ExporterConfig uses. */
 export const DEFAULTS = {
@@ -116,11 +205,23 @@ const vmsSection = z.strictObject(
   { error: mapping },
 );
 
+/**
+ * TLS sends the server name in the clear as SNI, which may not be an IP address (RFC 6066); Node would
+ * send nothing and print a deprecation warning at every connection. Caught here, with the way out.
+ */
+const serverName = nonEmptyString.superRefine((text, ctx) => {
+  if (isIP(text.replace(/^\[(.*)\]$/, '$1')) === 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${text} is an IP address, which TLS cannot send as a server name (SNI, RFC 6066); to check the certificate against an IP, put the IP in url and leave serverName out (the certificate must list that IP as a subject alternative name)`,
+  });
+});
+
 const tlsSection = z.strictObject(
   {
-    caFile: nonEmptyString.optional(),
+    caFile: withRole(nonEmptyString, { file: 'caFile' }).optional(),
     insecureSkipVerify: z.boolean({ error: expecting('true or false') }).default(false),
-    serverName: nonEmptyString.optional(),
+    serverName: serverName.optional(),
   },
   { error: mapping },
 );
@@ -130,13 +231,13 @@ const enterpriseManager = z.strictObject(
     name: nonEmptyString.optional(),
     url: emUrl,
     username: nonEmptyString,
-    password: nonEmptyString.optional(),
-    passwordFile: nonEmptyString.optional(),
+    password: withRole(nonEmptyString, { secret: true }).optional(),
+    passwordFile: withRole(nonEmptyString, { file: 'passwordFile' }).optional(),
     apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
     format: oneOf(['xml', 'json']).default(DEFAULTS.format),
     restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
     tls: tlsSection.nullish(),
-    // At least one backup, or discover: checked in cross-checks.ts, which sees both keys.
+    // At least one backup, or discover: checked below, where both keys are in sight.
     backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
     // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
     discover: discoverSection.nullish(),
@@ -144,6 +245,36 @@ const enterpriseManager = z.strictObject(
     vms: vmsSection.nullish(),
   },
   { error: mapping },
+).superRefine(
+  (em, ctx) => {
+    // Runs even when a key of this EM failed, so these rules are reported with every shape error.
+    if (!isPlainObject(em)) return;
+    const hasPassword = em.password !== undefined;
+    const hasFile = em.passwordFile !== undefined;
+    if (hasPassword && hasFile) {
+      ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'set only one of password and passwordFile', params: { atKey: true, relatesKeys: true } });
+    } else if (!hasPassword && !hasFile) {
+      ctx.addIssue({ code: 'custom', message: 'one of password or passwordFile is required', params: { relatesKeys: true } });
+    }
+    // Something to poll: at least one backup, unless discover finds them.
+    if (Object.hasOwn(em, 'discover')) return;
+    if (em.backups === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups'],
+        message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists',
+        params: { relatesKeys: true },
+      });
+    } else if (Array.isArray(em.backups) && em.backups.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups'],
+        message: 'list at least one backup, or add discover: to poll every backup EM lists',
+        params: { relatesKeys: true },
+      });
+    }
+  },
+  { when: () => true },
 );
 
 const pollSection = z.strictObject(
@@ -163,37 +294,71 @@ const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULT
 
 type EmInput = z.output<typeof enterpriseManager>;
 
-function toEmConfig(em: EmInput, defaultRpoMs: number): EmConfig {
-  const out: EmConfig = {
+/** One EM as the rest of the program sees it; its type is EmConfig. */
+function toEmConfig(em: EmInput, defaultRpoMs: number) {
+  const discover = em.discover === undefined ? undefined : (em.discover ?? discoverSection.parse({}));
+  const vms = em.vms === undefined ? undefined : (em.vms ?? vmsSection.parse({}));
+  return {
+    /** `em` label; defaults to the URL host. */
     name: em.name ?? em.url.hostname,
+    /** Base URL without trailing slash and without /api. */
     url: em.url.url,
     username: em.username,
+    /** Exactly one of password / passwordFile is set. `${VAR}` is already expanded. */
+    ...(em.password !== undefined ? { password: em.password } : {}),
+    /** Resolved against the config file's directory. */
+    ...(em.passwordFile !== undefined ? { passwordFile: em.passwordFile } : {}),
     apiVersion: em.apiVersion,
     format: em.format,
+    /** entity: per backup, BackupDateUTC | reference: per backup, parse Ref Name | query: many backups per request via the query service. */
     restorePoints: em.restorePoints,
-    tls: { insecureSkipVerify: em.tls?.insecureSkipVerify ?? false },
-    backups: (em.backups ?? []).map((backup) => ({ id: backup.id, rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000 })),
+    tls: {
+      ...(em.tls?.caFile !== undefined ? { caFile: em.tls.caFile } : {}),
+      insecureSkipVerify: em.tls?.insecureSkipVerify ?? false,
+      ...(em.tls?.serverName !== undefined ? { serverName: em.tls.serverName } : {}),
+    },
+    /** Configured backups; may be empty when `discover` is set. */
+    backups: (em.backups ?? []).map((backup) => ({
+      /** Bare lower-case GUID (a `urn:veeam:Backup:` prefix in the file is stripped). */
+      id: backup.id,
+      rpoSeconds: (backup.rpoMs ?? defaultRpoMs) / 1000,
+    })),
+    /** `discover`: poll every backup EM lists whose name matches, re-listed every `metadataRefresh`. */
+    ...(discover !== undefined
+      ? {
+          discover: {
+            /** JavaScript regular expression (unanchored) a backup name must match; default `.*`. */
+            include: discover.include,
+            /** Backups whose name matches this are left out. */
+            ...(discover.exclude !== undefined ? { exclude: discover.exclude } : {}),
+            /** RPO of discovered backups (`discover.rpo`, else `defaults.rpo`); a backup also listed in `backups` keeps its own. */
+            rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000,
+          },
+        }
+      : {}),
+    /** `vms`: per-machine freshness of this EM's polled backups, read incrementally through the query service. */
+    ...(vms !== undefined
+      ? {
+          vms: {
+            /** JavaScript regular expression (unanchored) a VM name must match; default `.*`. */
+            include: vms.include,
+            /** VMs whose name matches this are left out. */
+            ...(vms.exclude !== undefined ? { exclude: vms.exclude } : {}),
+            /** Most VM series this EM may export; the rest are dropped and counted. */
+            limit: vms.limit,
+            /** How far before the start of the last successful read an incremental read starts: covers points that reach EM late. */
+            overlapMs: vms.overlap,
+            /** How often every VM point is read again. */
+            resyncMs: vms.resync,
+          },
+        }
+      : {}),
   };
-  if (em.discover !== undefined) {
-    const discover = em.discover ?? discoverSection.parse({});
-    out.discover = { include: discover.include, rpoSeconds: (discover.rpo ?? defaultRpoMs) / 1000 };
-    if (discover.exclude !== undefined) out.discover.exclude = discover.exclude;
-  }
-  if (em.vms !== undefined) {
-    const vms = em.vms ?? vmsSection.parse({});
-    out.vms = { include: vms.include, limit: vms.limit, overlapMs: vms.overlap, resyncMs: vms.resync };
-    if (vms.exclude !== undefined) out.vms.exclude = vms.exclude;
-  }
-  if (em.password !== undefined) out.password = em.password;
-  if (em.passwordFile !== undefined) out.passwordFile = em.passwordFile;
-  if (em.tls?.caFile !== undefined) out.tls.caFile = em.tls.caFile;
-  if (em.tls?.serverName !== undefined) out.tls.serverName = em.tls.serverName;
-  return out;
 }
 
 /**
- * Shape and value checks of one config document. Rules that relate several keys (one of
- * password/passwordFile, duplicates) live in cross-checks.ts, so they run even when this fails.
+ * Shape and value checks of one config document, with the rules that relate keys of one Enterprise
+ * Manager. Rules that compare entries of a list (duplicates) live in cross-checks.ts.
  */
 export const configSchema = z
   .strictObject(
@@ -212,7 +377,7 @@ export const configSchema = z
           : mapping(issue),
     },
   )
-  .transform((raw): ExporterConfig => {
+  .transform((raw) => {
     const poll = raw.poll ?? pollSection.parse({});
     const defaultRpoMs = raw.defaults?.rpo ?? DEFAULTS.rpoMs;
     return {
@@ -222,7 +387,9 @@ export const configSchema = z
         timeoutMs: poll.timeout,
         retries: poll.retries,
         metadataRefreshMs: poll.metadataRefresh,
+        /** `poll.maxResponseSize`: larger answers from EM are refused unread; absent = the client's default (32 MiB). */
         ...(poll.maxResponseSize !== undefined ? { maxResponseBytes: poll.maxResponseSize } : {}),
+        /** `poll.cycleTimeout`: a cycle still running after this long ends, unfinished polls failing as `timeout`; absent = the schedule interval. */
         ...(poll.cycleTimeout !== undefined ? { cycleTimeoutMs: poll.cycleTimeout } : {}),
       },
       defaults: { rpoSeconds: defaultRpoMs / 1000 },

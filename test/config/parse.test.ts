@@ -114,6 +114,15 @@ describe('environment variables', () => {
     const found = issues(oneEm('${EM_URL}'));
     expect(found).toMatchObject([{ path: 'enterpriseManagers[0].url', message: 'environment variable EM_URL is not set' }]);
   });
+
+  it('still reports a rule relating two keys at a key whose variable is unset, and a shape error beside it', () => {
+    const found = issues(oneEm('https://em01', '    passwordFile: ${PW_FILE}\n    retries: 3\n'));
+    expect(found.map(({ path, message, line, column }) => ({ path, message, line, column }))).toEqual([
+      { path: 'enterpriseManagers[0].passwordFile', message: 'set only one of password and passwordFile', line: 6, column: 5 },
+      { path: 'enterpriseManagers[0].passwordFile', message: 'environment variable PW_FILE is not set', line: 6, column: 19 },
+      { path: 'enterpriseManagers[0].retries', message: expect.stringMatching(/^unknown key/), line: 7, column: 5 },
+    ]);
+  });
 });
 
 describe('warnings', () => {
