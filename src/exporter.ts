@@ -237,7 +237,8 @@ export class Exporter {
 
   /**
    * The watched set, from config and discovery: every configured EM, and the backups each poller
-   * polls. Series of backups that left (reload, or gone from EM's listing) vanish here.
+   * polls. Series of backups a reload removed vanish here; between reloads each EM's cycle publishes
+   * what its discovery changed itself (ExporterState.setTargetsOf), so nothing calls back up here.
    */
   private publishTargets(): void {
     const targets: BackupTarget[] = [...this.runtimes.values()].flatMap((rt) =>
@@ -287,7 +288,6 @@ export class Exporter {
         backups: em.backups,
         discover: em.discover,
         restorePoints: em.restorePoints === 'query' ? 'query' : 'per-backup',
-        onTargetsChanged: () => this.publishTargets(),
         concurrency: config.poll.concurrency,
         schedule: config.poll.schedule,
         // Never shorter than one request timeout: a request given poll.timeout to answer keeps it.

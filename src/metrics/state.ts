@@ -32,6 +32,31 @@ export function createExporterState(): ExporterState {
       backupRecords = nextBackups;
     },
 
+    setTargetsOf(em, targets) {
+      if (!emRecords.has(em)) return;
+      // Grouped by EM in the order setTargets gave them, so the exposition order does not depend on
+      // which EM changed last.
+      const byEm = new Map<string, [string, BackupRecord][]>();
+      for (const entry of backupRecords) {
+        if (entry[1].em === em) continue;
+        let list = byEm.get(entry[1].em);
+        if (list === undefined) byEm.set(entry[1].em, (list = []));
+        list.push(entry);
+      }
+      const nextBackups = new Map<string, BackupRecord>();
+      for (const name of emRecords.keys()) {
+        if (name !== em) {
+          for (const [key, record] of byEm.get(name) ?? []) nextBackups.set(key, record);
+          continue;
+        }
+        for (const target of targets) {
+          const key = backupKey(em, target.backupId);
+          nextBackups.set(key, withTarget(backupRecords.get(key), { ...target, em }));
+        }
+      }
+      backupRecords = nextBackups;
+    },
+
     recordMetadata(em, backupId, metadata) {
       update(em, backupId, (record) => ({ ...record, metadata: copyMetadata(metadata) }));
     },

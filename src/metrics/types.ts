@@ -38,6 +38,11 @@ export interface EmRecord {
 export interface ExporterState {
   /** Replace the watched set: records that are still wanted keep their values, the rest vanish at once. */
   setTargets(emNames: readonly string[], targets: readonly BackupTarget[]): void;
+  /**
+   * Replace the watched backups of one EM (its poller's discovery changed them); other EMs keep
+   * theirs. An EM no longer watched is left out: a poller a reload dropped cannot bring it back.
+   */
+  setTargetsOf(em: string, targets: readonly Omit<BackupTarget, 'em'>[]): void;
   recordMetadata(em: string, backupId: string, metadata: BackupMetadata): void;
   recordSuccess(em: string, backupId: string, summary: RestorePointSummary, atMs: number): void;
   recordFailure(em: string, backupId: string, failure: { reason: PollErrorReason; message: string }, atMs: number): void;

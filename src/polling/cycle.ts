@@ -30,8 +30,6 @@ export interface EmCycleInput {
   restorePoints?: 'per-backup' | 'query';
   /** Discovery state of this EM, when it discovers backups; kept across cycles by the caller. */
   discovery?: BackupDiscovery;
-  /** Called when discovery changed the polled set, before any backup of the new set is polled. */
-  onTargetsChanged?: () => void;
   /**
    * Ends the cycle early. Reason `deadline`: what is unfinished fails as `timeout` and the cycle is
    * recorded; `abandoned` (shutdown, or a reload replaced this EM's poller): nothing more is recorded.
@@ -281,7 +279,7 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
       // Before anything is recorded: the state only keeps values of backups it watches.
       if (outcome.changed) {
         log.info({ em, discovered: discovery.discovered().length }, 'discovery changed the set of polled backups');
-        input.onTargetsChanged?.();
+        publishTargets(input, mergeTargets(input.backups, discovery.discovered()), deps);
       }
       for (const backup of outcome.listed) listed.set(backup.id, backup);
     }
@@ -429,4 +427,17 @@ async function bulk<T>(em: string, ids: readonly string[], call: () => Promise<M
     }
   }
   return result;
+}
+
+/**
+ * Discovery changed the polled set: the state learns it before any backup of the new set is polled
+ * (it keeps values only of backups it watches), and metadata read times of backups that left go.
+ */
+function publishTargets(input: EmCycleInput, targets: readonly BackupTargetConfig[], deps: CycleDeps): void {
+  const wanted = new Set(targets.map((b) => b.id));
+  for (const id of input.metadataReadAt.keys()) if (!wanted.has(id)) input.metadataReadAt.delete(id);
+  deps.state.setTargetsOf(
+    input.em,
+    targets.map((b) => ({ backupId: b.id, rpoSeconds: b.rpoSeconds })),
+  );
 }

@@ -17,8 +17,6 @@ export interface EmPollerOptions {
   discover?: DiscoverConfig;
   /** `query`: restore points through the query service; default one request per backup. */
   restorePoints?: 'per-backup' | 'query';
-  /** Called when discovery changes targets(): the caller publishes the new set before it is polled. */
-  onTargetsChanged?: () => void;
   concurrency: number;
   schedule: string;
   /** A cycle still running after this long ends, its unfinished polls failed as `timeout`; default: defaultCycleTimeoutMs(schedule). */
@@ -154,7 +152,6 @@ export class EmPoller {
           metadataReadAt: this.metadataReadAt,
           restorePoints: this.options.restorePoints,
           discovery: this.discovery,
-          onTargetsChanged: () => this.targetsChanged(),
           signal: controller.signal,
           deadlineMs: this.cycleTimeoutMs,
           ...(liveness !== undefined ? { liveness } : {}),
@@ -244,11 +241,6 @@ export class EmPoller {
     const changed = this.discovery.update(discover);
     if (changed) this.forgetMetadataOfOthers();
     return changed;
-  }
-
-  private targetsChanged(): void {
-    this.forgetMetadataOfOthers();
-    this.options.onTargetsChanged?.();
   }
 
   private forgetMetadataOfOthers(): void {
