@@ -9,7 +9,7 @@ import { openSync, closeSync } from 'node:fs';
 
 const EXIT_RUNTIME = 1;
 const SIGNALS = ['SIGHUP', 'SIGTERM', 'SIGINT'] as const;
-type HandledSignal = import("./daemon.js").HandledSignal;
+type HandledSignal = import('./daemon.js').HandledSignal;
 
 const queued: HandledSignal[] = [];
 const queue = (signal: HandledSignal): void => {
