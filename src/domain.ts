@@ -18,7 +18,7 @@ export const POLL_ERROR_REASONS = [
 export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
 
 /** Fixed names for the `endpoint` label of the API request metrics. */
-export type ApiEndpoint = 'api_root' | 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
+export type ApiEndpoint = 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
 
 /**
  * A newest restore point further ahead of this host's clock than this is clock skew between EM and
