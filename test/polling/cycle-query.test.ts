@@ -4,15 +4,14 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/domain.js';
+import type { PollErrorReason, RestorePoint } from '../../src/domain.js';
 import { EmError, type BackupOutcome, type EmClient } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
 import { createLimiter, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
 import { BackupDiscovery } from '../../src/polling/discovery.js';
+import { fakeEmClient, meta, ok } from './fake-client.js';
 
 const IDS = Array.from({ length: 4 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
-const meta = (id: string, name = `b-${id.slice(-2)}`): BackupMetadata => ({ id, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' });
-const ok = <T>(value: T): BackupOutcome<T> => ({ ok: true, value });
 const notFound = (id: string): BackupOutcome<never> => ({ ok: false, error: new EmError('not_found', `em "em01": backup ${id} not found`, 404) });
 
 interface Calls {
@@ -28,18 +27,8 @@ function rig(client: Partial<EmClient>, extra: Partial<EmCycleInput> = {}, metad
   const errors: PollErrorReason[] = [];
   const log = pino({ level: 'silent' });
   const deps: CycleDeps = { state, events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) }, log, now: Date.now, metadataRefreshMs };
-  const full: EmClient = {
-    name: 'em01',
-    getBackup: async (id) => meta(id),
-    getRestorePoints: async () => [],
-    listBackups: async () => [],
-    listChildBackups: async () => [],
-    queryRestorePoints: async (ids) => new Map(ids.map((id) => [id, ok([{ uid: '', timeMs: Date.now() - 60_000 }])])),
-    queryBackups: async (ids) => new Map(ids.map((id) => [id, ok(meta(id))])),
-    logout: async () => undefined,
-    close: async () => undefined,
-    ...client,
-  };
+  // Query mode never reads restore points one backup at a time: none, should the cycle try.
+  const full = fakeEmClient({ getRestorePoints: async () => [], ...client });
   const recorded: EmClient = {
     ...full,
     queryBackups: (ids, run) => {

@@ -8,6 +8,7 @@ import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/do
 import { EmError, type EmClient } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
 import { EmLiveness, createLimiter, defaultCycleTimeoutMs, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
+import { fakeEmClient } from './fake-client.js';
 
 const IDS = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
@@ -17,20 +18,6 @@ interface Behaviour {
   getRestorePoints?: (id: string) => Promise<RestorePoint[]>;
 }
 
-function fakeClient(behaviour: Behaviour): EmClient {
-  const meta = (id: string): BackupMetadata => ({ id, name: `b-${id.slice(-2)}`, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' });
-  return {
-    name: 'em01',
-    getBackup: behaviour.getBackup ?? (async (id) => meta(id)),
-    getRestorePoints: behaviour.getRestorePoints ?? (async () => [{ uid: '', timeMs: Date.now() - 60_000 }]),
-    listBackups: async () => [],
-    listChildBackups: async () => [],
-    queryRestorePoints: async () => new Map(),
-    queryBackups: async () => new Map(),
-    logout: async () => undefined,
-    close: async () => undefined,
-  };
-}
 
 function rig(behaviour: Behaviour, extra: Partial<EmCycleInput> = {}) {
   const state = createExporterState();
@@ -41,7 +28,7 @@ function rig(behaviour: Behaviour, extra: Partial<EmCycleInput> = {}) {
   const deps: CycleDeps = { state, events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) }, log, now: Date.now, metadataRefreshMs: 3_600_000 };
   const input: EmCycleInput = {
     em: 'em01',
-    client: fakeClient(behaviour),
+    client: fakeEmClient(behaviour),
     backups: IDS.map((id) => ({ id, rpoSeconds: 3600 })),
     limit: createLimiter(2),
     metadataReadAt: new Map(),

@@ -4,18 +4,17 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { BackupMetadata, RestorePoint } from '../../src/domain.js';
+import type { RestorePoint } from '../../src/domain.js';
 import type { EmClient } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
 import { EmPoller, type CycleDeps } from '../../src/polling/index.js';
+import { fakeEmClient, meta } from './fake-client.js';
 
 const IDS = Array.from({ length: 3 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
-const meta = (id: string): BackupMetadata => ({ id, name: `b-${id.slice(-2)}`, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' });
 
 function fake(gate?: Promise<void>) {
   const asked = { getBackup: 0, getRestorePoints: 0 };
-  const client: EmClient = {
-    name: 'em01',
+  const client = fakeEmClient({
     getBackup: async (id) => {
       asked.getBackup++;
       return meta(id);
@@ -25,13 +24,7 @@ function fake(gate?: Promise<void>) {
       await gate;
       return [{ uid: '', timeMs: Date.now() }];
     },
-    listBackups: async () => [],
-    listChildBackups: async () => [],
-    queryRestorePoints: async () => new Map(),
-    queryBackups: async () => new Map(),
-    logout: async () => undefined,
-    close: async () => undefined,
-  };
+  });
   return { client, asked };
 }
 
