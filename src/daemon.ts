@@ -6,7 +6,8 @@ import type { ExporterConfig } from './config/types.js';
 import type { RunningDemo } from './demo/index.js';
 import { Exporter } from './exporter.js';
 import { createLogger } from './logging/index.js';
-import { createHttpServer } from './server/index.js';
+import { ReloadQueue } from './reload-queue.js';
+import { createHttpServer, type ReloadResult } from './server/index.js';
 import { VERSION } from './version.js';
 import { createSecuredServer, createWebGuard, loadWebConfig, type WebGuard } from './web-config/index.js';
 
@@ -21,30 +22,27 @@ export type HandledSignal = 'SIGHUP' | 'SIGTERM' | 'SIGINT';
 export type AdoptSignals = (handler: (signal: HandledSignal) => void) => void;
 
 /**
- * What signals asked for before the daemon could act on them. A stop request is seen at every step
- * of start-up; a SIGHUP before the server runs is applied once start-up is done.
+ * What signals asked for. A stop request is seen at every step of start-up and stops the reload
+ * queue at once; a SIGHUP queues a reload, which waits for the end of start-up if it comes earlier.
  */
 class Lifecycle {
   stopSignal: HandledSignal | undefined;
-  private reloadPending = false;
-  private reloader: (() => void) | undefined;
   private stopListeners: Array<(signal: HandledSignal) => void> = [];
   readonly stopRequested: Promise<HandledSignal>;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    private readonly reloads: ReloadQueue,
+  ) {
     this.stopRequested = new Promise((resolve) => this.stopListeners.push(resolve));
   }
 
   handle(signal: HandledSignal): void {
     if (signal === 'SIGHUP') {
       if (this.stopSignal !== undefined) return;
-      if (this.reloader) {
-        this.log.info('SIGHUP: reloading config');
-        this.reloader();
-      } else if (!this.reloadPending) {
-        this.reloadPending = true;
-        this.log.info('SIGHUP during start-up: the config is reloaded once start-up is done');
-      }
+      if (this.reloads.started) this.log.info('SIGHUP: reloading config');
+      else if (!this.reloads.fullReloadWaiting) this.log.info('SIGHUP during start-up: the config is reloaded once start-up is done');
+      void this.reloads.queueFresh();
       return;
     }
     if (this.stopSignal !== undefined) {
@@ -52,17 +50,8 @@ class Lifecycle {
       process.exit(EXIT_RUNTIME);
     }
     this.stopSignal = signal;
+    this.reloads.stop();
     for (const listener of this.stopListeners.splice(0)) listener(signal);
-  }
-
-  /** From now on SIGHUP reloads at once; one that came during start-up is applied now. */
-  enableReload(reload: () => void): void {
-    this.reloader = reload;
-    if (this.reloadPending && this.stopSignal === undefined) {
-      this.reloadPending = false;
-      this.log.info('applying the SIGHUP received during start-up: reloading config');
-      reload();
-    }
   }
 }
 
@@ -98,7 +87,8 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
   }
 
   const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
-  const life = new Lifecycle(log);
+  const reloads = new ReloadQueue(log);
+  const life = new Lifecycle(log, reloads);
   adoptSignals((signal) => life.handle(signal));
   let demo: RunningDemo | undefined;
   let config: ExporterConfig;
@@ -153,7 +143,7 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
   }
   let guard: WebGuard | undefined;
   if (flags.webConfigFile) {
-    const created = await createWebGuard(flags.webConfigFile, log);
+    const created = await createWebGuard(flags.webConfigFile, log, { onFilesChanged: () => void reloads.queueWebConfig() });
     if (!created.ok) {
       process.stderr.write(`${formatIssues(created.issues)}\n`);
       await demo?.stop();
@@ -165,7 +155,7 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
     guard?.close();
     return stoppedDuringStartUp(life, log, demo);
   }
-  return serve(flags, exporter, log, life, demo, guard);
+  return serve(flags, exporter, log, life, reloads, demo, guard);
 }
 
 /** A stop signal before anything was polled: no session exists yet, so there is nothing to log out. */
@@ -193,25 +183,10 @@ async function serve(
   exporter: Exporter,
   log: Logger,
   life: Lifecycle,
+  reloads: ReloadQueue,
   demo: RunningDemo | undefined,
   guard: WebGuard | undefined,
 ): Promise<number> {
-  // SIGHUP and POST /-/reload may race; one reload at a time keeps the swap atomic.
-  let lastReload: Promise<unknown> = Promise.resolve();
-  const reload = (): Promise<{ ok: true } | { ok: false; error: string }> => {
-    const next = lastReload.then(async () => {
-      const outcome = await reloadConfigs(flags, exporter, log, demo, guard).catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        log.error({ err: error }, `config reload failed, keeping the running config: ${message}`);
-        return { ok: false as const, error: message };
-      });
-      exporter.metrics.recordReload(outcome.ok);
-      return outcome;
-    });
-    lastReload = next;
-    return next;
-  };
-
   const server = createHttpServer({
     telemetryPath: flags.telemetryPath,
     render: async () => ({ contentType: exporter.metrics.contentType, body: await exporter.metrics.renderParts() }),
@@ -220,7 +195,12 @@ async function serve(
     isReady: () => exporter.isReady(),
     version: VERSION,
     schedule: () => exporter.schedule,
-    reload: flags.enableLifecycle ? reload : undefined,
+    reload: flags.enableLifecycle
+      ? () => {
+          log.info('POST /-/reload: reloading config');
+          return reloads.joinOrQueue();
+        }
+      : undefined,
     logger: log,
     createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options, logger: log }),
     limits: { maxConnections: flags.maxConnections, maxRequestsInFlight: flags.maxRequests },
@@ -255,7 +235,12 @@ async function serve(
   if (life.stopSignal !== undefined) return shutdown(life.stopSignal);
 
   void exporter.start().catch((error: unknown) => log.error({ err: error }, 'first poll cycle failed unexpectedly'));
-  life.enableReload(() => void reload());
+  if (reloads.fullReloadWaiting) log.info('applying the SIGHUP received during start-up: reloading config');
+  reloads.start({
+    reloadAll: () => reloadConfigs(flags, exporter, log, demo, guard),
+    reloadWebConfig: () => reloadWebConfig(guard),
+    recordReload: (ok) => exporter.metrics.recordReload(ok),
+  });
   return shutdown(await life.stopRequested);
 }
 
@@ -266,14 +251,11 @@ async function reloadConfigs(
   log: Logger,
   demo: RunningDemo | undefined,
   guard: WebGuard | undefined,
-): Promise<{ ok: true } | { ok: false; error: string }> {
-  if (guard) {
-    const web = await guard.reload();
-    if (!web.ok) {
-      const error = formatIssues(web.issues);
-      log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${error}`);
-      return { ok: false, error };
-    }
+): Promise<ReloadResult> {
+  const web = await reloadWebConfig(guard);
+  if (!web.ok) {
+    log.error({ file: flags.webConfigFile }, `web config reload failed, keeping the running one:\n${web.error}`);
+    return web;
   }
   if (demo) return { ok: false, error: 'the demo has no config file to reload' };
   const loaded = await loadConfigFile(flags.configFile);
@@ -286,4 +268,11 @@ async function reloadConfigs(
   await exporter.reload(loaded.config);
   log.info({ file: flags.configFile }, 'config reloaded');
   return { ok: true };
+}
+
+/** Re-reads the web config, if there is one; the guard logs a refusal and keeps the running one. */
+async function reloadWebConfig(guard: WebGuard | undefined): Promise<ReloadResult> {
+  if (!guard) return { ok: true };
+  const web = await guard.reload();
+  return web.ok ? web : { ok: false, error: formatIssues(web.issues) };
 }

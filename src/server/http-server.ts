@@ -23,7 +23,10 @@ export interface HttpServerOptions {
   version: string;
   /** The poll schedule the status page names; a function follows reloads that change it. */
   schedule: string | (() => string);
-  /** Present only with --web.enable-lifecycle. */
+  /**
+   * Present only with --web.enable-lifecycle. Answers POST /-/reload; whether overlapping requests
+   * share one reload is up to it (the daemon's reload queue decides).
+   */
   reload?: () => Promise<ReloadResult>;
   logger: Logger;
   now?: () => number;
@@ -241,7 +244,6 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
 }
 
 function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Route> {
-  let reloading: Promise<ReloadResult> | undefined;
   const reload = opts.reload;
 
   const routes = new Map<string, Route>([
@@ -277,11 +279,9 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
         // Like Prometheus: the endpoint exists either way and says why it refuses when lifecycle is off.
         POST: async () => {
           if (reload === undefined) return { status: 403, body: 'Lifecycle API is not enabled.' };
-          // Requests that arrive during a reload share its outcome instead of starting another one.
-          reloading ??= runReload(reload, opts.logger).finally(() => {
-            reloading = undefined;
-          });
-          const result = await reloading;
+          const result = await reload().catch(
+            (error: unknown): ReloadResult => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+          );
           return result.ok ? { status: 200, body: 'Reloaded' } : { status: 500, body: `Failed to reload config: ${result.error}` };
         },
       },
@@ -302,18 +302,6 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
     },
   });
   return routes;
-}
-
-async function runReload(reload: () => Promise<ReloadResult>, logger: Logger): Promise<ReloadResult> {
-  let result: ReloadResult;
-  try {
-    result = await reload();
-  } catch (error) {
-    result = { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
-  if (result.ok) logger.info('configuration reloaded via /-/reload');
-  else logger.error({ error: result.error }, 'configuration reload via /-/reload failed');
-  return result;
 }
 
 /** The path without query; undefined for request targets that are not a path (`*`, garbage). */

@@ -18,6 +18,12 @@ export interface WebGuardOptions {
   pollIntervalMs?: number;
   /** Replaces bcrypt (tests count calls through it). */
   compare?: PasswordCompare;
+  /**
+   * Called, a moment after the last change, when a watched file changed. The default reloads at
+   * once; the daemon queues the reload behind its others instead (src/reload-queue.ts), since the
+   * guard does not serialise reloads.
+   */
+  onFilesChanged?: () => void;
 }
 
 interface GuardState {
@@ -63,7 +69,7 @@ export class WebGuard {
   private readonly reloadListeners = new Set<(config: WebConfig) => void>();
   private watchedByConfig: string[] = [];
   private reloadTimer: NodeJS.Timeout | undefined;
-  private reloadChain: Promise<unknown> = Promise.resolve();
+  private readonly onFilesChanged: () => void;
   private closed = false;
 
   constructor(config: WebConfig, logger: WebConfigLogger, options: WebGuardOptions = {}) {
@@ -71,6 +77,7 @@ export class WebGuard {
     this.compare = options.compare;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.state = this.stateFor(config);
+    this.onFilesChanged = options.onFilesChanged ?? (() => void this.reload());
     this.watcher = new FileWatchSet(this.pollIntervalMs, () => this.scheduleReload());
   }
 
@@ -115,12 +122,13 @@ export class WebGuard {
     return () => this.reloadListeners.delete(listener);
   }
 
-  /** Re-reads the web config now (SIGHUP, POST /-/reload). A bad version is refused and the current one kept. */
+  /**
+   * Re-reads the web config now. A bad version is refused and the current one kept. Callers run one
+   * reload at a time: of two at once, the one that read first could be applied last.
+   */
   reload(): Promise<WebGuardReload> {
     if (this.closed) return Promise.resolve({ ok: false, issues: [{ file: this.config.file, path: '', message: 'the web config guard is closed' }] });
-    const run = this.reloadChain.then(() => this.reloadNow());
-    this.reloadChain = run.catch(() => undefined);
-    return run;
+    return this.reloadNow();
   }
 
   close(): void {
@@ -142,7 +150,7 @@ export class WebGuard {
     // A rotation writes cert and key one after the other: wait a moment so both land in one reload.
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;
-      void this.reload();
+      this.onFilesChanged();
     }, Math.min(this.pollIntervalMs, 500));
     this.reloadTimer.unref();
   }
