@@ -235,7 +235,7 @@ async function serve(
   if (life.stopSignal !== undefined) return shutdown(life.stopSignal);
 
   void exporter.start().catch((error: unknown) => log.error({ err: error }, 'first poll cycle failed unexpectedly'));
-  if (reloads.fullReloadWaiting) log.info('applying the SIGHUP received during start-up: reloading config');
+  if (reloads.fullReloadWaiting) log.info('applying the reload asked for during start-up: reloading config');
   reloads.start({
     reloadAll: () => reloadConfigs(flags, exporter, log, demo, guard),
     reloadWebConfig: () => reloadWebConfig(guard),

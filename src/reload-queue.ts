@@ -117,7 +117,11 @@ export class ReloadQueue {
 
   private async execute(task: Task, work: ReloadWork): Promise<ReloadResult> {
     if (task.kind === 'web-config') {
-      return work.reloadWebConfig().catch((error: unknown) => this.failed(error, 'web config reload failed, keeping the running one'));
+      try {
+        return await work.reloadWebConfig();
+      } catch (error) {
+        return this.failed(error, 'web config reload failed, keeping the running one');
+      }
     }
     let outcome: ReloadResult = { ok: false, error: 'the reload ended without an outcome' };
     try {

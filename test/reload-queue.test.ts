@@ -225,6 +225,28 @@ describe('ReloadQueue: the reload gauges', () => {
     expect(await fixed).toEqual({ ok: true });
     expect(gauges).toEqual([false, false, true]);
   });
+  it('work that throws before it returns a promise fails that task alone; the queue goes on', async () => {
+    const { queue, gauges, work, logged } = bench();
+    const throwing: ReloadWork = {
+      ...work,
+      reloadAll: () => {
+        throw new Error('no config file');
+      },
+      reloadWebConfig: () => {
+        throw new Error('no web.yml');
+      },
+    };
+    queue.start(throwing);
+    expect(await queue.queueWebConfig()).toEqual({ ok: false, error: 'no web.yml' });
+    expect(await queue.queueFresh()).toEqual({ ok: false, error: 'no config file' });
+    expect(await queue.joinOrQueue()).toEqual({ ok: false, error: 'no config file' });
+    expect(gauges).toEqual([false, false]);
+    expect(logged()).toEqual([
+      'web config reload failed, keeping the running one: no web.yml',
+      'config reload failed, keeping the running config: no config file',
+      'config reload failed, keeping the running config: no config file',
+    ]);
+  });
 });
 
 describe('ReloadQueue: start-up and stop', () => {

@@ -1,11 +1,11 @@
 import https from 'node:https';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeLeaf } from '../web-config/support/certs.js';
-import { BACKUPS, PASSWORD, USER, startSite, type Site } from './harness.js';
-import { startExporter, type Running } from './process.js';
+import { BACKUPS, PASSWORD, USER, sample, startSite, type Site } from './harness.js';
+import { startExporter, waitUntil, type Running } from './process.js';
 
 function get(port: number, path: string, ca: string, auth?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -82,6 +82,28 @@ describe('--web.config.file on the real binary', () => {
     const ok = await get(port, '/-/healthy', ca, 'prometheus:scrape-secret');
     expect(ok.status).toBe(200);
     expect(ok.headers['x-frame-options']).toBe('deny');
+  });
+
+  it('applies a web.yml changed on disk through the reload queue, leaving the config and its reload gauge alone', { timeout: 60_000 }, async () => {
+    const web = join(site.dir, 'web.yml');
+    const original = await readFile(web, 'utf8');
+    const auth = 'prometheus:scrape-secret';
+    const gauge = async (): Promise<number | undefined> => sample((await get(port, '/metrics', ca, auth)).body, 'veeam_em_exporter_config_last_reload_successful');
+    expect(await gauge()).toBe(1);
+
+    // Refused (TLS removed needs a restart): the running web config stays, the gauge says nothing of it.
+    await writeFile(web, original.replace(/^tls_server_config:\n(  .*\n)+/m, ''));
+    await run.waitForLog((l) => l.msg === 'web config change refused, still serving with the previous version');
+    expect(await gauge()).toBe(1);
+
+    // Accepted: a new password works, the old one no longer does; the main config was not reloaded.
+    await writeFile(web, original.replace(/prometheus: .*/, `prometheus: ${bcrypt.hashSync('rotated-secret', 4)}`));
+    await waitUntil(async () => (await get(port, '/-/healthy', ca, 'prometheus:rotated-secret')).status === 200, 'the new password', 20_000);
+    expect((await get(port, '/-/healthy', ca, auth)).status).toBe(401);
+    expect(sample((await get(port, '/metrics', ca, 'prometheus:rotated-secret')).body, 'veeam_em_exporter_config_last_reload_successful')).toBe(1);
+    expect(run.stderr()).not.toContain('"msg":"config reloaded"');
+    await writeFile(web, original);
+    await waitUntil(async () => (await get(port, '/-/healthy', ca, auth)).status === 200, 'the original password back', 20_000);
   });
 
   it('--config.check validates the web config too', async () => {
