@@ -29,8 +29,8 @@ const STOPPING: ReloadResult = { ok: false, error: 'the exporter is stopping' };
  *
  * A task that has not started yet serves every request that comes after it was queued: it reads the
  * files only when it starts, so it sees whatever changed before. A task that runs may have read the
- * old files already, so only POSTs share it (overlapping POSTs get one answer, as they always have);
- * a SIGHUP during a run always gets a reload of its own after it.
+ * old files already, so only a POST shares it, and only when another POST waits for it: overlapping
+ * POSTs get one answer. A SIGHUP during a run always gets a reload that starts after it.
  *
  * Nothing runs before `start` (a SIGHUP during start-up waits for it) or after `stop`.
  */
