@@ -7,15 +7,16 @@ import { formatFailure, type FailureTarget, type PollErrorReason, type PollFailu
 export class EmError extends Error implements PollFailure {
   override readonly name = 'EmError';
   readonly em: string;
-  readonly backupId?: string;
-  readonly subject?: string;
+  declare readonly backupId?: string;
+  declare readonly subject?: string;
   readonly reason: PollErrorReason;
-  readonly action?: string;
+  declare readonly action?: string;
   readonly detail: string;
-  readonly advice?: string;
-  readonly status?: number;
-  readonly duringLogon?: boolean;
+  declare readonly advice?: string;
+  declare readonly status?: number;
+  declare readonly duringLogon?: boolean;
 
+  // The optional fields are `declare`d: set only when present, so a copy or a log of the error has no undefined keys.
   constructor(fields: PollFailure) {
     super(formatFailure(fields));
     this.em = fields.em;
