@@ -47,6 +47,19 @@ export interface PollFailure extends FailureTarget {
   duringLogon?: boolean;
 }
 
+/** The fields of `failure` alone, as a plain object without undefined keys (an EmError also holds a stack). */
+export function failureFields(failure: PollFailure): PollFailure {
+  const { em, backupId, subject, reason, action, detail, advice, status, duringLogon } = failure;
+  const copy: PollFailure = { em, reason, detail };
+  if (backupId !== undefined) copy.backupId = backupId;
+  if (subject !== undefined) copy.subject = subject;
+  if (action !== undefined) copy.action = action;
+  if (advice !== undefined) copy.advice = advice;
+  if (status !== undefined) copy.status = status;
+  if (duringLogon === true) copy.duringLogon = true;
+  return copy;
+}
+
 /**
  * How much of the target a message names: `full` (EM and backup or subject), `em` (for a line that
  * sums up the whole EM), `none` (where the EM and backup are shown beside it: a logger bound to the

@@ -1,4 +1,4 @@
-import { formatFailure, type FailureTarget, type PollErrorReason, type PollFailure } from '../domain.js';
+import { failureFields, formatFailure, type FailureTarget, type PollErrorReason, type PollFailure } from '../domain.js';
 
 /**
  * The one failure type of the exporter's EM work, classified and worded for operators; its message
@@ -32,8 +32,7 @@ export class EmError extends Error implements PollFailure {
 
   /** The fields alone, without the Error around them. */
   fields(): PollFailure {
-    const { em, backupId, subject, reason, action, detail, advice, status, duringLogon } = this;
-    return dropUndefined({ em, backupId, subject, reason, action, detail, advice, status, duringLogon });
+    return failureFields(this);
   }
 
   /** The same failure for another target: one failed query batch is the failure of each of its backups. */

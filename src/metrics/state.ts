@@ -1,4 +1,4 @@
-import type { BackupMetadata, PollErrorReason, PollFailure, RestorePointSummary } from '../domain.js';
+import { failureFields, type BackupMetadata, type PollErrorReason, type RestorePointSummary } from '../domain.js';
 import type { BackupRecord, BackupTarget, EmRecord, ExporterState } from './types.js';
 
 /**
@@ -74,7 +74,7 @@ export function createExporterState(): ExporterState {
       // Count and timestamps stay: the last known values are still the truth EM told us.
       update(em, backupId, (record) => ({
         ...record,
-        lastPoll: { ok: false, atMs, failure: copyFailure(failure) },
+        lastPoll: { ok: false, atMs, failure: failureFields(failure) },
       }));
     },
 
@@ -115,19 +115,6 @@ function copySummary(summary: RestorePointSummary): RestorePointSummary {
   const copy: RestorePointSummary = { count: summary.count };
   if (summary.newestMs !== undefined) copy.newestMs = summary.newestMs;
   if (summary.oldestMs !== undefined) copy.oldestMs = summary.oldestMs;
-  return copy;
-}
-
-/** The fields alone: an EmError passed in also holds a stack the state has no use for. */
-function copyFailure(failure: PollFailure): PollFailure {
-  const { em, backupId, subject, reason, action, detail, advice, status, duringLogon } = failure;
-  const copy: PollFailure = { em, reason, detail };
-  if (backupId !== undefined) copy.backupId = backupId;
-  if (subject !== undefined) copy.subject = subject;
-  if (action !== undefined) copy.action = action;
-  if (advice !== undefined) copy.advice = advice;
-  if (status !== undefined) copy.status = status;
-  if (duringLogon === true) copy.duringLogon = true;
   return copy;
 }
 
