@@ -1,4 +1,4 @@
-import { failureFields, type BackupMetadata, type PollErrorReason, type RestorePointSummary } from '../domain.js';
+import { failureFields, type BackupMetadata, type RestorePointSummary } from '../domain.js';
 import type { BackupRecord, BackupTarget, EmRecord, ExporterState } from './types.js';
 
 /**
