@@ -83,6 +83,25 @@ describe('SessionKeeper with another logon method', () => {
     expect(method.calls).toBe(2);
   });
 
+  it('hands the failed logon to each request for its own target, the pause closing the message after the advice', async () => {
+    const { keeper, method } = setUp();
+    method.refuse = new EmError({ em: 'em01', action: 'logon with key', reason: 'http_5xx', detail: 'EM answered 503', advice: 'check the EM service log', status: 503 });
+    await expect(keeper.current({ em: 'em01', backupId: 'a' })).rejects.toMatchObject({
+      reason: 'http_5xx',
+      status: 503,
+      duringLogon: true,
+      backupId: 'a',
+      message: 'em "em01": backup a: logon with key: EM answered 503: check the EM service log',
+    });
+    const wide = await keeper.current({ em: 'em01', subject: 'VM restore points' }).catch((e: unknown) => e as EmError);
+    expect(wide).toBeInstanceOf(EmError);
+    expect(wide).toMatchObject({ duringLogon: true, subject: 'VM restore points' });
+    expect((wide as EmError).backupId).toBeUndefined();
+    expect((wide as EmError).message).toBe('em "em01": VM restore points: logon with key: EM answered 503: check the EM service log (not logging on again for another 30s)');
+    // The method's own failure is left as it was.
+    expect(method.refuse.message).toBe('em "em01": logon with key: EM answered 503: check the EM service log');
+  });
+
   it('logs out with the session header on the configured URL', async () => {
     const { keeper, sent } = setUp();
     await keeper.current({ em: 'em01' });

@@ -140,6 +140,48 @@ describe('runEmCycle', () => {
     await some.run();
     expect(some.warnings().map((l) => l.backup_id)).toEqual([IDS[0]]);
   });
+
+  it('logs a failed poll with its formatted message and its EM, backup, action and reason as fields', async () => {
+    const r = rig({
+      getRestorePoints: async (id) => {
+        if (id === IDS[1]) {
+          throw new EmError({ em: 'em01', backupId: id, action: 'GET restore points', reason: 'http_5xx', detail: 'EM answered 500', advice: 'check the EM service log', status: 500 });
+        }
+        return [];
+      },
+    });
+    await r.run();
+    expect(r.warnings()).toHaveLength(1);
+    expect(r.warnings()[0]).toMatchObject({
+      em: 'em01',
+      backup_id: IDS[1],
+      action: 'GET restore points',
+      reason: 'http_5xx',
+      msg: `em "em01": backup ${IDS[1]}: GET restore points: EM answered 500: check the EM service log`,
+    });
+    expect(r.state.backups().find((b) => b.backupId === IDS[1])!.lastPoll?.failure).toStrictEqual({
+      em: 'em01',
+      backupId: IDS[1],
+      action: 'GET restore points',
+      reason: 'http_5xx',
+      detail: 'EM answered 500',
+      advice: 'check the EM service log',
+      status: 500,
+    });
+  });
+
+  it('sums up a logon failure handed to every backup in one line that names the EM and the logon, not a backup', async () => {
+    const r = rig({
+      getBackup: async (id) => {
+        throw new EmError({ em: 'em01', backupId: id, action: 'logon as "svc"', reason: 'http_5xx', detail: 'EM answered 503', advice: 'check the EM service log', status: 503, duringLogon: true });
+      },
+    });
+    await r.run();
+    expect(r.warnings()).toHaveLength(1);
+    expect(r.warnings()[0]).toMatchObject({ em: 'em01', polls_failed: 5, reason: 'http_5xx' });
+    expect(r.warnings()[0]!.backup_id).toBeUndefined();
+    expect(r.warnings()[0]!.msg).toBe('em "em01": logon as "svc": EM answered 503: check the EM service log; 5 polls of this cycle failed without reaching EM (5 http_5xx)');
+  });
 });
 
 describe('the default cycle deadline', () => {
