@@ -234,7 +234,7 @@ class CycleTally {
     const message = formatFailure(first, backupId === undefined ? 'full' : 'em');
     const polls = pending.length === 1 ? 'poll' : 'polls';
     this.deps.log.warn(
-      { em, reason: first.reason, polls_failed: pending.length },
+      { ...failureLogFields(first), em, polls_failed: pending.length },
       `${message}; ${pending.length} ${polls} of this cycle failed without reaching EM (${[...byReason].map(([r, n]) => `${n} ${r}`).join(', ')})`,
     );
   }
