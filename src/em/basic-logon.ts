@@ -4,7 +4,7 @@
  * session id (for the logout) in its `LogonSession` body.
  */
 import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
-import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { answered, contentTypeOf, failure, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { SESSION_HEADER, SESSION_HEADER_KEY, type LogonMethod, type Session } from './logon.js';
@@ -30,12 +30,13 @@ export class BasicLogon implements LogonMethod {
   async logon(): Promise<Session> {
     const { options, exchange, secrets, baseUrl, accept } = this.deps;
     const user = this.user;
-    const w: Wording = { context: '', action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => secrets.redact(t), redactSessions: (t) => secrets.redactSessions(t) };
+    // A logon is for the whole EM; each request that waited for it is named when the lifecycle hands its failure on.
+    const w: Wording = { target: { em: options.name }, action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => secrets.redact(t), redactSessions: (t) => secrets.redactSessions(t) };
     let password: string;
     try {
       password = await options.password();
     } catch (err) {
-      throw new EmError('auth', `${w.action}: cannot read the password: ${err instanceof Error ? err.message : String(err)}`);
+      throw failure(w, { reason: 'auth', detail: `cannot read the password: ${err instanceof Error ? err.message : String(err)}` });
     }
     const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
     secrets.useCredentials([password, basic]);
@@ -53,31 +54,32 @@ export class BasicLogon implements LogonMethod {
       '/api/sessionMngr/',
     );
     const noReply = noReplyFailure(result, w);
-    if (noReply) throw withoutContext(noReply);
+    if (noReply) throw noReply;
     const reply = result.reply!;
     const status = reply.status;
     if (status >= 200 && status < 300) {
       const header = reply.headers[SESSION_HEADER_KEY];
       const token = (Array.isArray(header) ? header[0] : header)?.trim();
-      if (!token) throw withoutContext(parseFailure(reply, `no ${SESSION_HEADER} header in the logon answer`, w));
+      if (!token) throw parseFailure(reply, `no ${SESSION_HEADER} header in the logon answer`, w);
       return { token, id: sessionIdOf(reply.body, contentTypeOf(reply), token) };
     }
     if (status === 401) {
-      throw withoutContext(
-        new EmError(
-          'auth',
-          `${w.action} refused (${answered(reply, w)}): check username and password (password / passwordFile) and that the account holds an Enterprise Manager role: ${EM_ROLES}`,
-          status,
-        ),
-      );
+      // Worded as one phrase ("logon as … refused"), so the action is part of the detail.
+      throw new EmError({
+        em: options.name,
+        reason: 'auth',
+        detail: `${w.action} refused (${answered(reply, w)})`,
+        advice: `check username and password (password / passwordFile) and that the account holds an Enterprise Manager role: ${EM_ROLES}`,
+        status,
+      });
     }
     if (status === 403) {
-      throw withoutContext(statusFailure('auth', reply, 1, `the account needs an Enterprise Manager role: ${EM_ROLES}`, w));
+      throw statusFailure('auth', reply, 1, `the account needs an Enterprise Manager role: ${EM_ROLES}`, w);
     }
-    if (status >= 300 && status < 400) throw withoutContext(redirectFailure(reply, w));
-    if (status === 404) throw withoutContext(statusFailure('not_found', reply, 1, 'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)', w));
-    if (status >= 500) throw withoutContext(statusFailure('http_5xx', reply, result.attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)', w));
-    throw withoutContext(statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${options.apiVersion}")`, w));
+    if (status >= 300 && status < 400) throw redirectFailure(reply, w);
+    if (status === 404) throw statusFailure('not_found', reply, 1, 'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)', w);
+    if (status >= 500) throw statusFailure('http_5xx', reply, result.attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)', w);
+    throw statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${options.apiVersion}")`, w);
   }
 }
 
@@ -89,9 +91,4 @@ function sessionIdOf(body: string, contentType: string, token: string): string |
     // The token alone is enough to work; the id only matters for logout.
   }
   return sessionIdFromToken(token);
-}
-
-/** Errors worded with an empty context start with ": "; the request adds its own context later. */
-function withoutContext(error: EmError): EmError {
-  return new EmError(error.reason, error.message.replace(/^: /, ''), error.status);
 }

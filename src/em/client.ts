@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint, VmRestorePoint } from '../domain.js';
+import type { ApiEndpoint, BackupMetadata, FailureTarget, PollErrorReason, RestorePoint, VmRestorePoint } from '../domain.js';
 import { ParseError, excerpt, quote } from './parse/index.js';
 import { PARSERS, type Parsed, type ParserName } from './parse/parsers.js';
 import { POOL_MIN_BYTES, acquireParsePool, releaseParsePool, type ParsePool } from './parse-pool.js';
-import { answered, contentTypeOf, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import { answered, contentTypeOf, failure, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
@@ -13,7 +13,7 @@ import { SecretBook } from './secret-book.js';
 import { SessionKeeper } from './session.js';
 import { closedError, createTransport, type HttpReply, type Transport } from './transport.js';
 import type { ApiObserver, BackupOutcome, EmClient, EmClientOptions, TaskRunner } from './types.js';
-import { VM_QUERY_NOT_FOUND, vmContext, type EmVmClient } from './vm-query.js';
+import { VM_QUERY_NOT_FOUND, VM_SUBJECT, type EmVmClient } from './vm-query.js';
 
 export interface EmClientDeps {
   api: ApiObserver;
@@ -96,18 +96,18 @@ class HttpEmClient implements EmClient, EmVmClient {
 
   async getBackup(backupId: string): Promise<BackupMetadata> {
     const id = bareId(backupId);
-    const meta = await this.get('backup', 'GET backup', this.backupContext(id), `/backups/${encodeURIComponent(id)}?format=Entity`, 'backupEntity');
+    const meta = await this.get('backup', 'GET backup', this.backupTarget(id), `/backups/${encodeURIComponent(id)}?format=Entity`, 'backupEntity');
     return meta.id === '' ? { ...meta, id: id.toLowerCase() } : meta;
   }
 
   async getRestorePoints(backupId: string): Promise<RestorePoint[]> {
     const id = bareId(backupId);
     const query = this.options.restorePoints === 'reference' ? '' : '?format=Entity';
-    return this.get('restore_points', 'GET restore points', this.backupContext(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, 'restorePoints');
+    return this.get('restore_points', 'GET restore points', this.backupTarget(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, 'restorePoints');
   }
 
   async listBackups(): Promise<BackupMetadata[]> {
-    return this.get('backups', 'GET backups (discovery)', `em "${this.name}"`, '/backups?format=Entity', 'backupList', {
+    return this.get('backups', 'GET backups (discovery)', { em: this.name }, '/backups?format=Entity', 'backupList', {
       reason: 'http_4xx',
       advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
     });
@@ -115,7 +115,7 @@ class HttpEmClient implements EmClient, EmVmClient {
 
   async listChildBackups(parentId: string): Promise<BackupMetadata[]> {
     const id = bareId(parentId);
-    return this.get('child_backups', 'GET child backups (discovery)', this.backupContext(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, 'backupList', {
+    return this.get('child_backups', 'GET child backups (discovery)', this.backupTarget(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, 'backupList', {
       reason: 'not_found',
       advice: 'EM no longer knows this parent backup: it was probably deleted; the next discovery drops it',
     });
@@ -151,7 +151,14 @@ class HttpEmClient implements EmClient, EmVmClient {
       return new Map(
         batch.map((id): [string, BackupMetadata | EmError] => [
           id,
-          byId.get(id) ?? new EmError('not_found', `: query backups: EM does not return this backup: check the backup ID in the config, or whether the backup was deleted`),
+          byId.get(id) ??
+            new EmError({
+              ...this.backupTarget(id),
+              reason: 'not_found',
+              action: 'query backups',
+              detail: 'EM does not return this backup',
+              advice: 'check the backup ID in the config, or whether the backup was deleted',
+            }),
         ]),
       );
     });
@@ -162,15 +169,15 @@ class HttpEmClient implements EmClient, EmVmClient {
     try {
       return await this.queryAll({ type: 'VmRestorePoint', filter, pageSize }, run, 'vmRestorePointQuery');
     } catch (err) {
-      if (err instanceof EmError) throw withContext(err, vmContext(this.name));
+      if (err instanceof EmError) throw err.at({ em: this.name, subject: VM_SUBJECT });
       throw err;
     }
   }
 
   async getVmRestorePoints(restorePointId: string): Promise<VmRestorePoint[]> {
     const id = restorePointId.trim().toLowerCase();
-    const context = `${vmContext(this.name)}: restore point ${id}`;
-    return this.get('vm_restore_points', 'GET VM restore points', context, `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`, 'vmRestorePoints', VM_QUERY_NOT_FOUND);
+    const target = { em: this.name, subject: `${VM_SUBJECT}: restore point ${id}` };
+    return this.get('vm_restore_points', 'GET VM restore points', target, `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`, 'vmRestorePoints', VM_QUERY_NOT_FOUND);
   }
 
   async logout(): Promise<void> {
@@ -191,8 +198,8 @@ class HttpEmClient implements EmClient, EmVmClient {
     this.transport.destroy();
   }
 
-  private backupContext(id: string): string {
-    return `em "${this.name}": backup ${id}`;
+  private backupTarget(id: string): FailureTarget {
+    return { em: this.name, backupId: id };
   }
 
   /**
@@ -219,13 +226,16 @@ class HttpEmClient implements EmClient, EmVmClient {
           const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
           values = assign(batch, items);
         } catch (err) {
-          const error = err instanceof ParseError ? new EmError('parse', `: query ${queryWhat(type)}: ${err.cleaned((text) => this.secrets.redact(text))}`) : err;
+          const error =
+            err instanceof ParseError
+              ? new EmError({ em: this.name, reason: 'parse', action: `query ${queryWhat(type)}`, detail: err.cleaned((text) => this.secrets.redact(text)) })
+              : err;
           if (!(error instanceof EmError)) throw error;
           values = new Map(batch.map((id) => [id, error]));
         }
         for (const id of batch) {
           const value = values.get(id);
-          if (value instanceof EmError) out.set(id, { ok: false, error: withContext(value, this.backupContext(id)) });
+          if (value instanceof EmError) out.set(id, { ok: false, error: value.at(this.backupTarget(id)) });
           else if (value !== undefined) out.set(id, { ok: true, value });
         }
       }),
@@ -236,14 +246,20 @@ class HttpEmClient implements EmClient, EmVmClient {
   /**
    * Every item of one query, page by page. Page 1 tells how many pages there are; the rest are read
    * at once (through `run`) and must fit it: see pageProblem. Without a PagesCount, `Next` links
-   * are followed one by one. Errors are worded without context (the caller adds each backup's).
+   * are followed one by one. Errors are for the whole EM (the caller hands them to each backup).
    */
   private async queryAll<N extends QueryParser>(request: QueryRequest, run: TaskRunner, parse: N): Promise<Parsed<N>['items']> {
     const what = queryWhat(request.type);
     const fetch = (path: string, label: string): Promise<Parsed<N>> =>
-      run(() => this.get('query', `query ${what} (${label})`, '', path, parse, QUERY_NOT_FOUND));
+      run(() => this.get('query', `query ${what} (${label})`, { em: this.name }, path, parse, QUERY_NOT_FOUND));
     const inconsistent = (problem: string): EmError =>
-      new EmError('parse', `: query ${what}: ${problem}: the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again`);
+      new EmError({
+        em: this.name,
+        reason: 'parse',
+        action: `query ${what}`,
+        detail: problem,
+        advice: 'the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again',
+      });
 
     const first = await fetch(queryPath(request, 1), 'page 1');
     const size = first.paging.pageSize ?? request.pageSize;
@@ -288,13 +304,13 @@ class HttpEmClient implements EmClient, EmVmClient {
   private async get<N extends ParserName>(
     endpoint: ApiEndpoint,
     action: string,
-    context: string,
+    target: FailureTarget,
     path: string,
     parser: N,
     notFound: NotFoundWording = BACKUP_NOT_FOUND,
   ): Promise<Parsed<N>> {
     const w: Wording = {
-      context,
+      target,
       action,
       timeoutMs: this.options.timeoutMs,
       redact: (text) => this.secrets.redact(text),
@@ -303,15 +319,21 @@ class HttpEmClient implements EmClient, EmVmClient {
     const send = (token: string) =>
       this.exchange.call(endpoint, { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, [SESSION_HEADER]: token } }, `/api${path}`);
 
-    let session = await this.sessions.current(w.context);
+    let session = await this.sessions.current(target);
     let result = await send(session.token);
     if (result.reply?.status === 401) {
       const stale = session;
-      session = await this.sessions.renew(stale, w.context);
+      session = await this.sessions.renew(stale, target);
       result = await send(session.token);
       if (result.reply?.status === 401) {
-        const detail = `every request refused even with a fresh logon session (${answered(result.reply, w)}): check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`;
-        await this.sessions.refused(session, stale, detail, 401);
+        const refused = new EmError({
+          ...target,
+          reason: 'auth',
+          detail: `every request refused even with a fresh logon session (${answered(result.reply, w)})`,
+          advice: `check that the account "${this.options.username}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`,
+          status: 401,
+        });
+        await this.sessions.refused(session, stale, refused);
       }
     }
     if (result.reply && result.reply.status !== 401) this.sessions.accepted(session);
@@ -362,7 +384,7 @@ class HttpEmClient implements EmClient, EmVmClient {
     const { status } = reply;
     const user = this.options.username;
     if (status === 204) {
-      return new EmError('not_found', `${w.context}: ${w.action}: EM answered 204 No Content: it does not know this backup; check the backup ID in the config`, status);
+      return failure(w, { reason: 'not_found', detail: 'EM answered 204 No Content', advice: 'it does not know this backup; check the backup ID in the config', status });
     }
     if (status >= 300 && status < 400) return redirectFailure(reply, w);
     if (status === 401) {
@@ -410,13 +432,6 @@ function undecodableProblem(reply: HttpReply, w: Wording): string {
   const { code, message, contentEncoding } = reply.undecodable!;
   const encoding = CODING_NAMES.test(contentEncoding.trim()) ? contentEncoding : w.redact(contentEncoding);
   return `the body does not decode as its Content-Encoding "${excerpt(encoding, 40)}" says (${code}: ${excerpt(message, 100)})`;
-}
-
-/** `err` worded without context (its message starts with ": "), with `context` in front. */
-function withContext(err: EmError, context: string): EmError {
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as EmError, err);
-  copy.message = `${context}${err.message}`;
-  return copy;
 }
 
 function bareId(backupId: string): string {

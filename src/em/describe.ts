@@ -1,19 +1,19 @@
 /**
- * Words failures for operators: which EM and backup (the context), what was attempted, what
- * happened, what to check. Only text that comes from EM or from the socket is scanned for secrets
+ * Builds failures for operators as fields: which EM and backup (the target), what was attempted,
+ * what happened, what to check; `formatFailure` (errors.ts) words them. Only text that comes from EM or from the socket is scanned for secrets
  * (EM's text through `redact`, socket messages through `redactSessions`), so a session token or id
  * echoed back never reaches a message; the exporter's own wording is never scanned, so a short password
  * cannot be spotted by where it was cut out of it.
  */
-import type { PollErrorReason } from '../domain.js';
+import type { FailureTarget, PollErrorReason, PollFailure } from '../domain.js';
 import { excerpt, parseErrorMessage } from './parse/index.js';
 import { EmError, formatMs, networkAdvice, timeoutAdvice, tlsAdvice } from './errors.js';
 import type { CallResult } from './exchange.js';
 import type { HttpReply, TransportError } from './transport.js';
 
 export interface Wording {
-  /** `em "em01": backup <id>` or `em "em01"` */
-  context: string;
+  /** The EM, and the backup or subject the request is for. */
+  target: FailureTarget;
   /** `GET restore points`, `logon as "user"` */
   action: string;
   timeoutMs: number;
@@ -27,28 +27,35 @@ export function attemptsNote(attempts: number): string {
   return attempts > 1 ? `, ${attempts} attempts` : '';
 }
 
+/** A failure of the request `w` describes: its target and action, with what happened and what to check. */
+export function failure(w: Wording, fields: Pick<PollFailure, 'reason' | 'detail' | 'advice' | 'status'>): EmError {
+  return new EmError({ ...w.target, action: w.action, ...fields });
+}
+
 export function transportFailure(error: TransportError, attempts: number, w: Wording): EmError {
   const detail = excerpt(w.redactSessions(error.message), 200);
   const tries = attemptsNote(attempts);
   switch (error.kind) {
     case 'oversize':
-      return new EmError(
-        'parse',
-        `${w.context}: ${w.action}: ${detail}: check that url points at Enterprise Manager; a backup this large needs a bigger poll.maxResponseSize`,
-      );
+      return failure(w, {
+        reason: 'parse',
+        detail,
+        advice: 'check that url points at Enterprise Manager; a backup this large needs a bigger poll.maxResponseSize',
+      });
     case 'unreadable':
       // The server answered, so it is reached; retrying the same bytes cannot help.
-      return new EmError(
-        'parse',
-        `${w.context}: ${w.action}: the answer is not valid HTTP (${error.code}: ${detail}): check that url points at the Enterprise Manager REST API (port 9398) and that no proxy in between corrupts answers`,
-      );
+      return failure(w, {
+        reason: 'parse',
+        detail: `the answer is not valid HTTP (${error.code}: ${detail})`,
+        advice: 'check that url points at the Enterprise Manager REST API (port 9398) and that no proxy in between corrupts answers',
+      });
     case 'timeout':
-      return new EmError('timeout', `${w.context}: ${w.action}: no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries}): ${timeoutAdvice(w.timeoutMs)}`);
+      return failure(w, { reason: 'timeout', detail: `no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries})`, advice: timeoutAdvice(w.timeoutMs) });
     case 'tls':
-      return new EmError('tls', `${w.context}: ${w.action}: TLS failed (${error.code}: ${detail}): ${tlsAdvice(error.code)}`);
+      return failure(w, { reason: 'tls', detail: `TLS failed (${error.code}: ${detail})`, advice: tlsAdvice(error.code) });
     case 'network':
-      if (error.code === 'ECLOSED') return new EmError('network', `${w.context}: ${w.action}: ${error.message}`);
-      return new EmError('network', `${w.context}: ${w.action}: connection failed (${error.code}: ${detail}${tries}): ${networkAdvice()}`);
+      if (error.code === 'ECLOSED') return failure(w, { reason: 'network', detail: error.message });
+      return failure(w, { reason: 'network', detail: `connection failed (${error.code}: ${detail}${tries})`, advice: networkAdvice() });
   }
 }
 
@@ -76,11 +83,12 @@ export function redirectFailure(reply: HttpReply, w: Wording): EmError {
       target = `"${excerpt(location, 60)}"`;
     }
   }
-  return new EmError(
-    'http_4xx',
-    `${w.context}: ${w.action}: EM answered ${reply.status} redirecting to ${target}, not followed (credentials and the session stay with the configured server): check url (https://, the EM host and port 9398)`,
-    reply.status,
-  );
+  return failure(w, {
+    reason: 'http_4xx',
+    detail: `EM answered ${reply.status} redirecting to ${target}, not followed (credentials and the session stay with the configured server)`,
+    advice: 'check url (https://, the EM host and port 9398)',
+    status: reply.status,
+  });
 }
 
 function decodePath(path: string): string {
@@ -93,7 +101,7 @@ function decodePath(path: string): string {
 
 export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempts: number, advice: string, w: Wording): EmError {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-  return new EmError(reason, `${w.context}: ${w.action}: ${answered(reply, w)}${tries}: ${advice}`, reply.status);
+  return failure(w, { reason, detail: `${answered(reply, w)}${tries}`, advice, status: reply.status });
 }
 
 /**
@@ -102,11 +110,12 @@ export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempt
  */
 export function parseFailure(reply: HttpReply, problem: string, w: Wording): EmError {
   const ct = contentTypeOf(reply);
-  return new EmError(
-    'parse',
-    `${w.context}: ${w.action}: cannot read EM's answer (${reply.status}, ${ct === '' ? 'no content type' : quotedContentType(ct, w)}): ${problem}: check that url points at the Enterprise Manager REST API (port 9398)`,
-    reply.status,
-  );
+  return failure(w, {
+    reason: 'parse',
+    detail: `cannot read EM's answer (${reply.status}, ${ct === '' ? 'no content type' : quotedContentType(ct, w)}): ${problem}`,
+    advice: 'check that url points at the Enterprise Manager REST API (port 9398)',
+    status: reply.status,
+  });
 }
 
 // A media type with at most a charset: a format name, quoted as is. Scanning it would strike a short
@@ -122,5 +131,5 @@ export function quotedContentType(ct: string, w: Wording): string {
 export function noReplyFailure(result: CallResult, w: Wording): EmError | undefined {
   if (result.reply) return undefined;
   if (result.error) return transportFailure(result.error, result.attempts, w);
-  return new EmError('network', `${w.context}: ${w.action}: no answer: ${networkAdvice()}`);
+  return failure(w, { reason: 'network', detail: 'no answer', advice: networkAdvice() });
 }

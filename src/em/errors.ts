@@ -1,25 +1,62 @@
-import type { PollErrorReason } from '../domain.js';
-import type { EmFailure } from './types.js';
+import { failureFields, formatFailure, type FailureTarget, type PollErrorReason, type PollFailure } from '../domain.js';
 
-/** A classified, operator-worded failure talking to EM. Carries no request options, headers or secrets. */
-export class EmError extends Error implements EmFailure {
+/**
+ * The one failure type of the exporter's EM work, classified and worded for operators; its message
+ * is `formatFailure` (src/domain.ts) of its fields. Carries no request options, headers or secrets.
+ */
+export class EmError extends Error implements PollFailure {
   override readonly name = 'EmError';
+  readonly em: string;
+  declare readonly backupId?: string;
+  declare readonly subject?: string;
   readonly reason: PollErrorReason;
-  readonly status?: number;
-  duringLogon?: boolean;
+  declare readonly action?: string;
+  readonly detail: string;
+  declare readonly advice?: string;
+  declare readonly status?: number;
+  declare readonly duringLogon?: boolean;
 
-  constructor(reason: PollErrorReason, message: string, status?: number) {
-    super(message);
-    this.reason = reason;
-    if (status !== undefined) this.status = status;
+  // The optional fields are `declare`d: set only when present, so a copy or a log of the error has no undefined keys.
+  constructor(fields: PollFailure) {
+    super(formatFailure(fields));
+    this.em = fields.em;
+    this.reason = fields.reason;
+    this.detail = fields.detail;
+    if (fields.backupId !== undefined) this.backupId = fields.backupId;
+    if (fields.subject !== undefined) this.subject = fields.subject;
+    if (fields.action !== undefined) this.action = fields.action;
+    if (fields.advice !== undefined) this.advice = fields.advice;
+    if (fields.status !== undefined) this.status = fields.status;
+    if (fields.duringLogon === true) this.duringLogon = true;
+  }
+
+  /** The fields alone, without the Error around them. */
+  fields(): PollFailure {
+    return failureFields(this);
+  }
+
+  /** The same failure for another target: one failed query batch is the failure of each of its backups. */
+  at(target: FailureTarget): EmError {
+    return new EmError({ ...this.fields(), em: target.em, backupId: target.backupId, subject: target.subject });
+  }
+
+  /** A copy with some fields changed. */
+  with(changes: Partial<PollFailure>): EmError {
+    return new EmError({ ...this.fields(), ...changes });
   }
 }
 
-/** An EmError for a request that never got a logon session (see EmFailure.duringLogon). */
-export function logonError(reason: PollErrorReason, message: string, status?: number): EmError {
-  const error = new EmError(reason, message, status);
-  error.duringLogon = true;
-  return error;
+/**
+ * The fields a log line about a failure carries besides its message, so lines can be filtered by EM,
+ * action and reason. The backup is the caller's to add (`backup_id`), as only it knows whether the
+ * line is about a polled backup or, say, a discovery listing of a parent backup.
+ */
+export function failureLogFields(failure: PollFailure): { em: string; action?: string; reason: PollErrorReason } {
+  return dropUndefined({ em: failure.em, action: failure.action, reason: failure.reason });
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 export function isEmError(value: unknown): value is EmError {

@@ -24,8 +24,8 @@ export interface LogonMethod {
   /**
    * Opens one session; no retry pause, single flight or logout here (that is the lifecycle's).
    * Before sending anything, hands every credential it is about to send to the `SecretBook` it was
-   * given, so EM's answer (or a proxy's) is scanned for them. Throws `EmError`s whose message is the
-   * detail only, without a context prefix: each request puts its own backup in front.
+   * given, so EM's answer (or a proxy's) is scanned for them. Throws `EmError`s for the whole EM (no
+   * backup): the lifecycle hands each request that waited for the logon the failure for its own target.
    */
   logon(): Promise<Session>;
 }

@@ -5,18 +5,16 @@
  * opened is the `LogonMethod`'s (`logon.ts`); this class decides when, and ends sessions.
  */
 import type { Logger } from 'pino';
-import type { PollErrorReason } from '../domain.js';
-import { EM_ROLES, EmError, formatMs, logonError } from './errors.js';
+import { formatFailure, type FailureTarget } from '../domain.js';
+import { EM_ROLES, EmError, formatMs } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { SESSION_HEADER, type LogonMethod, type Session } from './logon.js';
 import type { SecretBook } from './secret-book.js';
 
 interface LogonFailure {
   at: number;
-  reason: PollErrorReason;
-  status?: number;
-  /** The message without its context prefix, so each request can put its own backup in front. */
-  detail: string;
+  /** Handed to each request that needs a session meanwhile, for that request's target. */
+  failure: EmError;
 }
 
 export interface SessionDeps {
@@ -52,25 +50,29 @@ export class SessionKeeper {
 
   constructor(private readonly deps: SessionDeps) {}
 
-  /** The current session, logging on if there is none. Throws an EmError worded for `context`. */
-  async current(context: string): Promise<Session> {
+  /** The current session, logging on if there is none. Throws an EmError for `target`. */
+  async current(target: FailureTarget): Promise<Session> {
     if (this.session) return this.session;
-    if (this.closed) throw logonError('network', `${context}: client closed (the exporter is stopping or reloading)`);
+    if (this.closed) throw new EmError({ ...target, reason: 'network', detail: 'client closed (the exporter is stopping or reloading)', duringLogon: true });
     if (!this.logonInFlight) {
-      const failure = this.lastFailure;
-      if (failure && this.deps.now() - failure.at < this.deps.logonRetryMs) {
-        const waitMs = this.deps.logonRetryMs - (this.deps.now() - failure.at);
-        throw logonError(failure.reason, `${context}: ${failure.detail} (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`, failure.status);
+      const last = this.lastFailure;
+      if (last && this.deps.now() - last.at < this.deps.logonRetryMs) {
+        const waitMs = this.deps.logonRetryMs - (this.deps.now() - last.at);
+        const pause = ` (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`;
+        // The pause closes the message: after the advice, or after the detail when there is none.
+        const { failure } = last;
+        const told = failure.advice !== undefined ? { advice: `${failure.advice}${pause}` } : { detail: `${failure.detail}${pause}` };
+        throw failure.at(target).with({ ...told, duringLogon: true });
       }
-      this.logonInFlight = this.logon().finally(() => {
+      this.logonInFlight = this.logon(target.em).finally(() => {
         this.logonInFlight = undefined;
       });
     }
     try {
       return await this.logonInFlight;
     } catch (err) {
-      const failure = this.lastFailure;
-      if (failure) throw logonError(failure.reason, `${context}: ${failure.detail}`, failure.status);
+      const last = this.lastFailure;
+      if (last) throw last.failure.at(target).with({ duringLogon: true });
       throw err;
     }
   }
@@ -79,17 +81,19 @@ export class SessionKeeper {
    * After a 401 with `stale`: a newer session if another request already renewed it, else one
    * shared re-logon.
    */
-  async renew(stale: Session, context: string): Promise<Session> {
+  async renew(stale: Session, target: FailureTarget): Promise<Session> {
     if (this.session && this.session !== stale) return this.session;
     if (this.session === stale) {
       const now = this.deps.now();
       const since = this.lastRenewalAt === undefined ? Infinity : now - this.lastRenewalAt;
       if (since < this.deps.logonRetryMs) {
-        throw new EmError(
-          'auth',
-          `${context}: EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago; not logging on again for this request (at most one re-logon per ${formatMs(this.deps.logonRetryMs)}): check that the account "${this.deps.method.user}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
-          401,
-        );
+        throw new EmError({
+          ...target,
+          reason: 'auth',
+          detail: `EM answered 401 although the logon session was renewed ${formatMs(Math.max(1, Math.round(since / 1000)) * 1000)} ago; not logging on again for this request (at most one re-logon per ${formatMs(this.deps.logonRetryMs)})`,
+          advice: `check that the account "${this.deps.method.user}" still holds an Enterprise Manager role (${EM_ROLES}) whose scope includes this backup`,
+          status: 401,
+        });
       }
       this.lastRenewalAt = now;
       this.session = undefined;
@@ -98,7 +102,7 @@ export class SessionKeeper {
       // proxy, say) is ended here, before the new logon.
       this.supersede(stale);
     }
-    return this.current(context);
+    return this.current(target);
   }
 
   /** A request with `session` got an answer other than 401. */
@@ -109,16 +113,16 @@ export class SessionKeeper {
   /**
    * A renewed session was refused at once (401) as well, and neither it nor the `stale` one it
    * replaced ever worked: a re-logon cannot help, so it is ended and treated like a failed logon,
-   * pausing further logons for logonRetryMs instead of one per request. `detail` words the failure
-   * without a context prefix.
+   * pausing further logons for logonRetryMs instead of one per request: meanwhile each request that
+   * needs a session fails with `failure`, for its own target.
    */
-  async refused(session: Session, stale: Session, detail: string, status: number): Promise<void> {
+  async refused(session: Session, stale: Session, failure: EmError): Promise<void> {
     // A session that worked for other requests, before or after the renewal, means this request
     // alone is refused: it fails, logons go on.
     if (this.session !== session || this.proven.has(session) || this.proven.has(stale)) return;
     this.session = undefined;
-    this.lastFailure = { at: this.deps.now(), reason: 'auth', detail, status };
-    this.deps.log.warn({ reason: 'auth', retry_in_ms: this.deps.logonRetryMs }, `${detail}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`);
+    this.lastFailure = { at: this.deps.now(), failure };
+    this.deps.log.warn({ reason: failure.reason, retry_in_ms: this.deps.logonRetryMs }, `${formatFailure(failure, 'none')}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`);
     this.supersede(session);
     await this.ending;
   }
@@ -178,7 +182,7 @@ export class SessionKeeper {
     this.closed = true;
   }
 
-  private async logon(): Promise<Session> {
+  private async logon(em: string): Promise<Session> {
     await this.ending;
     try {
       const session = await this.deps.method.logon();
@@ -189,11 +193,12 @@ export class SessionKeeper {
       this.deps.log.info({ user: this.deps.method.user }, 'logged on to EM');
       return session;
     } catch (err) {
-      const failure = err instanceof EmError ? err : new EmError('auth', `logon failed: ${String(err)}`);
-      this.lastFailure = { at: this.deps.now(), reason: failure.reason, detail: failure.message, ...(failure.status !== undefined ? { status: failure.status } : {}) };
+      const failure = err instanceof EmError ? err : new EmError({ em, reason: 'auth', detail: `logon failed: ${String(err)}` });
+      this.lastFailure = { at: this.deps.now(), failure };
+      // The logger carries the EM already.
       this.deps.log.warn(
         { reason: failure.reason, retry_in_ms: this.deps.logonRetryMs },
-        `${failure.message}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`,
+        `${formatFailure(failure, 'none')}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`,
       );
       throw failure;
     }

@@ -1,4 +1,5 @@
-import type { ApiEndpoint, BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
+import type { ApiEndpoint, BackupMetadata, RestorePoint } from '../domain.js';
+import type { EmError } from './errors.js';
 
 /** What the EM client needs to know about one Enterprise Manager; built from the config. */
 export interface EmClientOptions {
@@ -32,22 +33,11 @@ export interface EmClientOptions {
 export type TaskRunner = <T>(task: () => Promise<T>) => Promise<T>;
 
 /** What a bulk call found for one backup: its value, or why the request that should carry it failed. */
-export type BackupOutcome<T> = { ok: true; value: T } | { ok: false; error: EmFailure };
+export type BackupOutcome<T> = { ok: true; value: T } | { ok: false; error: EmError };
 
 /** Receives one call per HTTP exchange, for veeam_em_api_requests_total and the duration histogram. */
 export interface ApiObserver {
   request(em: string, endpoint: ApiEndpoint, code: number | 'error', seconds: number): void;
-}
-
-/** A failure talking to EM, already classified and worded for an operator. Never carries secrets. */
-export interface EmFailure {
-  reason: PollErrorReason;
-  /** One line: which EM, which backup, what happened and what to check. */
-  message: string;
-  /** HTTP status if EM answered. */
-  status?: number;
-  /** True when it failed before there was a logon session: EM was not reached as a logged-on client. */
-  duringLogon?: boolean;
 }
 
 export interface EmClient {

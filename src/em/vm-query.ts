@@ -9,7 +9,7 @@ export interface EmVmClient {
   /**
    * Every VM restore point `filter` selects (all of them when undefined), through
    * `GET /query?type=VmRestorePoint&format=Entities`, newest first, every page read and checked.
-   * Throws an EmFailure-shaped EmError when a page fails or the pages do not add up.
+   * Throws an EmError when a page fails or the pages do not add up.
    */
   queryVmRestorePoints(filter: string | undefined, run?: TaskRunner): Promise<VmRestorePoint[]>;
   /** `GET /restorePoints/{id}/vmRestorePoints?format=Entity`: the VM points of one restore point. */
@@ -25,9 +25,8 @@ export function createdSinceFilter(ms: number): string {
   return `CreationTime>="${new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')}"`;
 }
 
-export function vmContext(em: string): string {
-  return `em "${em}": VM restore points`;
-}
+/** What failures of VM reads name in place of a backup. */
+export const VM_SUBJECT = 'VM restore points';
 
 export const VM_QUERY_NOT_FOUND = {
   reason: 'http_4xx' as const,

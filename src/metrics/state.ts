@@ -1,4 +1,4 @@
-import type { BackupMetadata, PollErrorReason, RestorePointSummary } from '../domain.js';
+import { failureFields, type BackupMetadata, type RestorePointSummary } from '../domain.js';
 import type { BackupRecord, BackupTarget, EmRecord, ExporterState } from './types.js';
 
 /**
@@ -70,11 +70,11 @@ export function createExporterState(): ExporterState {
       }));
     },
 
-    recordFailure(em, backupId, failure: { reason: PollErrorReason; message: string }, atMs) {
+    recordFailure(em, backupId, failure, atMs) {
       // Count and timestamps stay: the last known values are still the truth EM told us.
       update(em, backupId, (record) => ({
         ...record,
-        lastPoll: { ok: false, atMs, reason: failure.reason, message: failure.message },
+        lastPoll: { ok: false, atMs, failure: failureFields(failure) },
       }));
     },
 

@@ -1,4 +1,4 @@
-import type { BackupMetadata, PollErrorReason, RestorePointSummary } from '../domain.js';
+import type { BackupMetadata, PollErrorReason, PollFailure, RestorePointSummary } from '../domain.js';
 
 /** A backup the exporter is told to watch. */
 export interface BackupTarget {
@@ -10,9 +10,8 @@ export interface BackupTarget {
 export interface LastPoll {
   ok: boolean;
   atMs: number;
-  reason?: PollErrorReason;
-  /** Operator-facing message of the failure; never holds secrets. */
-  message?: string;
+  /** Why it failed, as fields; worded by `formatFailure` where it is shown. Never holds secrets. */
+  failure?: PollFailure;
 }
 
 /** Everything known about one backup. Values survive failed polls; only removal deletes them. */
@@ -45,7 +44,7 @@ export interface ExporterState {
   setTargetsOf(em: string, targets: readonly Omit<BackupTarget, 'em'>[]): void;
   recordMetadata(em: string, backupId: string, metadata: BackupMetadata): void;
   recordSuccess(em: string, backupId: string, summary: RestorePointSummary, atMs: number): void;
-  recordFailure(em: string, backupId: string, failure: { reason: PollErrorReason; message: string }, atMs: number): void;
+  recordFailure(em: string, backupId: string, failure: PollFailure, atMs: number): void;
   recordCycle(em: string, cycle: { up: boolean; endedAtMs: number; durationSeconds: number }): void;
   /** EM stopped answering in the running cycle: `up` drops now; the end of the cycle decides again. */
   recordSilence(em: string): void;

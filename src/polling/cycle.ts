@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { BackupTargetConfig } from '../config/types.js';
 import type { BackupMetadata, PollErrorReason, RestorePoint } from '../domain.js';
-import { FUTURE_POINT_TOLERANCE_MS } from '../domain.js';
-import type { BackupOutcome, EmClient, EmFailure } from '../em/types.js';
+import { FUTURE_POINT_TOLERANCE_MS, formatFailure } from '../domain.js';
+import { EmError, failureLogFields } from '../em/errors.js';
+import type { BackupOutcome, EmClient } from '../em/types.js';
 import type { ExporterState, PollEvents } from '../metrics/types.js';
 import type { Limiter } from './limiter.js';
 import { type BackupDiscovery, mergeTargets } from './discovery.js';
@@ -74,9 +75,9 @@ class CycleTally {
    * Failures that did not reach EM. Logged one by one only if EM answered something else in this
    * cycle; otherwise the whole EM failed, and one line per cycle says so (see flushLog).
    */
-  private readonly unreached: Array<{ backupId: string | undefined; failure: EmFailure }> = [];
+  private readonly unreached: Array<{ backupId: string | undefined; failure: EmError }> = [];
   /** Metadata reads that failed in this cycle, waiting for the outcome of their backup's restore points. */
-  private readonly metadataFailures = new Map<string, EmFailure>();
+  private readonly metadataFailures = new Map<string, EmError>();
 
   constructor(
     private readonly input: EmCycleInput,
@@ -116,8 +117,8 @@ class CycleTally {
       this.metadataFailures.delete(backupId);
       this.count(metadataFailure);
       this.deps.log.warn(
-        { em, backup_id: backupId, endpoint: 'backup', reason: metadataFailure.reason },
-        `${metadataFailure.message} (backup metadata: its restore points were read all the same; the info labels keep their last known values)`,
+        { ...failureLogFields(metadataFailure), backup_id: backupId, endpoint: 'backup' },
+        `${formatFailure(metadataFailure)} (backup metadata: its restore points were read all the same; the info labels keep their last known values)`,
       );
     }
     this.succeeded++;
@@ -126,7 +127,7 @@ class CycleTally {
   }
 
   /** A failed backup poll, or with `backupId` undefined a failed discovery request. */
-  failure(backupId: string | undefined, failure: EmFailure): void {
+  failure(backupId: string | undefined, failure: EmError): void {
     if (this.closed) return;
     const { em } = this.input;
     if (backupId !== undefined) {
@@ -137,7 +138,7 @@ class CycleTally {
     this.count(failure);
     if (reachedEm(failure)) {
       this.reached = true;
-      this.deps.log.warn({ em, ...(backupId !== undefined ? { backup_id: backupId } : { discovery: true }), reason: failure.reason }, failure.message);
+      this.logFailure(backupId, failure);
     } else {
       this.reached ??= false;
       this.unreached.push({ backupId, failure });
@@ -150,13 +151,19 @@ class CycleTally {
    * counted and logged on its own (endpoint `backup`); if they fail too, that failure is the one
    * counted, so a backup costs at most one error per cycle.
    */
-  metadataFailure(backupId: string, failure: EmFailure): void {
+  metadataFailure(backupId: string, failure: EmError): void {
     if (this.closed) return;
     if (reachedEm(failure)) this.reached = true;
     this.metadataFailures.set(backupId, failure);
   }
 
-  private count(failure: EmFailure): void {
+  /** One line for one failure; with `backupId` undefined, a failed discovery request. */
+  private logFailure(backupId: string | undefined, failure: EmError): void {
+    const about = backupId !== undefined ? { backup_id: backupId } : { discovery: true };
+    this.deps.log.warn({ ...failureLogFields(failure), ...about }, formatFailure(failure));
+  }
+
+  private count(failure: EmError): void {
     this.deps.events.pollError(this.input.em, failure.reason);
     this.reasons.add(failure.reason);
     this.failed++;
@@ -178,10 +185,13 @@ class CycleTally {
     const unfinished = targets.filter((t) => !this.done.has(t.id));
     // Recorded per backup (the status page shows why), logged once for all of them below.
     for (const target of unfinished) {
-      const failure: EmFailure = {
+      const failure = new EmError({
+        em,
+        backupId: target.id,
         reason: 'timeout',
-        message: `em "${em}": backup ${target.id}: not polled within the cycle deadline of ${seconds}s (poll.cycleTimeout); EM answers too slowly or not at all: check EM's load and the network, or lower poll.timeout`,
-      };
+        detail: `not polled within the cycle deadline of ${seconds}s (poll.cycleTimeout); EM answers too slowly or not at all`,
+        advice: "check EM's load and the network, or lower poll.timeout",
+      });
       this.deps.state.recordFailure(em, target.id, failure, this.deps.now());
       this.done.add(target.id);
       this.count(failure);
@@ -214,19 +224,17 @@ class CycleTally {
     const pending = this.unreached.splice(0);
     if (pending.length === 0) return;
     if (this.reached === true) {
-      for (const { backupId, failure } of pending) {
-        this.deps.log.warn({ em, ...(backupId !== undefined ? { backup_id: backupId } : { discovery: true }), reason: failure.reason }, failure.message);
-      }
+      for (const { backupId, failure } of pending) this.logFailure(backupId, failure);
       return;
     }
     const byReason = new Map<string, number>();
     for (const { failure } of pending) byReason.set(failure.reason, (byReason.get(failure.reason) ?? 0) + 1);
     const { backupId, failure: first } = pending[0]!;
-    // The message names the first backup; for the whole EM that would mislead.
-    const message = backupId === undefined ? first.message : first.message.replace(`backup ${backupId}: `, '');
+    // Named without the first backup: the line is about the whole EM. A discovery failure keeps the parent it listed.
+    const message = formatFailure(first, backupId === undefined ? 'full' : 'em');
     const polls = pending.length === 1 ? 'poll' : 'polls';
     this.deps.log.warn(
-      { em, reason: first.reason, polls_failed: pending.length },
+      { ...failureLogFields(first), em, polls_failed: pending.length },
       `${message}; ${pending.length} ${polls} of this cycle failed without reaching EM (${[...byReason].map(([r, n]) => `${n} ${r}`).join(', ')})`,
     );
   }
@@ -338,7 +346,7 @@ async function pollEach(input: EmCycleInput, targets: readonly BackupTargetConfi
           try {
             tally.metadata(backup.id, await client.getBackup(backup.id));
           } catch (error) {
-            const failure = toFailure(error, em, backup.id);
+            const failure = toFailure(error, { em, backupId: backup.id });
             // A backup EM no longer has, or an EM that cannot be reached, fails the poll as before:
             // the restore-point request would only fail the same way.
             if (failure.reason === 'not_found' || !reachedEm(failure)) {
@@ -351,7 +359,7 @@ async function pollEach(input: EmCycleInput, targets: readonly BackupTargetConfi
         try {
           tally.success(backup.id, await client.getRestorePoints(backup.id));
         } catch (error) {
-          tally.failure(backup.id, toFailure(error, em, backup.id));
+          tally.failure(backup.id, toFailure(error, { em, backupId: backup.id }));
         }
       }).catch((error: unknown) => {
         if (!(error instanceof CycleAborted)) throw error;
@@ -370,7 +378,7 @@ async function pollEach(input: EmCycleInput, targets: readonly BackupTargetConfi
  */
 async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetConfig[], listed: ReadonlySet<string>, tally: CycleTally): Promise<void> {
   const { em, client, limit } = input;
-  const failed = new Map<string, EmFailure>();
+  const failed = new Map<string, EmError>();
   const seenNow = new Set(listed);
 
   const readMetadata = async (ids: string[], blocking: boolean): Promise<void> => {
@@ -382,7 +390,7 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
         seenNow.add(id);
       } else if (outcome.error.reason === 'not_found' || (blocking && !reachedEm(outcome.error))) failed.set(id, outcome.error);
       else {
-        tally.metadataFailure(id, toFailure(outcome.error, em, id));
+        tally.metadataFailure(id, outcome.error);
         // Read once per cycle: the existence check below must not fail it a second time.
         seenNow.add(id);
       }
@@ -405,7 +413,7 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
   for (const target of targets) {
     const outcome = points.get(target.id);
     const failure = failed.get(target.id) ?? (outcome?.ok === false ? outcome.error : undefined);
-    if (failure !== undefined) tally.failure(target.id, toFailure(failure, em, target.id));
+    if (failure !== undefined) tally.failure(target.id, failure);
     else if (outcome?.ok === true) tally.success(target.id, outcome.value);
   }
 }
@@ -419,11 +427,11 @@ async function bulk<T>(em: string, ids: readonly string[], call: () => Promise<M
   try {
     result = await call();
   } catch (error) {
-    return new Map(ids.map((id) => [id, { ok: false, error: toFailure(error, em, id) }]));
+    return new Map(ids.map((id) => [id, { ok: false, error: toFailure(error, { em, backupId: id }) }]));
   }
   for (const id of ids) {
     if (!result.has(id)) {
-      result.set(id, { ok: false, error: toFailure(new Error('the bulk request returned nothing for this backup'), em, id) });
+      result.set(id, { ok: false, error: toFailure(new Error('the bulk request returned nothing for this backup'), { em, backupId: id }) });
     }
   }
   return result;

@@ -1,7 +1,8 @@
 import { compileNamePattern, type NamePattern } from '../config/name-pattern.js';
 import type { BackupTargetConfig, DiscoverConfig } from '../config/types.js';
 import type { BackupMetadata } from '../domain.js';
-import type { EmClient, EmFailure, TaskRunner } from '../em/types.js';
+import type { EmError } from '../em/errors.js';
+import type { EmClient, TaskRunner } from '../em/types.js';
 import { reachedEm, toFailure } from './failure.js';
 
 /** A backup discovery chose to poll, with what its listing said about it. */
@@ -65,7 +66,7 @@ export interface DiscoveryOutcome {
   /** Every backup a listing answered with this time (children included): fresh metadata, and proof each exists. */
   listed: BackupMetadata[];
   /** One per listing request that failed; the backups it would have told about keep what was known. */
-  failures: EmFailure[];
+  failures: EmError[];
   /** Some listing request was answered by EM. */
   answered: boolean;
   /** The discovered set (IDs or RPOs) differs from before. */
@@ -121,10 +122,10 @@ export class BackupDiscovery {
       listing = await run(() => client.listBackups());
     } catch (error) {
       this.completedAt = undefined;
-      const failure = toFailure(error, this.em, '(discovery)');
+      const failure = toFailure(error, { em: this.em });
       return { listed: [], failures: [failure], answered: reachedEm(failure), changed: false };
     }
-    const failures: EmFailure[] = [];
+    const failures: EmError[] = [];
     const listed = [...listing];
     const parents = parentsToExpand(listing, this.filter);
     const wanted = new Set(parents.map((p) => p.id));
@@ -137,7 +138,7 @@ export class BackupDiscovery {
           listed.push(...children);
         } catch (error) {
           // The children known from before stay; a parent EM no longer knows goes with the next listing.
-          failures.push(toFailure(error, this.em, parent.id));
+          failures.push(toFailure(error, { em: this.em, backupId: parent.id }));
         }
       }),
     );

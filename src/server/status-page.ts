@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatFailure, type PollFailure } from '../domain.js';
 import { backupName } from '../metrics/state-families.js';
 import type { BackupRecord } from '../metrics/types.js';
 import { BACKUP_CONDITIONS, CONDITION_TEXT, formatDuration, formatIsoUtc, rateBackup, type BackupCondition, type BackupRating } from './freshness.js';
@@ -357,16 +358,16 @@ function lastPollCell(record: BackupRecord): string {
   const poll = record.lastPoll;
   if (poll === undefined) return 'Not polled yet';
   if (poll.ok) return `OK at ${timeTag(poll.atMs)}`;
-  const reason = poll.reason === undefined ? '' : ` (${escapeHtml(poll.reason)})`;
-  return `<span class="failing">Failed${reason}</span> at ${timeTag(poll.atMs)}${pollMessage(poll.message, record)}`;
+  const reason = poll.failure === undefined ? '' : ` (${escapeHtml(poll.failure.reason)})`;
+  return `<span class="failing">Failed${reason}</span> at ${timeTag(poll.atMs)}${pollMessage(poll.failure)}`;
 }
 
-function pollMessage(message: string | undefined, record: BackupRecord): string {
-  if (message === undefined || message === '') return '';
+function pollMessage(failure: PollFailure | undefined): string {
+  if (failure === undefined) return '';
+  const message = formatFailure(failure);
   if (message.length <= MESSAGE_INLINE_MAX) return `: ${escapeHtml(message)}`;
-  // Messages open with the EM and the backup, which the row already shows; the preview starts after them.
-  const context = [`em "${record.em}": backup ${record.backupId}: `, `em "${record.em}": `].find((prefix) => message.startsWith(prefix));
-  const rest = context === undefined ? message : message.slice(context.length);
+  // The row already names the EM and the backup: the preview starts with what was attempted.
+  const rest = formatFailure(failure, 'none');
   // At a space if one comes late enough; a long ID or URL is cut instead of leaving a stub.
   const cut = rest.lastIndexOf(' ', MESSAGE_PREVIEW);
   const preview = rest.length <= MESSAGE_PREVIEW ? rest : `${rest.slice(0, cut > (MESSAGE_PREVIEW * 2) / 3 ? cut : MESSAGE_PREVIEW)}…`;

@@ -5,9 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { VmsConfig } from '../config/types.js';
-import type { PollErrorReason } from '../domain.js';
+import { formatFailure, type PollErrorReason } from '../domain.js';
+import { EmError, failureLogFields } from '../em/errors.js';
 import type { TaskRunner } from '../em/types.js';
-import type { EmVmClient } from '../em/vm-query.js';
+import { VM_SUBJECT, type EmVmClient } from '../em/vm-query.js';
 import { selectVms } from './select.js';
 import type { VmRead, VmStore } from './store.js';
 import { VmTracker } from './tracker.js';
@@ -83,22 +84,32 @@ export class EmVms {
     const atMs = now();
     if ('cut' in outcome) {
       if (signal?.reason !== 'deadline') return 'abandoned';
-      const message = `em "${em}": VM restore points: the poll cycle reached its deadline (poll.cycleTimeout) during the ${plan.kind === 'full' ? 'full' : 'incremental'} read; EM answers too slowly: check EM's load, or raise poll.cycleTimeout`;
-      this.deps.pollError(em, 'timeout');
-      log.warn({ em, vms: plan.kind, reason: 'timeout' }, `${message} (VM series keep their last values)`);
-      store.recordFailure(em, { ok: false, kind: plan.kind, atMs, message });
+      const failure = new EmError({
+        em,
+        subject: VM_SUBJECT,
+        reason: 'timeout',
+        detail: `the poll cycle reached its deadline (poll.cycleTimeout) during the ${plan.kind === 'full' ? 'full' : 'incremental'} read; EM answers too slowly`,
+        advice: "check EM's load, or raise poll.cycleTimeout",
+      });
+      this.failed(failure, plan.kind, atMs);
       return 'deadline';
     }
     if (!outcome.ok) {
-      this.deps.pollError(em, outcome.failure.reason);
-      log.warn({ em, vms: outcome.plan.kind, reason: outcome.failure.reason }, `${outcome.failure.message} (VM series keep their last values)`);
-      store.recordFailure(em, { ok: false, kind: outcome.plan.kind, atMs, message: outcome.failure.message });
+      this.failed(outcome.failure, outcome.plan.kind, atMs);
       return;
     }
     this.readOnce = true;
     const exported = this.publish({ ok: true, kind: outcome.plan.kind, atMs });
     log.info({ em, vms: exported, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
     return undefined;
+  }
+
+  /** A failed read: counted like a failed backup poll, logged, and shown on the status page; the series keep their last values. */
+  private failed(failure: EmError, kind: VmRead['kind'], atMs: number): void {
+    const message = formatFailure(failure);
+    this.deps.pollError(this.em, failure.reason);
+    this.deps.log.warn({ ...failureLogFields(failure), vms: kind }, `${message} (VM series keep their last values)`);
+    this.deps.store.recordFailure(this.em, { ok: false, kind, atMs, message });
   }
 
   /** Selects the series to export from what the tracker holds and stores them (with `read`, else keeping the last read's); returns how many. */

@@ -3,9 +3,10 @@
  * query through the query service, applied to the tracker. A failure leaves the tracker as it was,
  * so the series keep their last values.
  */
-import { createdSinceFilter } from '../em/vm-query.js';
+import type { EmError } from '../em/errors.js';
+import { createdSinceFilter, VM_SUBJECT } from '../em/vm-query.js';
 import type { EmVmClient } from '../em/vm-query.js';
-import type { EmFailure, TaskRunner } from '../em/types.js';
+import type { TaskRunner } from '../em/types.js';
 import { toFailure } from '../polling/failure.js';
 import type { VmReadPlan, VmTracker } from './tracker.js';
 
@@ -22,7 +23,7 @@ export interface VmReadInput {
 
 export type VmReadOutcome =
   | { ok: true; plan: VmReadPlan; points: number }
-  | { ok: false; plan: VmReadPlan; failure: EmFailure }
+  | { ok: false; plan: VmReadPlan; failure: EmError }
   /** `signal` ended the read before EM's answer was applied. */
   | { ok: false; plan: VmReadPlan; cut: true };
 
@@ -39,6 +40,6 @@ export async function readVmPoints(input: VmReadInput): Promise<VmReadOutcome> {
     return { ok: true, plan, points: points.length };
   } catch (error) {
     if (input.signal?.aborted === true) return { ok: false, plan, cut: true };
-    return { ok: false, plan, failure: toFailure(error, input.em, 'VM restore points') };
+    return { ok: false, plan, failure: toFailure(error, { em: input.em, subject: VM_SUBJECT }) };
   }
 }

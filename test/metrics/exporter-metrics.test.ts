@@ -93,7 +93,7 @@ describe('per-backup gauges', () => {
     const { state, clock, scrape } = setup();
     state.recordSuccess('em01', ID_A, { count: 5, newestMs: T0 - HOUR, oldestMs: T0 - 5 * HOUR }, T0);
     clock.advance(300_000);
-    state.recordFailure('em01', ID_A, { reason: 'http_5xx', message: 'em01: backup A: HTTP 503; check the EM service' }, clock.now());
+    state.recordFailure('em01', ID_A, { em: 'em01', backupId: ID_A, reason: 'http_5xx', detail: 'HTTP 503', advice: 'check the EM service' }, clock.now());
 
     const text = await scrape();
     expect(valueOf(text, 'veeam_em_backup_restore_points', backupA)).toBe(5);

@@ -20,9 +20,9 @@ async function richExposition(): Promise<string> {
   ]);
   state.recordMetadata('em01', ID_A, metadata(ID_A, 'Job "nightly" \\ with\nnewline'));
   state.recordSuccess('em01', ID_A, { count: 3, newestMs: now - 60_000, oldestMs: now - 86_400_000 }, now);
-  state.recordFailure('em01', ID_A, { reason: 'timeout', message: 'timed out' }, now + 1);
+  state.recordFailure('em01', ID_A, { em: 'em01', backupId: ID_A, reason: 'timeout', detail: 'timed out' }, now + 1);
   state.recordSuccess('em01', zero, { count: 0 }, now);
-  state.recordFailure('em "two"', ID_B, { reason: 'auth', message: 'logon refused' }, now);
+  state.recordFailure('em "two"', ID_B, { em: 'em "two"', backupId: ID_B, reason: 'auth', detail: 'logon refused' }, now);
   state.recordCycle('em01', { up: true, endedAtMs: now, durationSeconds: 3.5 });
   state.recordCycle('em "two"', { up: false, endedAtMs: now, durationSeconds: 0.2 });
 

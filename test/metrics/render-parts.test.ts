@@ -59,7 +59,7 @@ describe('rendering in parts', () => {
     const metrics = createExporterMetrics({ state, schedule: SCHEDULE, version: '0.1.0', now: () => NOW });
     const before = await metrics.renderParts();
 
-    state.recordFailure('em01', ids[700]!, { reason: 'timeout', message: 'slow' }, NOW);
+    state.recordFailure('em01', ids[700]!, { em: 'em01', backupId: ids[700]!, reason: 'timeout', detail: 'slow' }, NOW);
     const after = await metrics.renderParts();
     const stableBefore = before.filter((p) => p.stable);
     const stableAfter = after.filter((p) => p.stable);

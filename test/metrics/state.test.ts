@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createExporterState } from '../../src/metrics/state.js';
 import type { BackupMetadata } from '../../src/domain.js';
+import { EmError } from '../../src/em/errors.js';
 
 const A = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
 const B = '7b6a400c-452c-41d1-bb81-ea682e89492d';
@@ -64,12 +65,13 @@ describe('createExporterState', () => {
     const state = createExporterState();
     state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
     state.recordSuccess('em01', A, { count: 2, newestMs: 2000, oldestMs: 1000 }, 3000);
-    state.recordFailure('em01', A, { reason: 'timeout', message: 'em01: backup A: timed out after 30s; check the network' }, 4000);
+    state.recordFailure('em01', A, new EmError({ em: 'em01', backupId: A, reason: 'timeout', detail: 'timed out after 30s', advice: 'check the network' }), 4000);
 
     const [record] = state.backups();
     expect(record?.summary).toEqual({ count: 2, newestMs: 2000, oldestMs: 1000 });
     expect(record?.lastSuccessMs).toBe(3000);
-    expect(record?.lastPoll).toEqual({ ok: false, atMs: 4000, reason: 'timeout', message: 'em01: backup A: timed out after 30s; check the network' });
+    // The fields alone, as a plain object: not the Error (and its stack) they came in.
+    expect(record?.lastPoll).toStrictEqual({ ok: false, atMs: 4000, failure: { em: 'em01', backupId: A, reason: 'timeout', detail: 'timed out after 30s', advice: 'check the network' } });
   });
 
   it('ignores results for backups that are no longer watched, so a late poll cannot bring one back', () => {
@@ -77,7 +79,7 @@ describe('createExporterState', () => {
     state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
     state.setTargets(['em01'], []);
     state.recordSuccess('em01', A, { count: 1, newestMs: 1, oldestMs: 1 }, 2);
-    state.recordFailure('em01', A, { reason: 'auth', message: 'x' }, 2);
+    state.recordFailure('em01', A, { em: 'em01', backupId: A, reason: 'auth', detail: 'x' }, 2);
     state.recordMetadata('em01', A, metadata(A, 'Gone'));
     state.recordCycle('em09', { up: true, endedAtMs: 1, durationSeconds: 1 });
     expect(state.backups()).toEqual([]);

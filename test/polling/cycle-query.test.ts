@@ -12,7 +12,7 @@ import { BackupDiscovery } from '../../src/polling/discovery.js';
 import { fakeEmClient, meta, ok } from './fake-client.js';
 
 const IDS = Array.from({ length: 4 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
-const notFound = (id: string): BackupOutcome<never> => ({ ok: false, error: new EmError('not_found', `em "em01": backup ${id} not found`, 404) });
+const notFound = (id: string): BackupOutcome<never> => ({ ok: false, error: new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'not found', status: 404 }) });
 
 interface Calls {
   queryBackups: string[][];
@@ -87,7 +87,7 @@ describe('runEmCycle with restore points by query', () => {
     expect(r.calls.queryBackups).toEqual([[IDS[0], IDS[1]]]);
     expect(outcome).toMatchObject({ succeeded: 3, failed: 1 });
     expect(r.errors).toEqual(['not_found']);
-    expect(r.record(IDS[0]!).lastPoll).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(r.record(IDS[0]!).lastPoll).toMatchObject({ ok: false, failure: { reason: 'not_found' } });
     expect(r.record(IDS[1]!).lastPoll).toMatchObject({ ok: true });
     expect(r.record(IDS[1]!).summary?.count).toBe(0);
   });
@@ -118,7 +118,7 @@ describe('runEmCycle with restore points by query', () => {
     const outcome = await r.run();
     expect(outcome).toMatchObject({ succeeded: 3, failed: 1 });
     expect(r.record(IDS[2]!).lastPoll).toMatchObject({ ok: false });
-    expect(r.record(IDS[2]!).lastPoll?.message).toContain('returned nothing for this backup');
+    expect(r.record(IDS[2]!).lastPoll?.failure?.detail).toContain('returned nothing for this backup');
   });
 
   it('a backup whose blocking metadata read finds it gone is not asked for restore points', async () => {
@@ -126,7 +126,7 @@ describe('runEmCycle with restore points by query', () => {
     const outcome = await r.run();
     expect(r.calls.queryRestorePoints).toEqual([IDS.slice(0, 3)]);
     expect(outcome).toMatchObject({ succeeded: 3, failed: 1 });
-    expect(r.record(IDS[3]!).lastPoll).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(r.record(IDS[3]!).lastPoll).toMatchObject({ ok: false, failure: { reason: 'not_found' } });
   });
 });
 

@@ -59,7 +59,7 @@ describe('runEmCycle', () => {
     expect(asked).toEqual(IDS.slice(0, 3));
     const records = r.state.backups();
     expect(records.find((b) => b.backupId === IDS[0])!.lastPoll).toMatchObject({ ok: true });
-    for (const id of IDS.slice(1)) expect(records.find((b) => b.backupId === id)!.lastPoll).toMatchObject({ ok: false, reason: 'timeout' });
+    for (const id of IDS.slice(1)) expect(records.find((b) => b.backupId === id)!.lastPoll).toMatchObject({ ok: false, failure: { reason: 'timeout' } });
     expect(r.warnings().map((l) => l.backups_failed)).toEqual([4]);
     expect(r.state.ems()[0]!.up).toBe(true);
   });
@@ -91,10 +91,10 @@ describe('runEmCycle', () => {
   it('a failed metadata read: restore points read all the same, one error counted; when both fail, still one', async () => {
     const r = rig({
       getBackup: async () => {
-        throw new EmError('http_5xx', 'em "em01": backup x: EM answered 500 "Object reference not set to an instance of an object."', 500);
+        throw new EmError({ em: 'em01', backupId: 'x', reason: 'http_5xx', detail: 'EM answered 500 "Object reference not set to an instance of an object."', status: 500 });
       },
       getRestorePoints: async (id) => {
-        if (id === IDS[4]) throw new EmError('http_5xx', `em "em01": backup ${id}: EM answered 500`, 500);
+        if (id === IDS[4]) throw new EmError({ em: 'em01', backupId: id, reason: 'http_5xx', detail: 'EM answered 500', status: 500 });
         return [{ uid: '', timeMs: Date.now() }];
       },
     });
@@ -110,7 +110,7 @@ describe('runEmCycle', () => {
     const asked: string[] = [];
     const r = rig({
       getBackup: async (id) => {
-        if (id === IDS[0]) throw new EmError('not_found', `em "em01": backup ${id}: EM answered 404`, 404);
+        if (id === IDS[0]) throw new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'EM answered 404', status: 404 });
         return { id, name: 'n', platform: 'p', backupType: 't', backupServer: 's', repository: 'r' };
       },
       getRestorePoints: async (id) => (asked.push(id), []),
@@ -123,7 +123,7 @@ describe('runEmCycle', () => {
   it('EM-wide failures (never reached EM) are one line for the cycle; per-backup ones one line each', async () => {
     const wide = rig({
       getBackup: async (id) => {
-        throw Object.assign(new EmError('auth', `em "em01": backup ${id}: logon refused (EM answered 401)`, 401), { duringLogon: true });
+        throw new EmError({ em: 'em01', backupId: id, reason: 'auth', detail: 'logon refused (EM answered 401)', status: 401, duringLogon: true });
       },
     });
     await wide.run();
@@ -133,12 +133,54 @@ describe('runEmCycle', () => {
 
     const some = rig({
       getRestorePoints: async (id) => {
-        if (id === IDS[0]) throw new EmError('timeout', `em "em01": backup ${id}: no answer within 30s`);
+        if (id === IDS[0]) throw new EmError({ em: 'em01', backupId: id, reason: 'timeout', detail: 'no answer within 30s' });
         return [];
       },
     });
     await some.run();
     expect(some.warnings().map((l) => l.backup_id)).toEqual([IDS[0]]);
+  });
+
+  it('logs a failed poll with its formatted message and its EM, backup, action and reason as fields', async () => {
+    const r = rig({
+      getRestorePoints: async (id) => {
+        if (id === IDS[1]) {
+          throw new EmError({ em: 'em01', backupId: id, action: 'GET restore points', reason: 'http_5xx', detail: 'EM answered 500', advice: 'check the EM service log', status: 500 });
+        }
+        return [];
+      },
+    });
+    await r.run();
+    expect(r.warnings()).toHaveLength(1);
+    expect(r.warnings()[0]).toMatchObject({
+      em: 'em01',
+      backup_id: IDS[1],
+      action: 'GET restore points',
+      reason: 'http_5xx',
+      msg: `em "em01": backup ${IDS[1]}: GET restore points: EM answered 500: check the EM service log`,
+    });
+    expect(r.state.backups().find((b) => b.backupId === IDS[1])!.lastPoll?.failure).toStrictEqual({
+      em: 'em01',
+      backupId: IDS[1],
+      action: 'GET restore points',
+      reason: 'http_5xx',
+      detail: 'EM answered 500',
+      advice: 'check the EM service log',
+      status: 500,
+    });
+  });
+
+  it('sums up a logon failure handed to every backup in one line that names the EM and the logon, not a backup', async () => {
+    const r = rig({
+      getBackup: async (id) => {
+        throw new EmError({ em: 'em01', backupId: id, action: 'logon as "svc"', reason: 'http_5xx', detail: 'EM answered 503', advice: 'check the EM service log', status: 503, duringLogon: true });
+      },
+    });
+    await r.run();
+    expect(r.warnings()).toHaveLength(1);
+    expect(r.warnings()[0]).toMatchObject({ em: 'em01', polls_failed: 5, reason: 'http_5xx' });
+    expect(r.warnings()[0]!.backup_id).toBeUndefined();
+    expect(r.warnings()[0]!.msg).toBe('em "em01": logon as "svc": EM answered 503: check the EM service log; 5 polls of this cycle failed without reaching EM (5 http_5xx)');
   });
 });
 

@@ -113,15 +113,16 @@ describe('BackupDiscovery', () => {
   it('keeps everything it knew when the listing fails, and is due again at once', async () => {
     const d = new BackupDiscovery('em01', { include: '.*', rpoSeconds: 7 });
     await d.refresh(fakeClient(() => [a, b]), run, 0);
-    const outcome = await d.refresh(fakeClient(() => new EmError('http_5xx', 'em "em01": GET backups (discovery): EM answered 500', 500)), run, 10_000);
-    expect(outcome).toEqual({ listed: [], failures: [{ reason: 'http_5xx', message: 'em "em01": GET backups (discovery): EM answered 500' }], answered: true, changed: false });
+    const outcome = await d.refresh(fakeClient(() => new EmError({ em: 'em01', action: 'GET backups (discovery)', reason: 'http_5xx', detail: 'EM answered 500', status: 500 })), run, 10_000);
+    expect(outcome).toMatchObject({ listed: [], failures: [{ reason: 'http_5xx', message: 'em "em01": GET backups (discovery): EM answered 500' }], answered: true, changed: false });
+    expect(outcome.failures).toHaveLength(1);
     expect(ids(d)).toEqual([a.id, b.id]);
     expect(d.isDue(10_001, 60_000)).toBe(true);
   });
 
   it('counts a listing that never reached EM as not answered', async () => {
     const d = new BackupDiscovery('em01', { include: '.*', rpoSeconds: 7 });
-    const outcome = await d.refresh(fakeClient(() => new EmError('network', 'connection refused')), run, 0);
+    const outcome = await d.refresh(fakeClient(() => new EmError({ em: 'em01', reason: 'network', detail: 'connection refused' })), run, 0);
     expect(outcome.answered).toBe(false);
     expect(ids(d)).toEqual([]);
   });
@@ -136,7 +137,7 @@ describe('BackupDiscovery', () => {
     expect((await d.refresh(client, run, 0)).listed).toEqual([a, parent, child1, child2]);
     expect(ids(d)).toEqual([a.id, child1.id, child2.id]);
 
-    childAnswer = new EmError('timeout', 'em "em01": backup p: GET child backups (discovery): no answer within 30s');
+    childAnswer = new EmError({ em: 'em01', backupId: 'p', action: 'GET child backups (discovery)', reason: 'timeout', detail: 'no answer within 30s' });
     const outcome = await d.refresh(client, run, 100_000);
     expect(outcome.failures.map((f) => f.reason)).toEqual(['timeout']);
     expect(outcome.changed).toBe(false);

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIssues, loadConfigFile } from '../../src/config/index.js';
 import type { EmConfig, ExporterConfig } from '../../src/config/types.js';
+import { formatFailure } from '../../src/domain.js';
 import { createEmClient, type EmClientOptions } from '../../src/em/index.js';
 import { Exporter } from '../../src/exporter.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -312,12 +313,12 @@ describe('secrets never surface: in process', () => {
             );
             const stateMessages = exporter.state
               .backups()
-              .map((b) => `${b.lastPoll?.reason ?? ''} ${b.lastPoll?.message ?? ''}`)
+              .map((b) => (b.lastPoll?.failure === undefined ? '' : `${b.lastPoll.failure.reason} ${formatFailure(b.lastPoll.failure)}`))
               .join('\n');
             await exporter.stop();
 
             // The paths were really taken.
-            for (const b of exporter.state.backups()) if (b.lastPoll?.reason) reasonsSeen.add(b.lastPoll.reason);
+            for (const b of exporter.state.backups()) if (b.lastPoll?.failure) reasonsSeen.add(b.lastPoll.failure.reason);
             for (const e of errors) reasonsSeen.add(String((e as { reason?: string }).reason));
             expect(em.issued.length).toBeGreaterThanOrEqual(3); // first logon, re-logon after the 401, after expiry
             expect(stateMessages).toContain('[redacted]'); // EM's echo arrived, and was cleaned

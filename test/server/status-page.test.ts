@@ -107,8 +107,8 @@ describe('renderStatusPage', () => {
         {
           name: '<em>',
           backups: [
-            record({ em: '<em>', backupId: '<id>', lastPoll: { ok: false, atMs: NOW, reason: 'parse', message: 'bad <xml> & "quotes"' } }),
-            record({ em: '<em>', backupId: 'b', lastPoll: { ok: false, atMs: NOW, reason: 'parse', message: long } }),
+            record({ em: '<em>', backupId: '<id>', lastPoll: { ok: false, atMs: NOW, failure: { em: '<em>', backupId: '<id>', reason: 'parse', detail: 'bad <xml> & "quotes"' } } }),
+            record({ em: '<em>', backupId: 'b', lastPoll: { ok: false, atMs: NOW, failure: { em: '<em>', backupId: 'b', reason: 'parse', detail: long } } }),
           ],
         },
       ],
@@ -154,34 +154,50 @@ describe('renderStatusPage', () => {
     const html = page([
       record({
         summary: { count: 3, newestMs: NOW - HOUR, oldestMs: NOW - 3 * HOUR },
-        lastPoll: { ok: false, atMs: NOW - 1000, reason: 'timeout', message: 'em01: backup X: no answer in 30s; check the network' },
+        lastPoll: { ok: false, atMs: NOW - 1000, failure: { em: 'em01', backupId: 'X', reason: 'timeout', detail: 'no answer in 30s', advice: 'check the network' } },
       }),
     ]);
     const cells = rowCells(html);
     expect(cells[3]).toBe('3');
-    expect(cells[2]).toBe('Failed (timeout) at 2025-06-05T11:59:59Z: em01: backup X: no answer in 30s; check the network');
+    expect(cells[2]).toBe('Failed (timeout) at 2025-06-05T11:59:59Z: em &quot;em01&quot;: backup X: no answer in 30s: check the network');
     expect(html).toContain('<span class="failing">Failed (timeout)</span>');
     expect(rowTags(html)).toEqual(['<tr class="row-failing" data-conditions="failing">']);
   });
 
   it('folds a long poll message behind a preview and keeps it whole inside', () => {
-    const message = `em01: backup X: ${'EM answered something unexpected '.repeat(8)}end`;
-    const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'parse', message } })]);
+    const detail = `${'EM answered something unexpected '.repeat(8)}end`;
+    const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: 'X', reason: 'parse', detail } } })]);
     const details = /<details><summary><span class="preview">([^<]*)<\/span>.*?<\/summary>([^<]*)<\/details>/.exec(html);
-    expect(details?.[2]).toBe(message);
-    expect(details?.[1]).toMatch(/^em01: backup X: EM answered .*…$/);
+    expect(details?.[2]).toBe(`em &quot;em01&quot;: backup X: ${detail}`);
+    expect(details?.[1]).toMatch(/^EM answered .*…$/);
     expect(details![1]!.length).toBeLessThanOrEqual(73);
   });
 
   it('cuts a preview inside a long token rather than leave a stub before it', () => {
-    const message = `GET backup: EM answered 404 "Backup [${ID}] does not exist.": EM does not know this backup: check the backup ID in the config`;
-    const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'not_found', message } })]);
+    const failure = {
+      em: 'em01',
+      backupId: ID,
+      reason: 'not_found' as const,
+      action: 'GET backup',
+      detail: `EM answered 404 "Backup [${ID}] does not exist."`,
+      advice: 'EM does not know this backup: check the backup ID in the config',
+    };
+    const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure } })]);
     expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe(`GET backup: EM answered 404 &quot;Backup [${ID.slice(0, 35)}…`);
   });
 
   it('starts the preview of a folded message after the EM and backup the row already names', () => {
     const message = `em "em01": backup ${ID}: GET restore points: EM answered 500 "The repository database could not be read in time": check EM`;
-    const html = page([record({ lastPoll: { ok: false, atMs: NOW, reason: 'http_5xx', message } })]);
+    const failure = {
+      em: 'em01',
+      backupId: ID,
+      reason: 'http_5xx' as const,
+      action: 'GET restore points',
+      detail: 'EM answered 500 "The repository database could not be read in time"',
+      advice: 'check EM',
+      status: 500,
+    };
+    const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure } })]);
     expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe('GET restore points: EM answered 500 &quot;The repository database could not…');
     expect(html).toContain(`</summary>${message.replace(/"/g, '&quot;')}</details>`);
   });
@@ -195,7 +211,7 @@ describe('renderStatusPage', () => {
     expect(empty).toContain('<td class="age empty">');
     expect(rowTags(empty)).toEqual(['<tr class="row-empty" data-conditions="empty">']);
     expect(rowCells(page([record()])).slice(1, 5)).toEqual(['Not polled yet (RPO 10h)', 'Not polled yet', '—', '—']);
-    const failedOnly = record({ lastPoll: { ok: false, atMs: NOW, reason: 'not_found', message: 'gone' } });
+    const failedOnly = record({ lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: ID, reason: 'not_found', detail: 'gone' } } });
     expect(rowCells(page([failedOnly]))[1]).toBe('No successful poll yet (RPO 10h)');
     // Nothing is known about its freshness: grey, not green.
     expect(page([failedOnly])).toContain('<td class="age pending">');
@@ -222,7 +238,7 @@ describe('renderStatusPage', () => {
     const ok = { count: 1, newestMs: NOW - HOUR, oldestMs: NOW - HOUR };
     const at = (ageHours: number) => ({ count: 1, newestMs: NOW - ageHours * HOUR, oldestMs: NOW - ageHours * HOUR });
     const polled = { ok: true, atMs: NOW };
-    const failed = { ok: false, atMs: NOW, reason: 'timeout' as const, message: 'slow' };
+    const failed = { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'timeout' as const, detail: 'slow' } };
     const backups = [
       named('a-ok', { summary: ok, lastPoll: polled }),
       named('b-near', { summary: at(8), lastPoll: polled }),
@@ -241,8 +257,8 @@ describe('renderStatusPage', () => {
   it('sorts a backup that is both over RPO and failing with the late ones, and counts it under both', () => {
     const late = { count: 1, newestMs: NOW - 20 * HOUR, oldestMs: NOW - 20 * HOUR };
     const html = page([
-      named('fresh-but-failing', { summary: { count: 1, newestMs: NOW, oldestMs: NOW }, lastPoll: { ok: false, atMs: NOW, reason: 'auth' } }),
-      named('late-and-failing', { summary: late, lastPoll: { ok: false, atMs: NOW, reason: 'timeout' } }),
+      named('fresh-but-failing', { summary: { count: 1, newestMs: NOW, oldestMs: NOW }, lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'auth', detail: 'refused' } } }),
+      named('late-and-failing', { summary: late, lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'timeout', detail: 'slow' } } }),
     ]);
     expect(rows(html).map((cells) => cells[0])).toEqual(['late-and-failing', 'fresh-but-failing']);
     expect(rowTags(html)[0]).toBe('<tr class="row-late" data-conditions="late failing">');
