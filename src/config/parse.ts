@@ -1,6 +1,5 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
-import { crossCheck } from './cross-checks.js';
 import { expandEnvInTree, isOnlyEnvReferences } from './env.js';
 import { formatKeyPath, sameKeyPath, setValueAt, type PathIssue } from './path.js';
 import { locate, placeYamlErrors } from './positions.js';
@@ -72,11 +71,10 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   for (const { path, fsPath } of fileValues) setValueAt(expanded.value, path, fsPath);
   const parsed = configSchema.safeParse(expanded.value);
   const shapeIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, configSchema);
-  const cross = crossCheck(expanded.value);
   // A value that failed to expand would also fail validation; one issue per key is enough.
   const envPaths = expanded.issues.map((issue) => issue.path);
   const redundant = (issue: PathIssue): boolean => issue.relatesKeys !== true && envPaths.some((path) => sameKeyPath(path, issue.path));
-  const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue)), ...cross.errors].map(pin);
+  const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue))].map(pin);
 
   const files = fileValues.map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));
   const inlinePasswords = markedValues(configSchema, raw)
@@ -84,8 +82,8 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
     .map(({ path }) => pin({ path, message: '' }));
   if (errors.length > 0 || !parsed.success) return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
 
-  const warnings = [...cross.warnings.map(pin), ...yamlProblems(doc.warnings, lines, file, 'YAML')];
-  return { result: { ok: true, config: parsed.data, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
+  const warnings = [...parsed.data.warnings.map(pin), ...yamlProblems(doc.warnings, lines, file, 'YAML')];
+  return { result: { ok: true, config: parsed.data.config, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
 }
 
 /** yaml reports an alias to a missing anchor only when converting, and then without a position. */
