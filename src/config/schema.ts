@@ -3,7 +3,6 @@ import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
-import { parseByteSize } from './size.js';
 import { namePatternError } from './name-pattern.js';
 import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
 import { toKeyPath, withRole } from './schema-keys.js';
@@ -161,6 +160,32 @@ const positiveDurationMs = z.string({ error: expecting(DURATION, { forNumber: 'a
   }
   return z.NEVER;
 });
+
+/**
+ * Byte sizes as Prometheus writes them (`body_size_limit`): an integer and a unit, every unit a power
+ * of 1024 whether written KB or KiB, e.g. `512KiB`, `32MiB`, `1GB`.
+ */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1024,
+  KiB: 1024,
+  MB: 1024 ** 2,
+  MiB: 1024 ** 2,
+  GB: 1024 ** 3,
+  GiB: 1024 ** 3,
+};
+
+const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB)$/;
+const SIZE_HINT = 'use an integer and a unit (B, KiB, MiB, GiB; KB, MB, GB mean the same), e.g. 32MiB';
+
+/** Bytes for a size such as `32MiB`; throws an Error with a fix-it hint otherwise. */
+export function parseByteSize(text: string): number {
+  const match = SIZE_RE.exec(text.trim());
+  if (match === null) throw new Error(`not a valid size "${text}": ${SIZE_HINT}`);
+  const bytes = Number(match[1]) * SIZE_UNITS[match[2]!]!;
+  if (!Number.isSafeInteger(bytes)) throw new Error(`size "${text}" is too large`);
+  return bytes;
+}
 
 /** Answers larger than this would be refused before any parse; below 1 KiB not even an error body fits. */
 const MIN_RESPONSE_BYTES = 1024;
