@@ -60,8 +60,8 @@ function expecting(noun: string, hints: { forNumber?: string } = {}): z.core.$Zo
  * that zod prefixes its key path as it does an error's; the root takes it out of the issue list
  * (see takeWarnings) before it could fail the parse.
  */
-function warn(ctx: z.core.$RefinementCtx, message: string, path: PropertyKey[] = []): void {
-  ctx.addIssue({ code: 'custom', message, path, params: { warning: true }, continue: true });
+function warn(ctx: z.core.$RefinementCtx, message: string): void {
+  ctx.addIssue({ code: 'custom', message, params: { warning: true }, continue: true });
 }
 
 function isWarning(issue: z.core.$ZodRawIssue): boolean {
@@ -69,8 +69,9 @@ function isWarning(issue: z.core.$ZodRawIssue): boolean {
 }
 
 /**
- * Values a rule across list entries compares. A rule that runs although an entry failed sees that
- * entry as raw YAML, which never holds a class instance: `instanceof` tells a normalised value apart.
+ * Normalised values that a rule across list entries compares. Such a rule runs although an entry may
+ * have failed, and sees a failed value as the raw YAML, which never holds a class instance:
+ * `instanceof` tells a normalised value apart.
  */
 class ListedBackup {
   constructor(
@@ -369,13 +370,14 @@ const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULT
  * Rules across the entries of enterpriseManagers: the em label of each EM, and each backup within one
  * EM, are distinct. They sit on this list because their messages name the entry first holding the
  * value by its full key path. They run even when an entry failed, so they are reported with every
- * shape error; a value that failed its own check takes no part.
+ * shape error; a value that failed its own check takes no part (but see idOfFailedMapping).
  */
 function checkDistinct(ems: readonly unknown[], ctx: z.core.$RefinementCtx): void {
   const firstWithName = new Map<string, number>();
   ems.forEach((em, i) => {
     if (!isPlainObject(em)) return;
     if (Array.isArray(em.backups)) checkDistinctBackups(em.backups, i, ctx);
+    // A name that failed its own check is still raw: not a string, or empty.
     const explicit = typeof em.name === 'string' && em.name !== '';
     const name = explicit ? (em.name as string) : em.url instanceof EmUrl ? em.url.hostname : undefined;
     if (name === undefined) return;
