@@ -351,21 +351,6 @@ const enterpriseManager = z.strictObject(
   { when: () => true },
 );
 
-const pollSection = z.strictObject(
-  {
-    schedule: cronSchedule.default(DEFAULTS.schedule),
-    concurrency: integerFromTo(1, 64).default(DEFAULTS.concurrency),
-    timeout: positiveDurationMs.default(DEFAULTS.timeoutMs),
-    retries: integerFromTo(0, 10).default(DEFAULTS.retries),
-    metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
-    maxResponseSize: responseSize.optional(),
-    cycleTimeout: positiveDurationMs.optional(),
-  },
-  { error: mapping },
-);
-
-const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULTS.rpoMs) }, { error: mapping });
-
 /**
  * Rules across the entries of enterpriseManagers: the em label of each EM, and each backup within one
  * EM, are distinct. They sit on this list because their messages name the entry first holding the
@@ -423,20 +408,20 @@ function idOfFailedMapping(entry: unknown): { id: string; bare: false } | undefi
   return id.success ? { id: id.data, bare: false } : undefined;
 }
 
-/** Warnings by the root value they were taken from, for the root transform to hand over with the config. */
-const warningsOfRoot = new WeakMap<object, PathIssue[]>();
+const pollSection = z.strictObject(
+  {
+    schedule: cronSchedule.default(DEFAULTS.schedule),
+    concurrency: integerFromTo(1, 64).default(DEFAULTS.concurrency),
+    timeout: positiveDurationMs.default(DEFAULTS.timeoutMs),
+    retries: integerFromTo(0, 10).default(DEFAULTS.retries),
+    metadataRefresh: positiveDurationMs.default(DEFAULTS.metadataRefreshMs),
+    maxResponseSize: responseSize.optional(),
+    cycleTimeout: positiveDurationMs.optional(),
+  },
+  { error: mapping },
+);
 
-/** Moves every warning out of the issue list, so that warnings alone do not fail the parse. */
-function takeWarnings(root: unknown, ctx: z.core.$RefinementCtx): void {
-  const warnings: PathIssue[] = [];
-  for (let i = ctx.issues.length - 1; i >= 0; i--) {
-    const issue = ctx.issues[i]!;
-    if (!isWarning(issue)) continue;
-    warnings.unshift({ path: toKeyPath(issue.path ?? []), message: issue.message ?? '' });
-    ctx.issues.splice(i, 1);
-  }
-  if (isPlainObject(root)) warningsOfRoot.set(root, warnings);
-}
+const defaultsSection = z.strictObject({ rpo: positiveDurationMs.default(DEFAULTS.rpoMs) }, { error: mapping });
 
 type EmInput = z.output<typeof enterpriseManager>;
 
@@ -500,6 +485,21 @@ function toEmConfig(em: EmInput, defaultRpoMs: number) {
         }
       : {}),
   };
+}
+
+/** Warnings by the root value they were taken from, for the root transform to hand over with the config. */
+const warningsOfRoot = new WeakMap<object, PathIssue[]>();
+
+/** Moves every warning out of the issue list, so that warnings alone do not fail the parse. */
+function takeWarnings(root: unknown, ctx: z.core.$RefinementCtx): void {
+  const warnings: PathIssue[] = [];
+  for (let i = ctx.issues.length - 1; i >= 0; i--) {
+    const issue = ctx.issues[i]!;
+    if (!isWarning(issue)) continue;
+    warnings.unshift({ path: toKeyPath(issue.path ?? []), message: issue.message ?? '' });
+    ctx.issues.splice(i, 1);
+  }
+  if (isPlainObject(root)) warningsOfRoot.set(root, warnings);
 }
 
 /**
