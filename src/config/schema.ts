@@ -493,12 +493,12 @@ const warningsOfRoot = new WeakMap<object, PathIssue[]>();
 /** Moves every warning out of the issue list, so that warnings alone do not fail the parse. */
 function takeWarnings(root: unknown, ctx: z.core.$RefinementCtx): void {
   const warnings: PathIssue[] = [];
-  for (let i = ctx.issues.length - 1; i >= 0; i--) {
-    const issue = ctx.issues[i]!;
-    if (!isWarning(issue)) continue;
-    warnings.unshift({ path: toKeyPath(issue.path ?? []), message: issue.message ?? '' });
-    ctx.issues.splice(i, 1);
+  let kept = 0;
+  for (const issue of ctx.issues) {
+    if (isWarning(issue)) warnings.push({ path: toKeyPath(issue.path ?? []), message: issue.message ?? '' });
+    else ctx.issues[kept++] = issue;
   }
+  ctx.issues.length = kept;
   if (isPlainObject(root)) warningsOfRoot.set(root, warnings);
 }
 
