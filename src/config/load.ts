@@ -1,11 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { describeFsError } from './fs-error.js';
 import { analyzeConfigText, type FileReference } from './parse.js';
-import type { ConfigIssue, ConfigResult } from './types.js';
+import type { ConfigIssue, ConfigResult, EmConfig } from './types.js';
 
 const WORLD_READABLE = 0o004;
 
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+
+/** The password a passwordFile holds: one trailing newline is dropped (`echo secret > file` adds it). */
+function passwordInFile(text: string): string {
+  return text.replace(/\r?\n$/, '');
+}
 
 async function readRegularFile(path: string): Promise<string> {
   const info = await stat(path);
@@ -24,7 +29,7 @@ async function problemWith(ref: FileReference): Promise<string | undefined> {
   if (ref.kind === 'caFile' && !text.includes(PEM_CERTIFICATE)) {
     return `${ref.fsPath} holds no PEM certificate (${PEM_CERTIFICATE}); caFile must be the EM's CA in PEM format`;
   }
-  if (ref.kind === 'passwordFile' && text.replace(/\r?\n$/, '') === '') return `${ref.fsPath} is empty`;
+  if (ref.kind === 'passwordFile' && passwordInFile(text) === '') return `${ref.fsPath} is empty`;
   return undefined;
 }
 
@@ -57,4 +62,26 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
         }))
       : [];
   return { ok: true, config: result.config, warnings: [...result.warnings, ...exposed] };
+}
+
+/**
+ * The EM password: inline, or read from passwordFile at each call so a rotated secret is picked up
+ * without a restart; the file is read as the loader checked it (passwordInFile). Errors name the file,
+ * never its contents.
+ */
+export async function readEmPassword(em: EmConfig): Promise<string> {
+  if (em.password !== undefined) return em.password;
+  const file = em.passwordFile;
+  if (file === undefined) throw new Error(`Enterprise Manager ${em.name}: neither password nor passwordFile is configured`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `Enterprise Manager ${em.name}: cannot read passwordFile ${file}: ${describeFsError(error)}; check that it exists and the exporter's user may read it`,
+    );
+  }
+  const password = passwordInFile(text);
+  if (password === '') throw new Error(`Enterprise Manager ${em.name}: passwordFile ${file} is empty`);
+  return password;
 }

@@ -109,6 +109,11 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
   return guess === undefined ? `unknown key; ${list}` : `unknown key; did you mean "${guess}"? (${list})`;
 }
 
+/** A zod issue path as a key path. */
+export function toKeyPath(path: readonly PropertyKey[]): KeyPath {
+  return path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+}
+
 /** A union branch that failed only because the value had the other branch's type says nothing. */
 function isTypeMismatchOnly(branch: readonly z.core.$ZodIssue[]): boolean {
   return branch.every((issue) => issue.code === 'invalid_type' && issue.path.length === 0);
@@ -121,7 +126,7 @@ function isTypeMismatchOnly(branch: readonly z.core.$ZodIssue[]): boolean {
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, prefix: KeyPath = []): PathIssue[] {
   const out: PathIssue[] = [];
   for (const issue of issues) {
-    const path = [...prefix, ...issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))];
+    const path = [...prefix, ...toKeyPath(issue.path)];
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, path);
       for (const key of issue.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key, known), atKey: true });

@@ -2,11 +2,10 @@ import { isIP } from 'node:net';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { normalizeEmUrl } from './em-url.js';
-import { parseByteSize } from './size.js';
+import { isLoopbackHost, normalizeEmUrl } from './em-url.js';
 import { namePatternError } from './name-pattern.js';
-import { isPlainObject } from './path.js';
-import { withRole } from './schema-keys.js';
+import { formatKeyPath, isPlainObject, type PathIssue } from './path.js';
+import { toKeyPath, withRole } from './schema-keys.js';
 
 /**
  * zod error functions worded for someone editing YAML. Input values are never echoed: a mistyped
@@ -56,11 +55,48 @@ function expecting(noun: string, hints: { forNumber?: string } = {}): z.core.$Zo
   };
 }
 
+/**
+ * A finding that does not fail the config, raised where its rule lives. It travels up as an issue so
+ * that zod prefixes its key path as it does an error's; the root takes it out of the issue list
+ * (see takeWarnings) before it could fail the parse.
+ */
+function warn(ctx: z.core.$RefinementCtx, message: string): void {
+  ctx.addIssue({ code: 'custom', message, params: { warning: true }, continue: true });
+}
+
+function isWarning(issue: z.core.$ZodRawIssue): boolean {
+  return issue.code === 'custom' && issue.params?.warning === true;
+}
+
+/**
+ * Normalised values that a rule across list entries compares. Such a rule runs although an entry may
+ * have failed, and sees a failed value as the raw YAML, which never holds a class instance:
+ * `instanceof` tells a normalised value apart.
+ */
+class ListedBackup {
+  constructor(
+    /** Bare lower-case GUID. */
+    readonly id: string,
+    readonly rpoMs: number | undefined,
+    /** Written as a bare GUID rather than as a mapping with `id`: an issue about the ID points at the entry itself. */
+    readonly bare: boolean,
+  ) {}
+}
+
+class EmUrl {
+  constructor(
+    /** Without trailing slash and without /api. */
+    readonly url: string,
+    /** Without the brackets of an IPv6 literal. */
+    readonly hostname: string,
+  ) {}
+}
+
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const URN_PREFIX_RE = /^urn:veeam:Backup:/i;
 
 /** Bare lower-case GUID for a backup ID as written in the config (bare or `urn:veeam:Backup:` form). */
-export function normalizeBackupId(text: string): string | undefined {
+function normalizeBackupId(text: string): string | undefined {
   const bare = text.replace(URN_PREFIX_RE, '');
   return GUID_RE.test(bare) ? bare.toLowerCase() : undefined;
 }
@@ -126,6 +162,32 @@ const positiveDurationMs = z.string({ error: expecting(DURATION, { forNumber: 'a
   return z.NEVER;
 });
 
+/**
+ * Byte sizes as Prometheus writes them (`body_size_limit`): an integer and a unit, every unit a power
+ * of 1024 whether written KB or KiB, e.g. `512KiB`, `32MiB`, `1GB`.
+ */
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 1024,
+  KiB: 1024,
+  MB: 1024 ** 2,
+  MiB: 1024 ** 2,
+  GB: 1024 ** 3,
+  GiB: 1024 ** 3,
+};
+
+const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB)$/;
+const SIZE_HINT = 'use an integer and a unit (B, KiB, MiB, GiB; KB, MB, GB mean the same), e.g. 32MiB';
+
+/** Bytes for a size such as `32MiB`; throws an Error with a fix-it hint otherwise. */
+export function parseByteSize(text: string): number {
+  const match = SIZE_RE.exec(text.trim());
+  if (match === null) throw new Error(`not a valid size "${text}": ${SIZE_HINT}`);
+  const bytes = Number(match[1]) * SIZE_UNITS[match[2]!]!;
+  if (!Number.isSafeInteger(bytes)) throw new Error(`size "${text}" is too large`);
+  return bytes;
+}
+
 /** Answers larger than this would be refused before any parse; below 1 KiB not even an error body fits. */
 const MIN_RESPONSE_BYTES = 1024;
 
@@ -163,19 +225,26 @@ const backupId = z.string({ error: expecting(BACKUP_ID_HINT) }).transform((text,
   return z.NEVER;
 });
 
-const emUrl = z.string({ error: expecting('an https:// URL') }).transform((text, ctx) => {
-  const result = normalizeEmUrl(text);
-  if (result.ok) return result;
-  ctx.issues.push({ code: 'custom', message: result.error, input: text });
-  return z.NEVER;
-});
+const emUrl = z
+  .string({ error: expecting('an https:// URL') })
+  .transform((text, ctx) => {
+    const result = normalizeEmUrl(text);
+    if (result.ok) return new EmUrl(result.url, result.hostname);
+    ctx.issues.push({ code: 'custom', message: result.error, input: text });
+    return z.NEVER;
+  })
+  .superRefine((url, ctx) => {
+    if (url.url.startsWith('http:') && !isLoopbackHost(url.hostname)) {
+      warn(ctx, 'plain http: the password and the session ID cross the network unencrypted; use https://');
+    }
+  });
 
 const mapping = expecting('a mapping');
 
 const backupEntry = z.union(
   [
-    backupId.transform((id) => ({ id, rpoMs: undefined })),
-    z.strictObject({ id: backupId, rpo: positiveDurationMs.optional() }, { error: mapping }).transform(({ id, rpo }) => ({ id, rpoMs: rpo })),
+    backupId.transform((id) => new ListedBackup(id, undefined, true)),
+    z.strictObject({ id: backupId, rpo: positiveDurationMs.optional() }, { error: mapping }).transform(({ id, rpo }) => new ListedBackup(id, rpo, false)),
   ],
   { error: 'expected a backup GUID, or a mapping with id and an optional rpo' },
 );
@@ -220,7 +289,12 @@ const serverName = nonEmptyString.superRefine((text, ctx) => {
 const tlsSection = z.strictObject(
   {
     caFile: withRole(nonEmptyString, { file: 'caFile' }).optional(),
-    insecureSkipVerify: z.boolean({ error: expecting('true or false') }).default(false),
+    insecureSkipVerify: z
+      .boolean({ error: expecting('true or false') })
+      .superRefine((skip, ctx) => {
+        if (skip) warn(ctx, 'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead');
+      })
+      .default(false),
     serverName: serverName.optional(),
   },
   { error: mapping },
@@ -276,6 +350,63 @@ const enterpriseManager = z.strictObject(
   },
   { when: () => true },
 );
+
+/**
+ * Rules across the entries of enterpriseManagers: the em label of each EM, and each backup within one
+ * EM, are distinct. They sit on this list because their messages name the entry first holding the
+ * value by its full key path. They run even when an entry failed, so they are reported with every
+ * shape error; a value that failed its own check takes no part (but see idOfFailedMapping).
+ */
+function checkDistinct(ems: readonly unknown[], ctx: z.core.$RefinementCtx): void {
+  const firstWithName = new Map<string, number>();
+  ems.forEach((em, i) => {
+    if (!isPlainObject(em)) return;
+    if (Array.isArray(em.backups)) checkDistinctBackups(em.backups, i, ctx);
+    // A name that failed its own check is still raw: not a string, or empty.
+    const explicit = typeof em.name === 'string' && em.name !== '';
+    const name = explicit ? (em.name as string) : em.url instanceof EmUrl ? em.url.hostname : undefined;
+    if (name === undefined) return;
+    const first = firstWithName.get(name);
+    if (first === undefined) {
+      firstWithName.set(name, i);
+      return;
+    }
+    const clash = `duplicate Enterprise Manager name "${name}": enterpriseManagers[${first}] has it too, and the name is the em label`;
+    if (explicit) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: clash, params: { relatesKeys: true } });
+    else ctx.addIssue({ code: 'custom', path: [i, 'url'], message: `${clash}; set a distinct name`, params: { relatesKeys: true } });
+  });
+}
+
+function checkDistinctBackups(backups: readonly unknown[], emIndex: number, ctx: z.core.$RefinementCtx): void {
+  const firstIndex = new Map<string, number>();
+  backups.forEach((backup, j) => {
+    const listed = backup instanceof ListedBackup ? backup : idOfFailedMapping(backup);
+    if (listed === undefined) return;
+    const first = firstIndex.get(listed.id);
+    if (first === undefined) {
+      firstIndex.set(listed.id, j);
+      return;
+    }
+    const at = ['enterpriseManagers', emIndex, 'backups'] as const;
+    ctx.addIssue({
+      code: 'custom',
+      path: listed.bare ? [emIndex, 'backups', j] : [emIndex, 'backups', j, 'id'],
+      message: `duplicate backup ${listed.id}: already listed at ${formatKeyPath([...at, first])}`,
+      params: { relatesKeys: true },
+    });
+  });
+}
+
+/**
+ * A mapping entry whose id is valid but whose rpo is not is still raw YAML here. Its ID, read through
+ * the same schema, still counts, so that a duplicate is reported together with the rpo error. A bare
+ * entry that failed is an invalid ID, so it has none.
+ */
+function idOfFailedMapping(entry: unknown): { id: string; bare: false } | undefined {
+  if (!isPlainObject(entry)) return undefined;
+  const id = backupId.safeParse(entry.id);
+  return id.success ? { id: id.data, bare: false } : undefined;
+}
 
 const pollSection = z.strictObject(
   {
@@ -356,9 +487,24 @@ function toEmConfig(em: EmInput, defaultRpoMs: number) {
   };
 }
 
+/** Warnings by the root value they were taken from, for the root transform to hand over with the config. */
+const warningsOfRoot = new WeakMap<object, PathIssue[]>();
+
+/** Moves every warning out of the issue list, so that warnings alone do not fail the parse. */
+function takeWarnings(root: unknown, ctx: z.core.$RefinementCtx): void {
+  const warnings: PathIssue[] = [];
+  let kept = 0;
+  for (const issue of ctx.issues) {
+    if (isWarning(issue)) warnings.push({ path: toKeyPath(issue.path ?? []), message: issue.message ?? '' });
+    else ctx.issues[kept++] = issue;
+  }
+  ctx.issues.length = kept;
+  if (isPlainObject(root)) warningsOfRoot.set(root, warnings);
+}
+
 /**
- * Shape and value checks of one config document, with the rules that relate keys of one Enterprise
- * Manager. Rules that compare entries of a list (duplicates) live in cross-checks.ts.
+ * Shape and value checks of one config document, each rule beside the keys it relates. The output is
+ * the config the program sees and the warnings the rules raised.
  */
 export const configSchema = z
   .strictObject(
@@ -368,7 +514,8 @@ export const configSchema = z
       defaults: defaultsSection.nullish(),
       enterpriseManagers: z
         .array(enterpriseManager, { error: expecting('a list of Enterprise Managers') })
-        .min(1, 'list at least one Enterprise Manager'),
+        .min(1, 'list at least one Enterprise Manager')
+        .superRefine(checkDistinct, { when: (payload) => Array.isArray(payload.value) }),
     },
     {
       error: (issue) =>
@@ -377,10 +524,11 @@ export const configSchema = z
           : mapping(issue),
     },
   )
+  .superRefine(takeWarnings, { when: () => true })
   .transform((raw) => {
     const poll = raw.poll ?? pollSection.parse({});
     const defaultRpoMs = raw.defaults?.rpo ?? DEFAULTS.rpoMs;
-    return {
+    const config = {
       poll: {
         schedule: poll.schedule,
         concurrency: poll.concurrency,
@@ -395,4 +543,5 @@ export const configSchema = z
       defaults: { rpoSeconds: defaultRpoMs / 1000 },
       enterpriseManagers: raw.enterpriseManagers.map((em) => toEmConfig(em, defaultRpoMs)),
     };
+    return { config, warnings: warningsOfRoot.get(raw) ?? [] };
   });

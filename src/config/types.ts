@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { configSchema } from './schema.js';
 
 /** The validated, defaulted config the rest of the program sees, as the schema produces it. Durations are already milliseconds or seconds. */
-export type ExporterConfig = z.output<typeof configSchema>;
+export type ExporterConfig = z.output<typeof configSchema>['config'];
 export type EmConfig = ExporterConfig['enterpriseManagers'][number];
 export type BackupTargetConfig = EmConfig['backups'][number];
 export type DiscoverConfig = NonNullable<EmConfig['discover']>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandEnvInTree, expandEnvRefs, isOnlyEnvReferences } from '../../src/config/env.js';
+import { expandEnvInTree, expandEnvRefs, isOnlyEnvReferences } from '../../src/config/parse.js';
 
 describe('expandEnvRefs', () => {
   const env = { PASSWORD: 's3cret', EMPTY: '', HOST: 'em01' };

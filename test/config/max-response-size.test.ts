@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText, type ConfigIssue, type ExporterConfig } from '../../src/config/index.js';
-import { parseByteSize } from '../../src/config/size.js';
+import { parseByteSize } from '../../src/config/schema.js';
 
 const GUID = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
 

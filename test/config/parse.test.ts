@@ -138,6 +138,91 @@ describe('warnings', () => {
   });
 });
 
+describe('rules across entries', () => {
+  const OTHER = '7b6a400c-452c-41d1-bb81-ea682e89492d';
+  const pathsAndMessages = (found: ConfigIssue[]) => found.map(({ path, message, line, column }) => ({ path, message, line, column }));
+
+  it('reports a repeated explicit name at the name, and a repeated host at the url', () => {
+    const text = `${oneEm('https://em01:9398', '    name: primary\n')}${oneEm('https://em02:9398', '    name: primary\n').replace('enterpriseManagers:\n', '')}${oneEm('https://EM02/api').replace('enterpriseManagers:\n', '')}`;
+    expect(pathsAndMessages(issues(text))).toEqual([
+      { path: 'enterpriseManagers[1].name', line: 11, column: 11, message: 'duplicate Enterprise Manager name "primary": enterpriseManagers[0] has it too, and the name is the em label' },
+    ]);
+    const hosts = `${oneEm('https://em02:9398', '    name: em02\n')}${oneEm('https://EM02/api').replace('enterpriseManagers:\n', '')}`;
+    expect(pathsAndMessages(issues(hosts))).toEqual([
+      { path: 'enterpriseManagers[1].url', line: 7, column: 10, message: 'duplicate Enterprise Manager name "em02": enterpriseManagers[0] has it too, and the name is the em label; set a distinct name' },
+    ]);
+  });
+
+  it('allows the same backup on two Enterprise Managers', () => {
+    const text = `${oneEm('https://em01')}${oneEm('https://em02').replace('enterpriseManagers:\n', '')}`;
+    expect(accepted(parseConfigText(text, 'config.yaml', ENV)).config.enterpriseManagers.map((em) => em.backups.map((backup) => backup.id))).toEqual([[GUID], [GUID]]);
+  });
+
+  it('points at a repeated bare GUID itself and at the id of a repeated mapping, comparing normalised IDs', () => {
+    const text = oneEm('https://em01').replace(`[${GUID}]`, `[${OTHER}, ${GUID.toUpperCase()}, {id: ${OTHER}}, urn:veeam:Backup:${GUID}]`);
+    expect(pathsAndMessages(issues(text))).toMatchObject([
+      { path: 'enterpriseManagers[0].backups[2].id', message: `duplicate backup ${OTHER}: already listed at enterpriseManagers[0].backups[0]` },
+      { path: 'enterpriseManagers[0].backups[3]', message: `duplicate backup ${GUID}: already listed at enterpriseManagers[0].backups[1]` },
+    ]);
+  });
+
+  it('reports duplicates together with the errors of other keys and entries, in file order', () => {
+    const text = `enterpriseManagers:
+  - url: https://em01
+    username: svc
+    password: x
+    backups:
+      - ${GUID}
+      - nope
+      - { id: ${GUID}, rpo: 5x }
+      - { id: ${GUID}, colour: blue }
+  - url: https://em01:443
+    username: 7
+    backups: [${GUID}]
+`;
+    expect(issues(text).map(({ path, message }) => [path, message.replace(/:.*/, '')])).toEqual([
+      ['enterpriseManagers[0].backups[1]', 'not a GUID'],
+      ['enterpriseManagers[0].backups[2].id', `duplicate backup ${GUID}`],
+      ['enterpriseManagers[0].backups[2].rpo', 'not a valid duration "5x"'],
+      ['enterpriseManagers[0].backups[3].id', `duplicate backup ${GUID}`],
+      ['enterpriseManagers[0].backups[3].colour', 'unknown key; valid keys here'],
+      ['enterpriseManagers[1]', 'one of password or passwordFile is required'],
+      ['enterpriseManagers[1].url', 'duplicate Enterprise Manager name "em01"'],
+      ['enterpriseManagers[1].username', 'expected a string, got a number; quote the value so YAML reads it as text'],
+    ]);
+  });
+
+  it('still compares names whose variable is unset, reporting both problems', () => {
+    const text = `${oneEm('https://em01', '    name: ${EM_NAME}\n')}${oneEm('https://em02', '    name: ${EM_NAME}\n').replace('enterpriseManagers:\n', '')}`;
+    expect(issues(text).map(({ path, message }) => [path, message.replace(/:.*/, '')])).toEqual([
+      ['enterpriseManagers[0].name', 'environment variable EM_NAME is not set'],
+      ['enterpriseManagers[1].name', 'environment variable EM_NAME is not set'],
+      ['enterpriseManagers[1].name', 'duplicate Enterprise Manager name "${EM_NAME}"'],
+    ]);
+  });
+
+  it('takes no name from a URL that failed, whatever its value looks like', () => {
+    const text = `${oneEm('https://em01')}${oneEm('{ url: https://em01, hostname: em01 }').replace('enterpriseManagers:\n', '')}`;
+    expect(issues(text).map((issue) => issue.path)).toEqual(['enterpriseManagers[1].url']);
+  });
+});
+
+describe('warnings and errors together', () => {
+  it('lists only the errors when a config with warnings fails', () => {
+    const found = issues(oneEm('http://em01', '    tls:\n      insecureSkipVerify: true\n    retries: 3\n'));
+    expect(found.map((issue) => issue.path)).toEqual(['enterpriseManagers[0].retries']);
+  });
+
+  it('warns once per key, each at its own position, in file order', () => {
+    const text = `${oneEm('http://em01', '    tls:\n      insecureSkipVerify: true\n')}${oneEm('http://[::1]:9399', '    name: local\n    tls: { insecureSkipVerify: true }\n').replace('enterpriseManagers:\n', '')}`;
+    expect(accepted(parseConfigText(text, 'c.yaml', ENV)).warnings.map(({ path, line, column }) => ({ path, line, column }))).toEqual([
+      { path: 'enterpriseManagers[0].url', line: 2, column: 10 },
+      { path: 'enterpriseManagers[0].tls.insecureSkipVerify', line: 7, column: 27 },
+      { path: 'enterpriseManagers[1].tls.insecureSkipVerify', line: 13, column: 32 },
+    ]);
+  });
+});
+
 describe('purity and paths', () => {
   it('does not look at the files a config names', () => {
     const em = firstEm(oneEm('https://em01', '    tls:\n      caFile: /nonexistent/ca.pem\n'));
