@@ -24,7 +24,7 @@ export function toFailure(error: unknown, em: string, backupId: string): EmFailu
   if (typeof error === 'object' && error !== null) {
     const { reason, message, duringLogon } = error as Partial<EmFailure>;
     if (typeof reason === 'string' && KNOWN_REASONS.has(reason) && typeof message === 'string') {
-      return { reason: reason as PollErrorReason, message, ...(duringLogon === true ? { duringLogon } : {}) };
+      return { reason, message, ...(duringLogon === true ? { duringLogon } : {}) };
     }
   }
   const detail = error instanceof Error ? error.message : String(error);
