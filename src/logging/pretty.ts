@@ -28,10 +28,12 @@ export function formatPrettyLine(jsonLine: string): string {
   return [line, ...more.map((text) => `    ${text}`)].join('\n');
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /** Text from EM can reach a message; terminal escape sequences in it must not reach the terminal. */
 function withoutControlCharacters(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A pino destination that writes each JSON line as one pretty line. */
