@@ -37,7 +37,7 @@ export default defineConfig(
       // lint time: it checks every assignment for one.
       '@typescript-eslint/no-unsafe-enum-assignment': 'off',
       // Prettier lays out the code and never leaves a line break that changes its meaning; this rule
-      // misreads its member chains (the rule eslint-config-prettier turns off for the same reason).
+      // misreads its member chains.
       'no-unexpected-multiline': 'off',
       // Regexes here match exact text (log lines, EM's dates), where two spaces read as the text does.
       'no-regex-spaces': 'off',
