@@ -151,6 +151,8 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
     }
     guard = created.guard;
   }
+  // A signal can arrive during the awaits above; TypeScript keeps the narrowing of the check before them.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (life.stopSignal !== undefined) {
     guard?.close();
     return stoppedDuringStartUp(life, log, demo);

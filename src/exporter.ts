@@ -146,7 +146,8 @@ export class Exporter {
   stop(): Promise<void> {
     return this.exclusive(async () => {
       this.stopped = true;
-      for (const name of [...this.runtimes.keys()]) this.abandon(name, false);
+      // abandon() never rejects and keeps its promise in this.closing, which is awaited next.
+      for (const name of [...this.runtimes.keys()]) void this.abandon(name, false);
       while (this.closing.size > 0) await Promise.all(this.closing);
     });
   }
@@ -161,14 +162,15 @@ export class Exporter {
     if (this.stopped) return;
     const wanted = new Map(config.enterpriseManagers.map((em) => [em.name, em]));
 
-    for (const name of [...this.runtimes.keys()]) if (!wanted.has(name)) this.abandon(name, true);
+    // abandon() never rejects and keeps its promise in this.closing, which stop() waits for.
+    for (const name of [...this.runtimes.keys()]) if (!wanted.has(name)) void this.abandon(name, true);
 
     const toStart: EmPoller[] = [];
     const toPoll: EmPoller[] = [];
     for (const em of config.enterpriseManagers) {
       const identity = await this.identityOf(em, config);
       const existing = this.runtimes.get(em.name);
-      if (existing && existing.fingerprint === identity.fingerprint) {
+      if (existing?.fingerprint === identity.fingerprint) {
         const before = new Set(existing.poller.targets().map((b) => b.id));
         const discoveryChanged = JSON.stringify(existing.config.discover) !== JSON.stringify(em.discover);
         existing.config = em;
@@ -188,7 +190,7 @@ export class Exporter {
       const runtime = this.createRuntime(em, identity, config);
       if (predecessor !== undefined) runtime.predecessor = predecessor;
       // Same EM, other settings: what the old poller knew of its backups still holds.
-      if (existing && existing.config.url === em.url) runtime.poller.inheritFrom(existing.poller);
+      if (existing?.config.url === em.url) runtime.poller.inheritFrom(existing.poller);
       this.runtimes.set(em.name, runtime);
       toStart.push(runtime.poller);
     }

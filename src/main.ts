@@ -6,10 +6,12 @@
  * Signals that arrive before the daemon is ready are queued and handed to it.
  */
 import { openSync, closeSync } from 'node:fs';
+// Type-only imports are erased from the output: the program itself is loaded below, after the handlers.
+import type * as Daemon from './daemon.js';
+import type { HandledSignal } from './daemon.js';
 
 const EXIT_RUNTIME = 1;
 const SIGNALS = ['SIGHUP', 'SIGTERM', 'SIGINT'] as const;
-type HandledSignal = import('./daemon.js').HandledSignal;
 
 const queued: HandledSignal[] = [];
 const queue = (signal: HandledSignal): void => {
@@ -39,7 +41,7 @@ function freeDescriptors(limit: number): number {
   return opened.length;
 }
 
-let daemon: typeof import('./daemon.js');
+let daemon: typeof Daemon;
 try {
   daemon = await import('./daemon.js');
 } catch (error) {

@@ -124,7 +124,7 @@ export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): ExpandResul
       continue;
     }
     if (!text.startsWith('${', i)) {
-      out += text[i];
+      out += text.charAt(i);
       i += 1;
       continue;
     }

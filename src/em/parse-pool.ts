@@ -140,7 +140,7 @@ export class ParsePool {
 
   private answered(slot: Slot, reply: ParseReply): void {
     const pending = slot.current;
-    if (pending === undefined || pending.job.id !== reply.id) return;
+    if (pending?.job.id !== reply.id) return;
     slot.idle();
     pending.resolve(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new ParseError(reply.template), escapedSecret: reply.escapedSecret });
     this.dispatch();

@@ -86,7 +86,7 @@ function connectTls(target: ProbeTarget, config: WebConfig, credentials: ProbeCr
       ...(credentials.certPem !== undefined && credentials.keyPem !== undefined ? { cert: credentials.certPem, key: credentials.keyPem } : {}),
     });
     const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
-    socket.once('error', (error) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(timer);
       reject(error);
     });

@@ -28,9 +28,12 @@ export function formatPrettyLine(jsonLine: string): string {
   return [line, ...more.map((text) => `    ${text}`)].join('\n');
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /** Text from EM can reach a message; terminal escape sequences in it must not reach the terminal. */
 function withoutControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A pino destination that writes each JSON line as one pretty line. */
@@ -72,5 +75,7 @@ function flatten(fields: Record<string, unknown>, prefix = ''): Array<[string, s
 
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=\\]+$/.test(value) ? value : JSON.stringify(value);
+  // For undefined, a function or a symbol JSON.stringify returns undefined, which its type omits.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   return JSON.stringify(value) ?? String(value);
 }

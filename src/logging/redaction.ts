@@ -85,7 +85,7 @@ export function scrub(value: unknown, depth = 0): unknown {
     let copy: unknown[] | undefined;
     value.forEach((item, i) => {
       const clean = scrub(item, depth + 1);
-      if (clean !== item) (copy ??= [...value])[i] = clean;
+      if (clean !== item) (copy ??= [...(value as unknown[])])[i] = clean;
     });
     return copy ?? value;
   }

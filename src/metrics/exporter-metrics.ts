@@ -52,6 +52,8 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   const { state } = opts;
   const now = opts.now ?? Date.now;
   const registry = opts.registry ?? new Registry();
+  // The type admits only a Prometheus registry, but a cast or a JavaScript caller can pass an OpenMetrics one.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
     throw new TypeError('createExporterMetrics renders the Prometheus text format; pass a registry with that content type');
   }
@@ -138,7 +140,7 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
       request(em, endpoint, code, seconds) {
         const codeLabel = String(code);
         let seen = apiLabelSets.get(em);
-        if (seen === undefined) apiLabelSets.set(em, (seen = new Map()));
+        if (seen === undefined) apiLabelSets.set(em, (seen = new Map<string, { endpoint: ApiEndpoint; code: string }>()));
         seen.set(`${endpoint}\u0000${codeLabel}`, { endpoint, code: codeLabel });
         apiRequests.inc({ em, endpoint, code: codeLabel });
         if (Number.isFinite(seconds)) apiDuration.observe({ em, endpoint }, Math.max(0, seconds));

@@ -100,7 +100,7 @@ export function createStateRenderer(): StateRenderer {
       if (family.name === AGE_FAMILY) {
         parts.push(renderAges(blocks, nowMs));
       } else {
-        for (const block of blocks) if (block.parts[f] !== undefined) parts.push(block.parts[f]!);
+        for (const block of blocks) if (block.parts[f] !== undefined) parts.push(block.parts[f]);
       }
     });
     parts.push(headers[families.length]!);

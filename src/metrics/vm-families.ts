@@ -59,7 +59,7 @@ export function createVmFamiliesRenderer(): VmFamiliesRenderer {
     const lines = vms.map((record) => {
       const namesKey = namesKeyOf(record, byKey);
       const cached = cache.get(record);
-      if (cached !== undefined && cached.namesKey === namesKey) return cached;
+      if (cached?.namesKey === namesKey) return cached;
       const fresh = renderEm(record, byKey, namesKey);
       cache.set(record, fresh);
       return fresh;

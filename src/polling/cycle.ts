@@ -279,7 +279,7 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
   const work = async (): Promise<void> => {
     /** Backups a listing answered for in this cycle: their metadata is fresh and they exist. */
     const listed = new Map<string, BackupMetadata>();
-    if (discovery !== undefined && discovery.isDue(now(), deps.metadataRefreshMs)) {
+    if (discovery?.isDue(now(), deps.metadataRefreshMs) === true) {
       const outcome = await discovery.refresh(input.client, limit, now());
       if (tally.isClosed) return;
       for (const failure of outcome.failures) tally.failure(undefined, failure);
@@ -401,6 +401,8 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
   if (tally.isClosed) return;
   const ids = targets.filter((t) => !failed.has(t.id)).map((t) => t.id);
   const points = ids.length === 0 ? new Map<string, BackupOutcome<RestorePoint[]>>() : await bulk(em, ids, () => client.queryRestorePoints(ids, limit, tally.lastCounts()));
+  // The deadline can close the tally during any await; TypeScript keeps the narrowing of the check before it.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (tally.isClosed) return;
   const none = (id: string): boolean => {
     const outcome = points.get(id);
@@ -408,6 +410,7 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
   };
   // Whether a backup without points still exists: only a clear not_found says it does not.
   await readMetadata(ids.filter((id) => !seenNow.has(id) && none(id)), false);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: closed during the await
   if (tally.isClosed) return;
 
   for (const target of targets) {

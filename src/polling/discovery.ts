@@ -31,7 +31,7 @@ const isParent = (b: BackupMetadata): boolean => b.backupType.toLowerCase() === 
  * in listing order.
  */
 export function selectBackups(listing: readonly BackupMetadata[], children: ReadonlyMap<string, readonly BackupMetadata[]>, filter: NameFilter): BackupMetadata[] {
-  const excluded = (name: string): boolean => filter.exclude !== undefined && filter.exclude.test(name);
+  const excluded = (name: string): boolean => filter.exclude?.test(name) === true;
   const chosen = new Map<string, BackupMetadata>();
   for (const backup of listing) {
     if (excluded(backup.name)) continue;
@@ -50,7 +50,7 @@ export function selectBackups(listing: readonly BackupMetadata[], children: Read
 
 /** The parents whose children can matter: every ParentBackup the filter does not exclude by its own name. */
 export function parentsToExpand(listing: readonly BackupMetadata[], filter: NameFilter): BackupMetadata[] {
-  return listing.filter((b) => isParent(b) && !(filter.exclude !== undefined && filter.exclude.test(b.name)));
+  return listing.filter((b) => isParent(b) && filter.exclude?.test(b.name) !== true);
 }
 
 /**
@@ -154,6 +154,6 @@ export class BackupDiscovery {
       rpoSeconds: this.settings.rpoSeconds,
       metadata,
     }));
-    return before.length !== this.chosen.length || before.some((b, i) => b.id !== this.chosen[i]?.id || b.rpoSeconds !== this.chosen[i]?.rpoSeconds);
+    return before.length !== this.chosen.length || before.some((b, i) => b.id !== this.chosen[i]?.id || b.rpoSeconds !== this.chosen[i].rpoSeconds);
   }
 }

@@ -65,7 +65,7 @@ export function rateBackup(record: BackupRecord, nowMs: number): BackupRating {
   }
   const failing = record.lastPoll !== undefined && !record.lastPoll.ok;
   if (failing) holds.add('failing');
-  if (summary !== undefined && summary.count === 0) holds.add('empty');
+  if (summary?.count === 0) holds.add('empty');
   if (summary === undefined && !failing) holds.add('pending');
   rating.conditions = BACKUP_CONDITIONS.filter((condition) => holds.has(condition));
   if (rating.conditions.length === 0) rating.conditions = ['ok'];

@@ -164,7 +164,7 @@ const SCRIPT = `
     );
   }
   function unreachable(why) {
-    offline.textContent = 'The exporter ' + why + ' (' + new Date().toISOString().replace(/\.\d+Z$/, 'Z') + '); this view is from the time above. Retrying.';
+    offline.textContent = 'The exporter ' + why + ' (' + new Date().toISOString().replace(/\\.\\d+Z$/, 'Z') + '); this view is from the time above. Retrying.';
     offline.hidden = false;
   }
   if (refreshMs > 0) setInterval(refresh, refreshMs);

@@ -10,6 +10,7 @@ const isUpper = (c: string | undefined): boolean => c !== undefined && c !== c.t
  */
 export function dotnetCamelCase(name: string): string {
   if (!isUpper(name[0])) return name;
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- EM's property names are ASCII
   const chars = [...name];
   for (let i = 0; i < chars.length; i++) {
     if (i === 1 && !isUpper(chars[i])) break;

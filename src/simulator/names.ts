@@ -3,8 +3,8 @@ import type { NameStyle } from './types.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
-const space2 = (n: number): string => (n < 10 ? ' ' : '') + n;
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const space2 = (n: number): string => String(n).padStart(2, ' ');
 
 /**
  * A GUID derived from a string, so the same backup + time always yields the same restore-point ID

@@ -202,7 +202,7 @@ export class EmSimulator implements EmSimulatorApi {
 
   private renderer(req: IncomingMessage): Renderer {
     const accept = req.headers.accept;
-    return accept !== undefined && accept.toLowerCase().includes('application/json') ? this.json[this.jsonStyle] : xmlRenderer;
+    return accept?.toLowerCase().includes('application/json') === true ? this.json[this.jsonStyle] : xmlRenderer;
   }
 
   private respond(

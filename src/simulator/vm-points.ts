@@ -62,7 +62,7 @@ export function storedVmPoints(owner: VmPointOwner, points: readonly StoredPoint
   return out;
 }
 
-const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
+const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** `vm@2025-06-05 01:01:27` (SQL Server) or with microseconds (PostgreSQL), as EM names VM points. */
 function vmPointName(p: StoredVmPoint, views: Views): string {

@@ -8,8 +8,9 @@ const ROOT_NS = ` ${NS} ${NS_XSD} ${NS_XSI}`;
 
 // Characters XML 1.0 cannot carry at all. EM's serializer would fail on them; the simulator drops
 // them so a backup name with odd bytes still yields a well-formed document.
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- control characters are what it matches */
 const INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/* eslint-enable no-control-regex */
 const ATTR_SPECIAL = /[&<>"\t\n\r]/g;
 const TEXT_SPECIAL = /[&<>\r]/g;
 const ENTITIES: Record<string, string> = {

@@ -74,7 +74,7 @@ export class EmVms {
    */
   async afterCycle(targets: ReadonlySet<string>, run: TaskRunner, signal?: AbortSignal): Promise<VmReadCut | undefined> {
     const { em } = this;
-    const { store, log, now } = this.deps;
+    const { log, now } = this.deps;
     const tracker = this.trackerNow;
     tracker.keepBackups(targets);
     const startedAt = now();

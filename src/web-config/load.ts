@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describeFsError } from '../config/fs-error.js';
 import { webConfigSchema } from './schema.js';
 import { Secret } from './secret.js';
@@ -8,7 +8,7 @@ import { loadTlsFiles } from './tls-files.js';
 import { UNSUPPORTED_TOOLKIT_KEYS } from './toolkit-names.js';
 import type { WebConfigIssue, WebConfigResult } from './types.js';
 import { validateWebConfig, type PendingIssue, type TlsPlan } from './validate.js';
-import { formatPath, parseYaml, type YamlSource } from './yaml-source.js';
+import { formatPath, parseYaml } from './yaml-source.js';
 
 /** A load attempt plus the files it depends on, so a watcher can follow files a rejected version names. */
 export interface WebConfigAttempt {

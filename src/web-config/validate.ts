@@ -146,6 +146,7 @@ function validateHeaders(raw: Record<string, string | null>, issues: PendingIssu
       issues.push({ path, message: `invalid value ${JSON.stringify(value)}; expected one of ${allowedValues.join(', ')} (case-sensitive)` });
       continue;
     }
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     if (/[\u0000-\u001f\u007f]/.test(value)) {
       issues.push({ path, message: 'the value contains control characters (line breaks?), which HTTP headers cannot carry' });
       continue;

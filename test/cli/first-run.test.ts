@@ -27,9 +27,20 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Run
   let err = '';
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((w) => w());
-  child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), notify()));
-  child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), notify()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => (resolve(code), notify())));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    notify();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    notify();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+      notify();
+    }),
+  );
   return {
     child,
     stdout: () => out,
@@ -38,7 +49,10 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Run
     // Generous: these run beside other suites on a busy machine.
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`))), timeoutMs);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
         function check(): void {
           if (pattern.test(out + err)) {
             clearTimeout(timer);

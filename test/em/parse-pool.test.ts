@@ -58,7 +58,7 @@ describe('parser pool', () => {
     h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body.subarray(0, body.length - 20), contentType: 'application/xml' }, times: 1 });
     const error = await h.client.getRestorePoints(BACKUP_A).then(
       () => undefined,
-      (err: { reason?: string; message: string }) => err,
+      (err: unknown) => err as { reason?: string; message: string },
     );
     expect(error?.reason).toBe('parse');
     expect(error?.message).toMatch(/cannot read EM's answer \(200, application\/xml\): malformed XML: malformed closing tag at offset \d+: check that url points at the Enterprise Manager REST API/);
@@ -73,7 +73,7 @@ describe('parser pool', () => {
     await client.getBackup(BACKUP_A);
     const polling = client.getRestorePoints(BACKUP_A).then(
       () => undefined,
-      (err: { reason?: string; message: string }) => err,
+      (err: unknown) => err as { reason?: string; message: string },
     );
     // Close once the body is downloaded and handed to a parser thread: while its parse runs.
     const shared = acquireParsePool()!;
@@ -95,7 +95,7 @@ describe('parser pool', () => {
     releaseParsePool(shared);
     const polling = h.client.getRestorePoints(BACKUP_A).then(
       () => undefined,
-      (err: { reason?: string; message: string }) => err,
+      (err: unknown) => err as { reason?: string; message: string },
     );
     await waitFor(() => shared.busy > 0);
     shared.crashBusyWorkersForTest();

@@ -17,14 +17,14 @@ const restorePointRequests = (s: Site) => s.sim.requests().filter((r) => r.url.i
 describe('several Enterprise Managers in one process', () => {
   it('keeps polling and serving a healthy EM while another is dead and a third hangs', async () => {
     const [good, dead, slow] = await Promise.all([startSite(), startSite(), startSite()]);
-    sites.push(good!, dead!, slow!);
-    const deadConfig = emConfig(dead!, { name: 'dead' });
-    await dead!.sim.stop(); // nothing listens there any more: every connection is refused
+    sites.push(good, dead, slow);
+    const deadConfig = emConfig(dead, { name: 'dead' });
+    await dead.sim.stop(); // nothing listens there any more: every connection is refused
     // The slow EM answers its restore-point requests only after the test is over.
-    slow!.sim.addFault({ match: { path: /\/restorePoints$/ }, latencyMs: 120_000 });
+    slow.sim.addFault({ match: { path: /\/restorePoints$/ }, latencyMs: 120_000 });
 
     exporter = createExporter(
-      exporterConfig([emConfig(good!, { name: 'good' }), deadConfig, emConfig(slow!, { name: 'slow', restorePoints: 'entity' })], {
+      exporterConfig([emConfig(good, { name: 'good' }), deadConfig, emConfig(slow, { name: 'slow', restorePoints: 'entity' })], {
         schedule: '* * * * * *',
         timeoutMs: 120_000,
         concurrency: 2,
@@ -46,12 +46,12 @@ describe('several Enterprise Managers in one process', () => {
       void e.start().then(() => (firstCyclesDone = true));
 
       // Three whole cycles of the good EM (4 backups each) while the slow EM's first one hangs.
-      await waitUntil(() => restorePointRequests(good!) >= 12, 'three cycles of the good EM', 25_000);
+      await waitUntil(() => restorePointRequests(good) >= 12, 'three cycles of the good EM', 25_000);
       await waitUntil(async () => (sample(await scrape(), 'veeam_em_poll_overruns_total', { em: 'slow' }) ?? 0) >= 1, 'a skipped tick of the slow EM', 25_000);
       const body = await scrape();
 
       expect(firstCyclesDone).toBe(false);
-      expect(slow!.sim.requests().filter((r) => r.url.includes('/restorePoints')).every((r) => r.status === 0)).toBe(true);
+      expect(slow.sim.requests().filter((r) => r.url.includes('/restorePoints')).every((r) => r.status === 0)).toBe(true);
       expect(sample(body, 'veeam_em_up', { em: 'slow' })).toBeUndefined();
       expect(sample(body, 'veeam_em_last_poll_timestamp_seconds', { em: 'slow' })).toBeUndefined();
 
@@ -70,7 +70,7 @@ describe('several Enterprise Managers in one process', () => {
       const before = sample(body, 'veeam_em_last_poll_timestamp_seconds', { em: 'good' })!;
       await waitUntil(async () => (sample(await scrape(), 'veeam_em_last_poll_timestamp_seconds', { em: 'good' }) ?? 0) > before, 'another cycle of the good EM', 25_000);
       expect(sample(await scrape(), 'veeam_em_up', { em: 'slow' })).toBeUndefined();
-      expect(good!.sim.openSessionCount()).toBe(1);
+      expect(good.sim.openSessionCount()).toBe(1);
     } finally {
       await server.close();
     }

@@ -21,8 +21,8 @@ export function startExporter(args: string[], env: Record<string, string> = {}):
   let out = '';
   let err = '';
   const waiters: Array<() => void> = [];
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
     for (const w of waiters.splice(0)) w();
   });

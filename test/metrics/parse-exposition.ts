@@ -46,11 +46,11 @@ function parseSample(line: string): Sample {
       while (line[i] !== '"') {
         if (i >= line.length) throw new Error(`unterminated label value: ${line}`);
         if (line[i] === '\\') {
-          const next = line[i + 1];
+          const next = line.charAt(i + 1);
           value += next === 'n' ? '\n' : next;
           i += 2;
         } else {
-          value += line[i];
+          value += line.charAt(i);
           i++;
         }
       }

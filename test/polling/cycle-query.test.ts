@@ -176,8 +176,8 @@ describe('runEmCycle with discovery', () => {
       { em: 'em01', backupId: IDS[0]!, rpoSeconds: 60 },
       { em: 'em02', backupId: IDS[1]!, rpoSeconds: 60 },
     ]);
-    state.recordSuccess('em02', IDS[1]!, { count: 3, newestMs: 5, oldestMs: 1 } as never, 10);
-    state.recordSuccess('em01', IDS[0]!, { count: 1, newestMs: 5, oldestMs: 5 } as never, 10);
+    state.recordSuccess('em02', IDS[1]!, { count: 3, newestMs: 5, oldestMs: 1 }, 10);
+    state.recordSuccess('em01', IDS[0]!, { count: 1, newestMs: 5, oldestMs: 5 }, 10);
     state.setTargetsOf('em01', [
       { backupId: IDS[0]!, rpoSeconds: 120 },
       { backupId: IDS[2]!, rpoSeconds: 60 },

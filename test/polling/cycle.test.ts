@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/domain.js';
-import { EmError, type EmClient } from '../../src/em/index.js';
+import { EmError } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
 import { EmLiveness, createLimiter, defaultCycleTimeoutMs, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
 import { fakeEmClient } from './fake-client.js';

@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackupMetadata, RestorePoint } from '../../src/domain.js';
 import { ParseError, parseBackupEntity, parseRestorePoints } from '../../src/em/index.js';
 import { EmSimulator, type SimBackup } from '../../src/simulator/index.js';
@@ -68,6 +68,7 @@ function outcome(parse: Parser, body: string, contentType: string): 'value' | 'P
     }
     // Messages quote at most short excerpts: a megabyte body must not become a megabyte log line.
     expect(err.message.length).toBeLessThan(600);
+    // eslint-disable-next-line no-control-regex -- no control character may reach a log line
     expect(err.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     return 'ParseError';
   }
@@ -95,7 +96,7 @@ function fetchBody(url: string, ca: string, options: { method?: string; headers?
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
         const token = res.headers['x-restsvcsessionid'];
-        resolve({ status: res.statusCode ?? 0, body, contentType: String(res.headers['content-type'] ?? ''), ...(typeof token === 'string' ? { token } : {}) });
+        resolve({ status: res.statusCode ?? 0, body, contentType: res.headers['content-type'] ?? '', ...(typeof token === 'string' ? { token } : {}) });
       });
     });
     req.on('error', reject);
@@ -378,7 +379,10 @@ function superlinearity(parse: (body: string) => void, generate: (bytes: number)
     for (let i = 0; i < FACTOR; i++) parse(small);
   };
   // Warm the JIT up on both shapes, then size the samples.
-  for (let i = 0; i < 2; i++) (smallBatch(), parse(large));
+  for (let i = 0; i < 2; i++) {
+    smallBatch();
+    parse(large);
+  }
   const reps = Math.max(1, Math.ceil(MIN_SAMPLE_NS / Math.max(timeOf(smallBatch), 1)));
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {

@@ -35,7 +35,9 @@ interface Secret {
   nonces: string[];
 }
 
-const HOSTILE = [...'.*+?^${}()|[]\\/"\'<>&:;=%#@!~`,-', ' ', '  ', '\t', 'é', 'ß', 'Ω', '💾', '\u202e', '\u200d', '${', '$${', '&amp;', '</td>', '\\u0022', '%2F'];
+// eslint-disable-next-line @typescript-eslint/no-misused-spread -- ASCII punctuation, one character each
+const PUNCTUATION = [...'.*+?^${}()|[]\\/"\'<>&:;=%#@!~`,-'];
+const HOSTILE = [...PUNCTUATION, ' ', '  ', '\t', 'é', 'ß', 'Ω', '💾', '\u202e', '\u200d', '${', '$${', '&amp;', '</td>', '\\u0022', '%2F'];
 const hostile = fc.string({ unit: fc.constantFrom(...HOSTILE), maxLength: 5 });
 /** `role` starts each nonce, so a report says which secret leaked even after shrinking made them alike. */
 const nonce = (role: string) =>
@@ -83,7 +85,12 @@ function logSink(raw: string): string {
   const walk = (v: unknown): void => {
     if (typeof v === 'string') decoded.push(v);
     else if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) (decoded.push(k), walk(x));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        decoded.push(k);
+        walk(x);
+      }
+    }
   };
   for (const line of raw.split('\n')) {
     if (!line.startsWith('{')) continue;

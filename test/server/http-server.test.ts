@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createExporterState } from '../../src/metrics/state.js';
 import { request, serversClosedAfterEach } from './harness.js';
 
-const { start, track } = serversClosedAfterEach();
+const { start } = serversClosedAfterEach();
 
 describe('GET on the telemetry path', () => {
   it('serves what render() returns with its content type, rendering once per scrape', async () => {

@@ -125,7 +125,7 @@ describe('fault injection', () => {
     sim.addFault({ match: { path: RP_PATH }, drop: 'before-response' });
     const err = await get(RP_PATH).then(
       () => undefined,
-      (e: NodeJS.ErrnoException) => e,
+      (e: unknown) => e as NodeJS.ErrnoException,
     );
     expect(err?.code).toMatch(/ECONNRESET|EPIPE/);
     expect(sim.requests().at(-1)).toMatchObject({ url: RP_PATH, status: 0 });
@@ -216,7 +216,7 @@ describe('stop', () => {
     const s = new EmSimulator({});
     const st = await s.start();
     s.addFault({ latencyMs: 60_000 });
-    const pending = request(st, '/api/').catch((e: Error) => e);
+    const pending = request(st, '/api/').catch((e: unknown) => e as Error);
     await new Promise((r) => setTimeout(r, 50));
     const t0 = Date.now();
     await s.stop();

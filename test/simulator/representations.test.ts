@@ -123,7 +123,7 @@ describe('XML', () => {
     expect(refs[1]['@_Name']).toBe(`2025-05-27 12:55:03${micros(refs[1], 0)}`);
     expect(refs[0]['@_Name']).toMatch(/^2025-06-05 01:01:27\.11\d{0,4}$/);
     const rps = parseXml((await get(`/api/backups/${DAILY.id}/restorePoints?format=Entity`)).body).RestorePoints.RestorePoint;
-    expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(refs.map((r: any) => r['@_Name'].replace(' ', 'T') + 'Z'));
+    expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(refs.map((r: { '@_Name': string }) => `${r['@_Name'].replace(' ', 'T')}Z`));
   });
 
   it('keeps restore point IDs stable across requests and simulators', async () => {

@@ -93,7 +93,7 @@ describe('logon', () => {
     expect(body.UserName).toBe(USER);
     const token = res.headers['x-restsvcsessionid'];
     expect(token).toBe(Buffer.from(body.SessionId).toString('base64'));
-    expect(res.headers['set-cookie']).toEqual([`X-RestSvcSessionId=${token}; Path=/api;`]);
+    expect(res.headers['set-cookie']).toEqual([`X-RestSvcSessionId=${String(token)}; Path=/api;`]);
     expect(body['@_Href']).toBe(`https://127.0.0.1:${started.port}/api/logonSessions/${body.SessionId}`);
     const del = body.Links.Link.find((l: any) => l['@_Rel'] === 'Delete');
     expect(del).toEqual({ '@_Href': body['@_Href'], '@_Rel': 'Delete' });

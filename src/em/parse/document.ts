@@ -88,7 +88,6 @@ function xmlParser(skipLinks: boolean): XMLParser {
     attributeNamePrefix: '@_',
     removeNSPrefix: true,
     processEntities: false,
-    htmlEntities: false,
     parseTagValue: false,
     parseAttributeValue: false,
     ignoreDeclaration: true,

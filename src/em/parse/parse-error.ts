@@ -29,6 +29,7 @@ const EXCERPT_MAX = 100;
  */
 export function excerpt(text: string, max = EXCERPT_MAX): string {
   const head = text.length > max * 2 ? text.slice(0, max * 2) : text;
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const flat = head.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return flat.length > max || text.length > head.length ? `${flat.slice(0, max)}…` : flat;
 }

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 
 export interface Reply {
   status: number;
@@ -57,10 +57,11 @@ export function get(port: number, path: string, options: ClientOptions = {}): Pr
         })
       : httpRequest(common);
     req.on('response', (res) => {
-      const socket = res.socket as TLSSocket;
-      const tlsInfo = options.ca
-        ? { serverFingerprint: socket.getPeerCertificate().fingerprint256, protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name }
-        : {};
+      const socket = res.socket;
+      const tlsInfo =
+        socket instanceof TLSSocket
+          ? { serverFingerprint: socket.getPeerCertificate().fingerprint256, protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name }
+          : {};
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
