@@ -13,7 +13,7 @@ describe('createExporterState', () => {
   it('starts with one empty record per target and per EM', () => {
     const state = createExporterState();
     state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
-    expect(state.backups()).toEqual([{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+    expect(state.backups()).toEqual([{ em: 'em01', backupId: A, rpoSeconds: 3600, revision: expect.any(Number) }]);
     expect(state.ems()).toEqual([{ name: 'em01' }]);
   });
 
@@ -34,6 +34,7 @@ describe('createExporterState', () => {
         summary: { count: 3, newestMs: 3000, oldestMs: 1000 },
         lastPoll: { ok: true, atMs: 5000 },
         lastSuccessMs: 5000,
+        revision: expect.any(Number),
       },
     ]);
   });
