@@ -59,10 +59,8 @@ interface MsLines {
   prefixes: LinePrefixes;
   /** Index in the block of the record behind each line. */
   rows: Uint16Array;
-  /** The values its `part` holds (a time family) or the ages count from (the age family). */
+  /** The times the ages count from (the age family), or the times last written (a time family). */
   ms: Float64Array;
-  /** Time families: the lines as last written, reused while every value is the same. */
-  part?: ExpositionPart;
 }
 
 interface Block {
@@ -85,6 +83,8 @@ export function createStateRenderer(): StateRenderer {
   let blocks: Block[] = [];
   let cachedHelp: HelpTexts | undefined;
   let headers: ExpositionPart[] = [];
+  /** The time family's lines as last written, and the blocks they were written from. */
+  let times: { blocks: Block[]; part: ExpositionPart } | undefined;
 
   return ({ backups, ems, nowMs }, help) => {
     if (help !== cachedHelp) {
@@ -104,13 +104,15 @@ export function createStateRenderer(): StateRenderer {
       parts.push(headers[f]!);
       const family = BACKUP_FAMILIES[f];
       if (family?.kind === 'age') {
-        parts.push(renderAges(blocks, f, nowMs));
-        continue;
-      }
-      for (let b = 0; b < blocks.length; b++) {
-        const lines = blocks[b]!.families[f];
-        if (lines === undefined) continue;
-        parts.push(family?.kind === 'time' ? timeLines(lines as MsLines, family.ms, backups, b * BLOCK_SIZE) : (lines as ExpositionPart));
+        parts.push(msPart(blocks, f, nowMs, -1, false));
+      } else if (family?.kind === 'time') {
+        // One part for the family: a poll cycle changes every time in it, and one deflate of the
+        // whole costs less than one per block.
+        const changed = updateTimes(blocks, f, family.ms, backups);
+        if (changed || times === undefined || !sameBlocks(times.blocks, blocks)) times = { blocks, part: msPart(blocks, f, 0, 1, true) };
+        parts.push(times.part);
+      } else {
+        for (const block of blocks) if (block.families[f] !== undefined) parts.push(block.families[f] as ExpositionPart);
       }
     }
 
@@ -176,8 +178,11 @@ function msLines(name: string, msOf: (record: BackupRecord) => number | undefine
   return rows.length === 0 ? undefined : { prefixes: linePrefixes(prefixes), rows: Uint16Array.from(rows), ms: Float64Array.from(ms) };
 }
 
-/** The age family's lines, of every block at once: the one part that is new at every scrape. */
-function renderAges(blocks: readonly Block[], f: number, nowMs: number): ExpositionPart {
+/**
+ * One family's lines of every block, written from milliseconds: ages at `nowMs` (sign -1) at every
+ * scrape, or times (sign 1), kept while they stay the same.
+ */
+function msPart(blocks: readonly Block[], f: number, nowMs: number, sign: 1 | -1, stable: boolean): ExpositionPart {
   let size = 0;
   for (const block of blocks) {
     const lines = block.families[f] as MsLines | undefined;
@@ -187,30 +192,33 @@ function renderAges(blocks: readonly Block[], f: number, nowMs: number): Exposit
   let pos = 0;
   for (const block of blocks) {
     const lines = block.families[f] as MsLines | undefined;
-    if (lines !== undefined) pos = writeSecondsLines(out, pos, lines.prefixes, lines.ms, nowMs, -1);
+    if (lines !== undefined) pos = writeSecondsLines(out, pos, lines.prefixes, lines.ms, nowMs, sign);
   }
-  return { bytes: out.subarray(0, pos), stable: false };
+  // A copy trims a stable part to its length: a view would keep the whole allocation alive.
+  return { bytes: stable ? Buffer.from(out.subarray(0, pos)) : out.subarray(0, pos), stable };
 }
 
-/**
- * A time family's lines of one block, with the values the records hold now: the lines written
- * last time while none changed (a stable part), else written afresh and kept.
- */
-function timeLines(lines: MsLines, msOf: (record: BackupRecord) => number | undefined, backups: readonly BackupRecord[], offset: number): ExpositionPart {
-  let changed = lines.part === undefined;
-  for (let i = 0; i < lines.rows.length; i++) {
-    // The revision guarantees a value; it is the same record's, possibly from a later poll.
-    const value = msOf(backups[offset + lines.rows[i]!]!)!;
-    if (value !== lines.ms[i]) {
-      lines.ms[i] = value;
-      changed = true;
+/** Takes the time family's values from the records as they are now; true if any changed. */
+function updateTimes(blocks: readonly Block[], f: number, msOf: (record: BackupRecord) => number | undefined, backups: readonly BackupRecord[]): boolean {
+  let changed = false;
+  blocks.forEach((block, b) => {
+    const lines = block.families[f] as MsLines | undefined;
+    if (lines === undefined) return;
+    const offset = b * BLOCK_SIZE;
+    for (let i = 0; i < lines.rows.length; i++) {
+      // The revision guarantees a value; it is the same backup's, possibly from a later poll.
+      const value = msOf(backups[offset + lines.rows[i]!]!)!;
+      if (value !== lines.ms[i]) {
+        lines.ms[i] = value;
+        changed = true;
+      }
     }
-  }
-  if (changed) {
-    const out = Buffer.allocUnsafe(secondsLinesSize(lines.prefixes));
-    lines.part = { bytes: out.subarray(0, writeSecondsLines(out, 0, lines.prefixes, lines.ms, 0, 1)), stable: true };
-  }
-  return lines.part!;
+  });
+  return changed;
+}
+
+function sameBlocks(a: readonly Block[], b: readonly Block[]): boolean {
+  return a.length === b.length && a.every((block, i) => block === b[i]);
 }
 
 /** EM's name once known; until then the ID, so the series exists from the first poll on. */

@@ -46,7 +46,10 @@ function compressedOf(part: ExpositionPart, level: number): Compressed {
     // On the thread pool: a scrape that must compress everything afresh does not block other requests.
     // One output chunk in the common case: each chunk is a round trip between the threads.
     const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(1 << 20, part.bytes.length >> 2));
-    const piece = deflateRaw(part.bytes, { level, chunkSize, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    let piece = deflateRaw(part.bytes, { level, chunkSize, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    // zlib hands back a view of its output chunk when one chunk held everything: a piece that is
+    // kept gets a buffer of its own size, not the chunk's.
+    if (part.stable) piece = piece.then((out) => (out.buffer.byteLength > out.length + 4096 ? Buffer.from(out) : out));
     const fresh: Compressed = { level, piece };
     c = fresh;
     if (part.stable) {
