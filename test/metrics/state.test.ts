@@ -109,4 +109,70 @@ describe('createExporterState', () => {
     ]);
     expect(state.backups().map((b) => b.backupId)).toEqual([B, A]);
   });
+
+  describe('revision', () => {
+    const summary = { count: 3, newestMs: 3000, oldestMs: 1000 };
+    function polled() {
+      const state = createExporterState();
+      state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+      state.recordMetadata('em01', A, metadata(A, 'Daily'));
+      state.recordSuccess('em01', A, summary, 5000);
+      return state;
+    }
+    const only = (state: ReturnType<typeof createExporterState>) => state.backups()[0]!;
+
+    it('stays, with the same summary and metadata objects, when a poll finds what the last one found', () => {
+      const state = polled();
+      const before = only(state);
+      state.recordMetadata('em01', A, metadata(A, 'Daily'));
+      state.recordSuccess('em01', A, { ...summary }, 9000);
+      const after = only(state);
+      expect(after.revision).toBe(before.revision);
+      expect(after.summary).toBe(before.summary);
+      expect(after.metadata).toBe(before.metadata);
+      // The times a poll sets still move on.
+      expect(after.lastSuccessMs).toBe(9000);
+      expect(after.lastPoll).toEqual({ ok: true, atMs: 9000 });
+      state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 3600 }]);
+      expect(only(state).revision).toBe(before.revision);
+    });
+
+    it('changes with anything /metrics shows: count, times, name, RPO, poll outcome', () => {
+      const state = polled();
+      const seen = new Set([only(state).revision]);
+      const expectNew = () => {
+        expect(seen.has(only(state).revision)).toBe(false);
+        seen.add(only(state).revision);
+      };
+      state.recordSuccess('em01', A, { ...summary, count: 4 }, 6000);
+      expectNew();
+      state.recordSuccess('em01', A, { ...summary, count: 4, newestMs: 3500 }, 7000);
+      expectNew();
+      state.recordMetadata('em01', A, metadata(A, 'Daily renamed'));
+      expectNew();
+      state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 7200 }]);
+      expectNew();
+      state.recordFailure('em01', A, { reason: 'timeout', message: 'slow' }, 8000);
+      expectNew();
+      // A second failure shows the same on /metrics (poll_success 0), whatever its message.
+      const failing = only(state).revision;
+      state.recordFailure('em01', A, { reason: 'network', message: 'reset' }, 9000);
+      expect(only(state).revision).toBe(failing);
+      expect(only(state).lastPoll?.message).toBe('reset');
+      state.recordSuccess('em01', A, { ...summary, count: 4, newestMs: 3500 }, 10_000);
+      expectNew();
+    });
+
+    it('is never shared by two backups', () => {
+      const state = createExporterState();
+      state.setTargets(['em01'], [
+        { em: 'em01', backupId: A, rpoSeconds: 60 },
+        { em: 'em01', backupId: B, rpoSeconds: 60 },
+      ]);
+      state.recordSuccess('em01', A, summary, 1);
+      state.recordSuccess('em01', B, summary, 1);
+      const [a, b] = state.backups();
+      expect(a!.revision).not.toBe(b!.revision);
+    });
+  });
 });
