@@ -85,6 +85,12 @@ export function createStateRenderer(): StateRenderer {
   let headers: ExpositionPart[] = [];
   /** The time family's lines as last written, and the blocks they were written from. */
   let times: { blocks: Block[]; part: ExpositionPart } | undefined;
+  /**
+   * The records of the last render, by position. Records are replaced, never mutated, so one that
+   * is still in its place needs no look at its fields: at 10,000 backups, reading a field of each
+   * record (objects of many shapes) would cost more than the rest of a scrape's bookkeeping.
+   */
+  let seen: readonly BackupRecord[] = [];
 
   return ({ backups, ems, nowMs }, help) => {
     if (help !== cachedHelp) {
@@ -95,7 +101,7 @@ export function createStateRenderer(): StateRenderer {
     for (let start = 0; start < backups.length; start += BLOCK_SIZE) {
       const end = Math.min(start + BLOCK_SIZE, backups.length);
       const previous = blocks[next.length];
-      next.push(previous !== undefined && sameRevisions(previous.revisions, backups, start, end) ? previous : renderBlock(backups.slice(start, end)));
+      next.push(previous !== undefined && sameRevisions(previous.revisions, backups, seen, start, end) ? previous : renderBlock(backups.slice(start, end)));
     }
     blocks = next;
 
@@ -108,13 +114,15 @@ export function createStateRenderer(): StateRenderer {
       } else if (family?.kind === 'time') {
         // One part for the family: a poll cycle changes every time in it, and one deflate of the
         // whole costs less than one per block.
-        const changed = updateTimes(blocks, f, family.ms, backups);
+        const changed = updateTimes(blocks, f, family.ms, backups, seen);
         if (changed || times === undefined || !sameBlocks(times.blocks, blocks)) times = { blocks, part: msPart(blocks, f, 0, 1, true) };
         parts.push(times.part);
       } else {
         for (const block of blocks) if (block.families[f] !== undefined) parts.push(block.families[f] as ExpositionPart);
       }
     }
+
+    seen = backups;
 
     const text = new TextBuilder();
     for (const family of EM_FAMILIES) {
@@ -134,9 +142,12 @@ export function renderStateFamilies(snapshot: StateSnapshot, help: HelpTexts): s
   return joinParts(createStateRenderer()(snapshot, help));
 }
 
-function sameRevisions(cached: Float64Array, all: readonly BackupRecord[], start: number, end: number): boolean {
+function sameRevisions(cached: Float64Array, all: readonly BackupRecord[], seen: readonly BackupRecord[], start: number, end: number): boolean {
   if (cached.length !== end - start) return false;
-  for (let i = start; i < end; i++) if (cached[i - start] !== all[i]!.revision) return false;
+  for (let i = start; i < end; i++) {
+    const record = all[i]!;
+    if (record !== seen[i] && cached[i - start] !== record.revision) return false;
+  }
   return true;
 }
 
@@ -199,15 +210,17 @@ function msPart(blocks: readonly Block[], f: number, nowMs: number, sign: 1 | -1
 }
 
 /** Takes the time family's values from the records as they are now; true if any changed. */
-function updateTimes(blocks: readonly Block[], f: number, msOf: (record: BackupRecord) => number | undefined, backups: readonly BackupRecord[]): boolean {
+function updateTimes(blocks: readonly Block[], f: number, msOf: (record: BackupRecord) => number | undefined, backups: readonly BackupRecord[], seen: readonly BackupRecord[]): boolean {
   let changed = false;
   blocks.forEach((block, b) => {
     const lines = block.families[f] as MsLines | undefined;
     if (lines === undefined) return;
     const offset = b * BLOCK_SIZE;
     for (let i = 0; i < lines.rows.length; i++) {
+      const record = backups[offset + lines.rows[i]!]!;
+      if (record === seen[offset + lines.rows[i]!]) continue;
       // The revision guarantees a value; it is the same backup's, possibly from a later poll.
-      const value = msOf(backups[offset + lines.rows[i]!]!)!;
+      const value = msOf(record)!;
       if (value !== lines.ms[i]) {
         lines.ms[i] = value;
         changed = true;
