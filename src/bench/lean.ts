@@ -185,6 +185,9 @@ async function measureRun(site: Site, run: Run, options: LeanOptions, steadyCycl
     const afterFirst = await child.call<Memory>({ cmd: 'memory' });
     const steady: CycleCost[] = [];
     const firstAfterCycle: ScrapeSample[] = [];
+    // A running exporter is scraped before every cycle: without this scrape, the first one measured
+    // would be the process's first render of all, not the first after a cycle.
+    if (costScrapes) await fetchRaw(url, GZIP);
     for (let i = 0; i < steadyCycles; i++) {
       steady.push(await cycle(child, site, what));
       if (costScrapes) firstAfterCycle.push(...(await samples(child, url, GZIP, 1)));
