@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createExporterState } from '../../src/metrics/state.js';
-import type { BackupMetadata } from '../../src/domain.js';
+import { createExporterState, newestPointAgeSeconds } from '../../src/metrics/state.js';
+import { helpTexts } from '../../src/metrics/help.js';
+import { renderStateFamilies } from '../../src/metrics/state-families.js';
+import type { BackupRecord } from '../../src/metrics/types.js';
+import { rateBackup } from '../../src/server/freshness.js';
+import type { BackupMetadata, RestorePointSummary } from '../../src/domain.js';
 
 const A = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
 const B = '7b6a400c-452c-41d1-bb81-ea682e89492d';
@@ -174,5 +178,27 @@ describe('createExporterState', () => {
       const [a, b] = state.backups();
       expect(a!.revision).not.toBe(b!.revision);
     });
+  });
+});
+
+describe('the newest-point age, one definition for /metrics and the status page', () => {
+  const record = (summary: RestorePointSummary | undefined): BackupRecord => ({ em: 'em01', backupId: A, rpoSeconds: 3600, summary, revision: 1 });
+
+  it('is the seconds since the newest point, never negative, and absent without a point', () => {
+    expect(newestPointAgeSeconds(record({ count: 2, newestMs: 1_000, oldestMs: 500 }), 91_500)).toBe(90.5);
+    expect(newestPointAgeSeconds(record({ count: 1, newestMs: 10_000, oldestMs: 10_000 }), 4_000)).toBe(0);
+    expect(newestPointAgeSeconds(record({ count: 0 }), 4_000)).toBeUndefined();
+    expect(newestPointAgeSeconds(record(undefined), 4_000)).toBeUndefined();
+  });
+
+  it('is what the status page rates and what the age series says', () => {
+    for (const [newestMs, nowMs] of [[1_000, 91_500], [10_000, 4_000], [1_717_000_000_123, 1_717_000_360_000]] as const) {
+      const r = record({ count: 1, newestMs, oldestMs: newestMs });
+      expect(rateBackup(r, nowMs).ageSeconds).toBe(newestPointAgeSeconds(r, nowMs));
+      const line = renderStateFamilies({ backups: [r], ems: [], nowMs }, helpTexts('x'))
+        .split('\n')
+        .find((l) => l.startsWith('veeam_em_backup_newest_restore_point_age_seconds{'))!;
+      expect(Number(line.slice(line.lastIndexOf(' ') + 1))).toBe(newestPointAgeSeconds(r, nowMs));
+    }
   });
 });
