@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { POLL_ERROR_REASONS, type ApiEndpoint } from '../domain.js';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { POLL_ERROR_REASONS } from '../domain.js';
 import type { ApiObserver } from '../em/types.js';
 import { helpTexts } from './help.js';
-import { joinParts, type ExpositionPart } from './exposition.js';
+import { CounterFamily, HistogramFamily } from './counters.js';
+import { joinParts, textPart, type ExpositionPart, type ExpositionSource } from './exposition.js';
 import { createStateRenderer } from './state-families.js';
 import type { ExporterState, PollEvents } from './types.js';
 import type { VmStore } from '../vms/store.js';
@@ -15,14 +16,17 @@ export interface ExporterMetricsOptions {
   version: string;
   /** Clock for ages; Unix ms. */
   now?: () => number;
-  /** Where the prom-client owned families (counters, histogram, build info, process/Node.js) live. */
+  /**
+   * Where the prom-client owned families (build info, reload outcome, process/Node.js) live. The
+   * counters and the histogram whose HELP names the schedule are not on it (see counters.ts).
+   */
   registry?: Registry;
   /** Per-machine freshness, for the EMs that have `vms` configured. */
   vms?: VmStore;
 }
 
 export interface ExporterMetrics {
-  /** Holds the prom-client families only; `render()` adds the state-derived gauges. */
+  /** Holds the prom-client families only; `render()` adds the state-derived gauges and the poll counters. */
   registry: Registry;
   api: ApiObserver;
   events: PollEvents;
@@ -84,40 +88,28 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   reloadSuccessful.set(1);
   reloadSuccessTime.set(now() / 1000);
 
-  // Zero series for every configured EM, so rate() and increase() see the first error as an increase.
-  const overruns = new Counter({
-    name: 'veeam_em_poll_overruns_total',
-    help: help.pollOverruns,
-    labelNames: ['em'],
-    registers,
-    collect() {
-      for (const em of state.ems()) this.inc({ em: em.name }, 0);
-    },
-  });
-  const pollErrors = new Counter({
-    name: 'veeam_em_poll_errors_total',
-    help: help.pollErrors,
-    labelNames: ['em', 'reason'],
-    registers,
-    collect() {
-      for (const em of state.ems()) {
-        for (const reason of POLL_ERROR_REASONS) this.inc({ em: em.name, reason }, 0);
-      }
-    },
-  });
-  const apiRequests = new Counter({
-    name: 'veeam_em_api_requests_total',
-    help: help.apiRequests,
-    labelNames: ['em', 'endpoint', 'code'],
-    registers,
-  });
-  const apiDuration = new Histogram({
-    name: 'veeam_em_api_request_duration_seconds',
-    help: help.apiRequestDuration,
-    labelNames: ['em', 'endpoint'],
-    buckets: API_DURATION_BUCKETS,
-    registers,
-  });
+  const overruns = new CounterFamily('veeam_em_poll_overruns_total', ['em']);
+  const pollErrors = new CounterFamily('veeam_em_poll_errors_total', ['em', 'reason']);
+  const apiRequests = new CounterFamily('veeam_em_api_requests_total', ['em', 'endpoint', 'code']);
+  const apiDuration = new HistogramFamily('veeam_em_api_request_duration_seconds', ['em', 'endpoint'], API_DURATION_BUCKETS);
+  /** The poll families, after the registry's as when prom-client held them: one blank line before each family. */
+  const pollFamilies = (): string => {
+    // Zero series for every configured EM, so rate() and increase() see the first error as an increase.
+    for (const em of state.ems()) {
+      overruns.inc([em.name], 0);
+      for (const reason of POLL_ERROR_REASONS) pollErrors.inc([em.name, reason], 0);
+    }
+    return [
+      overruns.render(help.pollOverruns),
+      pollErrors.render(help.pollErrors),
+      apiRequests.render(help.apiRequests),
+      apiDuration.render(help.apiRequestDuration),
+    ]
+      .map((family) => `\n${family}`)
+      .join('');
+  };
+  /** prom-client's families through its public text rendering, ending in a newline. */
+  const runtime: ExpositionSource = { text: () => registry.metrics() };
 
   const renderState = createStateRenderer();
   const renderVms = createVmFamiliesRenderer();
@@ -125,12 +117,9 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     const backups = state.backups();
     const own = renderState({ backups, ems: state.ems(), nowMs: now() }, help);
     if (opts.vms !== undefined) own.push(...renderVms(opts.vms.ems(), backups, schedule));
-    own.push({ text: await registry.metrics(), stable: false });
+    own.push(textPart((await runtime.text()) + pollFamilies(), false));
     return own;
   };
-
-  // prom-client can only remove complete label sets, so remember which ones each EM produced.
-  const apiLabelSets = new Map<string, Map<string, { endpoint: ApiEndpoint; code: string }>>();
 
   return {
     registry,
@@ -138,21 +127,17 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
 
     api: {
       request(em, endpoint, code, seconds) {
-        const codeLabel = String(code);
-        let seen = apiLabelSets.get(em);
-        if (seen === undefined) apiLabelSets.set(em, (seen = new Map<string, { endpoint: ApiEndpoint; code: string }>()));
-        seen.set(`${endpoint}\u0000${codeLabel}`, { endpoint, code: codeLabel });
-        apiRequests.inc({ em, endpoint, code: codeLabel });
-        if (Number.isFinite(seconds)) apiDuration.observe({ em, endpoint }, Math.max(0, seconds));
+        apiRequests.inc([em, endpoint, String(code)]);
+        if (Number.isFinite(seconds)) apiDuration.observe([em, endpoint], Math.max(0, seconds));
       },
     },
 
     events: {
       overrun(em) {
-        overruns.inc({ em });
+        overruns.inc([em]);
       },
       pollError(em, reason) {
-        pollErrors.inc({ em, reason });
+        pollErrors.inc([em, reason]);
       },
     },
 
@@ -168,24 +153,12 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
     },
 
     forgetEm(em) {
-      overruns.remove({ em });
-      for (const reason of POLL_ERROR_REASONS) pollErrors.remove({ em, reason });
-      for (const { endpoint, code } of apiLabelSets.get(em)?.values() ?? []) {
-        apiRequests.remove({ em, endpoint, code });
-        apiDuration.remove({ em, endpoint });
-      }
-      apiLabelSets.delete(em);
+      for (const family of [overruns, pollErrors, apiRequests, apiDuration]) family.removeWhereFirst(em);
     },
 
     setSchedule(next) {
       schedule = next;
       help = helpTexts(next);
-      // prom-client reads `help` at each scrape but does not declare it on its classes.
-      const helpOf = (metric: object) => metric as { help: string };
-      helpOf(overruns).help = help.pollOverruns;
-      helpOf(pollErrors).help = help.pollErrors;
-      helpOf(apiRequests).help = help.apiRequests;
-      helpOf(apiDuration).help = help.apiRequestDuration;
     },
   };
 }

@@ -1,9 +1,14 @@
 import { failureFields, type BackupMetadata, type RestorePointSummary } from '../domain.js';
 import type { BackupRecord, BackupTarget, EmRecord, ExporterState } from './types.js';
 
+/** Process-wide, so a revision names one content even across states. */
+let lastRevision = 0;
+
 /**
  * The in-memory state between polls. Records are replaced, never mutated, so a reader holding a record
- * (a scrape or the status page) sees a consistent snapshot of that backup.
+ * (a scrape or the status page) sees a consistent snapshot of that backup. A poll that finds what
+ * the last one found keeps the record's revision (and its summary and metadata objects), so the
+ * exposition keeps that backup's rendered bytes.
  */
 export function createExporterState(): ExporterState {
   let emRecords = new Map<string, EmRecord>();
@@ -13,7 +18,7 @@ export function createExporterState(): ExporterState {
   function update(em: string, backupId: string, change: (record: BackupRecord) => BackupRecord): void {
     const key = backupKey(em, backupId);
     const record = backupRecords.get(key);
-    if (record !== undefined) backupRecords.set(key, change(record));
+    if (record !== undefined) backupRecords.set(key, revised(record, change(record)));
   }
 
   return {
@@ -58,13 +63,15 @@ export function createExporterState(): ExporterState {
     },
 
     recordMetadata(em, backupId, metadata) {
-      update(em, backupId, (record) => ({ ...record, metadata: copyMetadata(metadata) }));
+      const copy = copyMetadata(metadata);
+      update(em, backupId, (record) => ({ ...record, metadata: sameFields(record.metadata, copy) ? record.metadata : copy }));
     },
 
     recordSuccess(em, backupId, summary, atMs) {
+      const copy = copySummary(summary);
       update(em, backupId, (record) => ({
         ...record,
-        summary: copySummary(summary),
+        summary: sameFields(record.summary, copy) ? record.summary : copy,
         lastPoll: { ok: true, atMs },
         lastSuccessMs: atMs,
       }));
@@ -105,12 +112,62 @@ function backupKey(em: string, backupId: string): string {
 
 function withTarget(existing: BackupRecord | undefined, target: BackupTarget): BackupRecord {
   if (existing === undefined) {
-    return { em: target.em, backupId: target.backupId.toLowerCase(), rpoSeconds: target.rpoSeconds };
+    // Every field from the start, in one order: records then share one shape, and a scrape that
+    // reads a field of 10,000 of them does not fall back to slow lookups.
+    return {
+      em: target.em,
+      backupId: target.backupId.toLowerCase(),
+      rpoSeconds: target.rpoSeconds,
+      metadata: undefined,
+      summary: undefined,
+      lastPoll: undefined,
+      lastSuccessMs: undefined,
+      revision: ++lastRevision,
+    };
   }
-  return { ...existing, rpoSeconds: target.rpoSeconds };
+  return existing.rpoSeconds === target.rpoSeconds ? existing : { ...existing, rpoSeconds: target.rpoSeconds, revision: ++lastRevision };
+}
+
+/** `next` with the revision of `previous` when /metrics shows the same of both, else a new one. */
+function revised(previous: BackupRecord, next: BackupRecord): BackupRecord {
+  const same =
+    previous.rpoSeconds === next.rpoSeconds &&
+    previous.summary === next.summary &&
+    previous.metadata === next.metadata &&
+    previous.lastPoll?.ok === next.lastPoll?.ok &&
+    (previous.lastSuccessMs === undefined) === (next.lastSuccessMs === undefined);
+  return { ...next, revision: same ? previous.revision : ++lastRevision };
+}
+
+/**
+ * Field by field, whatever the fields: a field added to RestorePointSummary or BackupMetadata is
+ * compared without a change here.
+ */
+function sameFields<T extends object>(kept: T | undefined, fresh: T): kept is T {
+  if (kept === undefined) return false;
+  const keys = Object.keys(fresh) as Array<keyof T>;
+  if (keys.length !== Object.keys(kept).length) return false;
+  for (const key of keys) if (kept[key] !== fresh[key]) return false;
+  return true;
 }
 
 // Copies keep callers that reuse their objects from changing what a later scrape reports.
+/** The newest restore point's time, when the backup has one; what its age counts from. */
+export function newestPointMs(record: BackupRecord): number | undefined {
+  const summary = record.summary;
+  return summary !== undefined && summary.count > 0 ? summary.newestMs : undefined;
+}
+
+/**
+ * Seconds since the backup's newest restore point at `nowMs`, never negative: a point ahead of
+ * the clock is skew between EM and this host, not negative staleness. The one definition of the
+ * age, for /metrics (which writes these digits straight into bytes, see writeSeconds) and the status page.
+ */
+export function newestPointAgeSeconds(record: BackupRecord, nowMs: number): number | undefined {
+  const newestMs = newestPointMs(record);
+  return newestMs === undefined ? undefined : Math.max(0, (nowMs - newestMs) / 1000);
+}
+
 function copySummary(summary: RestorePointSummary): RestorePointSummary {
   const copy: RestorePointSummary = { count: summary.count };
   if (summary.newestMs !== undefined) copy.newestMs = summary.newestMs;

@@ -23,6 +23,12 @@ export interface BackupRecord {
   readonly summary?: RestorePointSummary;
   readonly lastPoll?: LastPoll;
   readonly lastSuccessMs?: number;
+  /**
+   * Changes whenever anything /metrics shows of the backup changes, except the last success time,
+   * which changes at every successful poll; no two different contents share one. A renderer keeps
+   * the bytes of a record whose revision it has rendered before.
+   */
+  readonly revision: number;
 }
 
 export interface EmRecord {

@@ -3,7 +3,7 @@
  * backup, its point count and newest point time, plus per EM the series `vms.limit` dropped.
  */
 import type { VmEmRecord } from '../vms/store.js';
-import { TextBuilder, familyHeader, formatLabels, formatSampleValue, joinParts, type ExpositionPart } from './exposition.js';
+import { TextBuilder, familyHeader, formatLabels, formatSampleValue, joinParts, textPart, type ExpositionPart } from './exposition.js';
 import { backupName } from './state-families.js';
 import type { BackupRecord } from './types.js';
 
@@ -70,7 +70,7 @@ export function createVmFamiliesRenderer(): VmFamiliesRenderer {
     parts.push(headers.newest);
     for (const l of lines) if (l.newest !== undefined) parts.push(l.newest);
     parts.push(headers.dropped);
-    parts.push({ text: vms.map((r) => `${VM_FAMILIES.dropped}${formatLabels([['em', r.em]])} ${r.dropped}\n`).join(''), stable: false });
+    parts.push(textPart(vms.map((r) => `${VM_FAMILIES.dropped}${formatLabels([['em', r.em]])} ${r.dropped}\n`).join(''), false));
     return parts;
   };
 }
@@ -119,5 +119,5 @@ function renderEm(record: VmEmRecord, byKey: ReadonlyMap<string, BackupRecord>, 
 }
 
 function stable(text: string): ExpositionPart {
-  return { text, stable: true };
+  return textPart(text, true);
 }

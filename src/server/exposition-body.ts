@@ -1,7 +1,7 @@
 /**
- * Encodes an exposition given in parts (see ExpositionPart). Stable parts keep their bytes, and
- * their compressed bytes, from one scrape to the next, so at 10,000 backups a scrape compresses the
- * few hundred kilobytes that changed instead of 12 MB.
+ * Encodes an exposition given in parts (see ExpositionPart). Stable parts keep their compressed
+ * bytes from one scrape to the next, so at 10,000 backups a scrape compresses the few hundred
+ * kilobytes that changed instead of 12 MB.
  *
  * The gzip body is one member: each part is compressed as raw deflate ending in a sync flush (byte
  * aligned, no final block, no reference to earlier parts), and such pieces form a valid deflate
@@ -28,65 +28,68 @@ const WHOLE_BELOW_BYTES = 512 * 1024;
 /** BFINAL=1, fixed Huffman, end of block: ends the deflate stream. */
 const FINAL_EMPTY_BLOCK = [0x03, 0x00];
 
-interface Encoded {
-  bytes: Buffer;
-  /** Per level. */
-  deflated: Map<number, Promise<Buffer>>;
-  /** CRC-32 of `bytes` alone and the operator that shifts a CRC past them: see crc32Combine. */
+/**
+ * What a stable part's compressed form costs to keep: the deflate piece at the one level the server
+ * uses, and the part's CRC-32 with its shift. Its bytes stay the part's own; nothing is copied.
+ */
+interface Compressed {
+  level: number;
+  piece: Promise<Buffer>;
   crc?: { value: number; shift: number };
 }
 
-const encoded = new WeakMap<ExpositionPart, Encoded>();
+const compressed = new WeakMap<ExpositionPart, Compressed>();
 
-function encodedOf(part: ExpositionPart): Encoded {
-  let e = encoded.get(part);
-  if (e === undefined) {
-    e = { bytes: part.bytes ?? Buffer.from(part.text, 'utf8'), deflated: new Map() };
-    if (part.stable) encoded.set(part, e);
-  }
-  return e;
-}
-
-function deflated(e: Encoded, level: number): Promise<Buffer> {
-  let pending = e.deflated.get(level);
-  if (pending === undefined) {
+function compressedOf(part: ExpositionPart, level: number): Compressed {
+  let c = compressed.get(part);
+  if (c === undefined || c.level !== level) {
     // On the thread pool: a scrape that must compress everything afresh does not block other requests.
-    pending = deflateRaw(e.bytes, { level, finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    e.deflated.set(level, pending);
-    pending.catch(() => e.deflated.delete(level));
+    // One output chunk in the common case: each chunk is a round trip between the threads.
+    const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(1 << 20, part.bytes.length >> 2));
+    let piece = deflateRaw(part.bytes, { level, chunkSize, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    // zlib hands back a view of its output chunk when one chunk held everything: a piece that is
+    // kept gets a buffer of its own size, not the chunk's.
+    if (part.stable) piece = piece.then((out) => (out.buffer.byteLength > out.length + 4096 ? Buffer.from(out) : out));
+    const fresh: Compressed = { level, piece };
+    c = fresh;
+    if (part.stable) {
+      compressed.set(part, fresh);
+      piece.catch(() => {
+        if (compressed.get(part) === fresh) compressed.delete(part);
+      });
+    }
   }
-  return pending;
+  return c;
 }
 
 /** The exposition as bytes, in order; write them one after the other. */
 export function identityChunks(parts: readonly ExpositionPart[]): Buffer[] {
   const out: Buffer[] = [];
-  for (const part of parts) if (part.text !== '') out.push(encodedOf(part).bytes);
+  for (const part of parts) if (part.bytes.length > 0) out.push(part.bytes);
   return out;
 }
 
 /** The exposition as a gzip body (RFC 1952), in chunks to write one after the other. */
 export async function gzipChunks(parts: readonly ExpositionPart[], level: number): Promise<Buffer[]> {
-  const nonEmpty = parts.filter((p) => p.text !== '');
-  const all = nonEmpty.map(encodedOf);
+  const nonEmpty = parts.filter((p) => p.bytes.length > 0);
   let total = 0;
-  for (const e of all) total += e.bytes.length;
+  for (const p of nonEmpty) total += p.bytes.length;
   // Small bodies compress at once: each part alone would lose the label sets the families share
   // (100 backups: 14 KiB at once, 30 KiB in parts), and compressing them whole costs little anyway.
-  if (crc32 === undefined || total < WHOLE_BELOW_BYTES) return [await gzip(Buffer.concat(all.map((e) => e.bytes), total), { level })];
-  const pieces = await Promise.all(all.map((e) => deflated(e, level)));
+  if (crc32 === undefined || total < WHOLE_BELOW_BYTES) return [await gzip(Buffer.concat(nonEmpty.map((p) => p.bytes), total), { level })];
+  const all = nonEmpty.map((p) => compressedOf(p, level));
+  const pieces = await Promise.all(all.map((c) => c.piece));
   // Combined from each part's own CRC: the stable 90 % of a large exposition is not read again.
   let crc = 0;
-  let size = 0;
-  for (const e of all) {
-    e.crc ??= { value: crc32(e.bytes), shift: x2nmodp(e.bytes.length, 3) };
-    crc = (multmodp(e.crc.shift, crc) ^ e.crc.value) >>> 0;
-    size += e.bytes.length;
-  }
+  nonEmpty.forEach((p, i) => {
+    const c = all[i]!;
+    c.crc ??= { value: crc32(p.bytes), shift: x2nmodp(p.bytes.length, 3) };
+    crc = (multmodp(c.crc.shift, crc) ^ c.crc.value) >>> 0;
+  });
   const trailer = Buffer.alloc(10);
   trailer.set(FINAL_EMPTY_BLOCK, 0);
   trailer.writeUInt32LE(crc >>> 0, 2);
-  trailer.writeUInt32LE(size % 2 ** 32, 6);
+  trailer.writeUInt32LE(total % 2 ** 32, 6);
   return [GZIP_HEADER, ...pieces, trailer];
 }
 

@@ -1,4 +1,5 @@
 import { FUTURE_POINT_TOLERANCE_MS } from '../domain.js';
+import { newestPointAgeSeconds, newestPointMs } from '../metrics/state.js';
 import type { BackupRecord } from '../metrics/types.js';
 
 /** How the newest restore point compares with the backup's RPO, as the status page shows it. */
@@ -48,11 +49,12 @@ export interface BackupRating {
 /** Rates one backup at `nowMs`; pure, so the page and its tests agree on every boundary. */
 export function rateBackup(record: BackupRecord, nowMs: number): BackupRating {
   const summary = record.summary;
-  const newestMs = summary !== undefined && summary.count > 0 ? summary.newestMs : undefined;
+  const newestMs = newestPointMs(record);
+  const ageSeconds = newestPointAgeSeconds(record, nowMs);
   const rating: BackupRating = { conditions: [], primary: 'ok' };
   const holds = new Set<BackupCondition>();
-  if (newestMs !== undefined) {
-    rating.ageSeconds = Math.max(0, (nowMs - newestMs) / 1000);
+  if (newestMs !== undefined && ageSeconds !== undefined) {
+    rating.ageSeconds = ageSeconds;
     if (newestMs - nowMs > FUTURE_POINT_TOLERANCE_MS) {
       rating.aheadSeconds = (newestMs - nowMs) / 1000;
       holds.add('future');

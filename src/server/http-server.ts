@@ -2,7 +2,7 @@ import { createServer as createPlainServer, type IncomingMessage, type RequestLi
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ExpositionPart } from '../metrics/exposition.js';
+import { textPart, type ExpositionPart } from '../metrics/exposition.js';
 import type { ExporterState } from '../metrics/types.js';
 import { gzipChunks, identityChunks } from './exposition-body.js';
 import { acceptsGzip } from './accept-encoding.js';
@@ -331,7 +331,7 @@ interface EncodedExposition {
 const encodedExpositions = new WeakMap<readonly ExpositionPart[], EncodedExposition>();
 
 function encode(body: string | readonly ExpositionPart[]): EncodedExposition {
-  if (typeof body === 'string') return { identity: identityChunks([{ text: body, stable: false }]) };
+  if (typeof body === 'string') return { identity: identityChunks([textPart(body, false)]) };
   let encoded = encodedExpositions.get(body);
   if (encoded === undefined) {
     encoded = { identity: identityChunks(body) };
@@ -342,7 +342,7 @@ function encode(body: string | readonly ExpositionPart[]): EncodedExposition {
 
 function gzipOf(body: string | readonly ExpositionPart[], encoded: EncodedExposition): Promise<Buffer[]> {
   if (encoded.gzip === undefined) {
-    const parts = typeof body === 'string' ? [{ text: body, stable: false }] : body;
+    const parts = typeof body === 'string' ? encoded.identity.map((bytes) => ({ bytes, stable: false })) : body;
     const pending = gzipChunks(parts, GZIP_LEVEL);
     encoded.gzip = pending;
     pending.catch(() => {

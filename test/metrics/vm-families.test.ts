@@ -6,7 +6,7 @@ import type { VmEmRecord } from '../../src/vms/store.js';
 import { parseExposition } from './parse-exposition.js';
 
 const B = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
-const backup = (name: string): BackupRecord => ({ em: 'em01', backupId: B, rpoSeconds: 93600, metadata: { id: B, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } });
+const backup = (name: string): BackupRecord => ({ em: 'em01', backupId: B, rpoSeconds: 93600, revision: 0, metadata: { id: B, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } });
 const record: VmEmRecord = {
   em: 'em01',
   dropped: 2,

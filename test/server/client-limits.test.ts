@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { createServer as createPlainServer, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { ExpositionPart } from '../../src/metrics/exposition.js';
+import { textPart, type ExpositionPart } from '../../src/metrics/exposition.js';
 import { request, serversClosedAfterEach } from './harness.js';
 
 const { start } = serversClosedAfterEach();
@@ -40,7 +40,7 @@ async function bigServer(bytes: number, limits: Record<string, number>, renderDe
     render: async () => {
       renders++;
       if (renderDelayMs > 0) await new Promise((r) => setTimeout(r, renderDelayMs));
-      const parts: ExpositionPart[] = [{ text: `# render ${renders}\n${'x'.repeat(bytes)}\n`, stable: false }];
+      const parts: ExpositionPart[] = [textPart(`# render ${renders}\n${'x'.repeat(bytes)}\n`, false)];
       return { contentType: 'text/plain', body: parts };
     },
     createServer: (options, listener) => {

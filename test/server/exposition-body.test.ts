@@ -1,18 +1,20 @@
 import zlib, { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { ExpositionPart } from '../../src/metrics/exposition.js';
+import { textPart, type ExpositionPart } from '../../src/metrics/exposition.js';
 import { gzipChunks, identityChunks } from '../../src/server/exposition-body.js';
 
 const line = (i: number) => `veeam_em_backup_restore_points{em="em01",backup_id="${i}",backup_name="Bäckup ${i} \\"x\\""} ${i % 30}\n`;
 const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k)).join('');
 
+const textOf = (p: ExpositionPart) => p.bytes.toString('utf8');
+
 function parts(): ExpositionPart[] {
   return [
-    { text: '# HELP x y\n# TYPE x gauge\n', stable: true },
-    { text: lines(0, 4000), stable: true },
-    { text: '', stable: true },
-    { text: lines(4000, 4100), stable: false },
-    { text: lines(4100, 8000), stable: true },
+    textPart('# HELP x y\n# TYPE x gauge\n', true),
+    textPart(lines(0, 4000), true),
+    textPart('', true),
+    textPart(lines(4000, 4100), false),
+    textPart(lines(4100, 8000), true),
   ];
 }
 
@@ -21,13 +23,13 @@ describe('encoding an exposition given in parts', () => {
     const p = parts();
     const chunks = identityChunks(p);
     expect(chunks).toHaveLength(4);
-    expect(Buffer.concat(chunks).toString('utf8')).toBe(p.map((x) => x.text).join(''));
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(p.map(textOf).join(''));
     expect(identityChunks(p)[0]).toBe(chunks[0]); // stable parts keep their bytes
   });
 
   it('builds one gzip member whose deflate stream, CRC and size cover the whole text', async () => {
     const p = parts();
-    const text = p.map((x) => x.text).join('');
+    const text = p.map(textOf).join('');
     const body = Buffer.concat(await gzipChunks(p, 1));
     expect(gunzipSync(body).toString('utf8')).toBe(text);
     // One member: the raw deflate stream between header and trailer ends in a final block.
@@ -43,20 +45,20 @@ describe('encoding an exposition given in parts', () => {
   it('reuses the compressed bytes of stable parts and compresses fresh ones each time', async () => {
     const p = parts();
     const first = await gzipChunks(p, 1);
-    const again = await gzipChunks([...p.slice(0, 3), { text: lines(4000, 4050), stable: false }, p[4]!], 1);
+    const again = await gzipChunks([...p.slice(0, 3), textPart(lines(4000, 4050), false), p[4]!], 1);
     expect(again[1]).toBe(first[1]);
     expect(again[again.length - 2]).toBe(first[first.length - 2]);
-    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe([p[0]!.text, p[1]!.text, lines(4000, 4050), p[4]!.text].join(''));
+    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe([textOf(p[0]!), textOf(p[1]!), lines(4000, 4050), textOf(p[4]!)].join(''));
   });
 
   it('compresses a small exposition at once, as parts would lose the label sets the families share', async () => {
     const small: ExpositionPart[] = [
-      { text: lines(0, 100), stable: true },
-      { text: lines(0, 100).replace(/restore_points/g, 'rpo_seconds'), stable: true },
+      textPart(lines(0, 100), true),
+      textPart(lines(0, 100).replace(/restore_points/g, 'rpo_seconds'), true),
     ];
     const body = Buffer.concat(await gzipChunks(small, 1));
-    expect(gunzipSync(body).toString('utf8')).toBe(small.map((x) => x.text).join(''));
-    const apart = small.map((x) => (zlib.deflateRawSync(x.text, { level: 1 }).length)).reduce((a, b) => a + b, 0);
+    expect(gunzipSync(body).toString('utf8')).toBe(small.map(textOf).join(''));
+    const apart = small.map((x) => (zlib.deflateRawSync(x.bytes, { level: 1 }).length)).reduce((a, b) => a + b, 0);
     expect(body.length).toBeLessThan(apart);
   });
 

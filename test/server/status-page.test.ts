@@ -25,7 +25,7 @@ function page(backups: BackupRecord[], extra: Partial<StatusPageModel> = {}): st
 }
 
 function record(overrides: Partial<BackupRecord> = {}): BackupRecord {
-  return { em: 'em01', backupId: ID, rpoSeconds: 10 * 3600, ...overrides };
+  return { em: 'em01', backupId: ID, rpoSeconds: 10 * 3600, revision: 0, ...overrides };
 }
 
 /** The cells of every backup row, as text, in page order. */

@@ -6,7 +6,7 @@ import type { VmEmRecord } from '../../src/vms/store.js';
 const NOW = Date.UTC(2026, 10, 28, 12);
 const HOUR = 3_600_000;
 const B = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
-const backup: BackupRecord = { em: 'em01', backupId: B, rpoSeconds: 26 * 3600, metadata: { id: B, name: 'Daily <prod>', platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } };
+const backup: BackupRecord = { em: 'em01', backupId: B, rpoSeconds: 26 * 3600, revision: 0, metadata: { id: B, name: 'Daily <prod>', platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } };
 const series = (vmName: string, ageMs: number) => ({ backupId: B, vmId: `urn:${vmName}`, vmName, count: 3, newestMs: NOW - ageMs });
 
 describe('status page: machines', () => {
