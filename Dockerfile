@@ -11,7 +11,13 @@ COPY src ./src
 RUN npm run build && rm -rf dist/bench && npm prune --omit=dev
 
 FROM node:20-slim
-ENV NODE_ENV=production
+# Memory settings chosen from measurement (docs/scaling.md#memory-settings): two malloc arenas
+# instead of one per thread, so freed memory goes back to the system, and a young generation of
+# 2 MiB semi-spaces instead of up to 16 MiB. Together they cut the resident set by 10 to 45 % in
+# the measured runs, at no measurable CPU cost. Kept in step with .ci/docker-steps and the systemd unit.
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=2 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules

@@ -59,6 +59,11 @@ class HttpEmClient implements EmClient, EmVmClient {
   private readonly sessions: SessionKeeper;
   /** What EM's text is scanned for before it reaches a message. */
   private readonly secrets = new SecretBook();
+  /**
+   * Discovery reads its listing through the query service, in pages, since a listing was longer
+   * than one page or larger than maxResponseBytes (src/em/README.md).
+   */
+  private listInPages = false;
   /** The process's parser threads for large bodies; undefined without a built worker (parsed inline then). */
   private pool: ParsePool | undefined;
 
@@ -106,11 +111,24 @@ class HttpEmClient implements EmClient, EmVmClient {
     return this.get('restore_points', 'GET restore points', this.backupTarget(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, 'restorePoints');
   }
 
-  async listBackups(): Promise<BackupMetadata[]> {
-    return this.get('backups', 'GET backups (discovery)', { em: this.name }, '/backups?format=Entity', 'backupList', {
-      reason: 'http_4xx',
-      advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
-    });
+  async listBackups(run: TaskRunner = runNow): Promise<BackupMetadata[]> {
+    if (!this.listInPages) {
+      try {
+        const listing = await run(() =>
+          this.get('backups', 'GET backups (discovery)', { em: this.name }, '/backups?format=Entity', 'backupList', {
+            reason: 'http_4xx',
+            advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
+          }),
+        );
+        const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
+        if (listing.length > pageSize) this.listInPages = true;
+        return listing;
+      } catch (err) {
+        if (!(err instanceof EmError) || !oversized.has(err)) throw err;
+        this.listInPages = true;
+      }
+    }
+    return this.listBackupPages(run);
   }
 
   async listChildBackups(parentId: string): Promise<BackupMetadata[]> {
@@ -196,6 +214,28 @@ class HttpEmClient implements EmClient, EmVmClient {
     releaseParsePool(pool);
     await this.logout();
     this.transport.destroy();
+  }
+
+  /**
+   * The top-level backups through the query service, page by page with the paging checks of every
+   * query: the discovery listing of a site too large to read in one answer (src/em/README.md). Child
+   * backups, which the query service returns too, are left to their parents' `childbackups`, as in
+   * the listing. A refusal (no query service, a filter or sort EM does not take) sends the next
+   * listing back to `/backups`.
+   */
+  private async listBackupPages(run: TaskRunner): Promise<BackupMetadata[]> {
+    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
+    try {
+      const found = await this.queryAll({ type: 'Backup', filter: undefined, pageSize }, run, 'backupQuery');
+      // A backup created while the pages are read pushes one onto the next page, where it is seen twice.
+      const byId = new Map<string, BackupMetadata>();
+      for (const backup of found) if (backup.backupType.toLowerCase() !== 'childbackup' && !byId.has(backup.id)) byId.set(backup.id, backup);
+      return [...byId.values()];
+    } catch (err) {
+      if (!(err instanceof EmError)) throw err;
+      if (err.reason === 'http_4xx') this.listInPages = false;
+      throw err.at({ em: this.name, subject: 'discovery' });
+    }
   }
 
   private backupTarget(id: string): FailureTarget {
@@ -338,7 +378,10 @@ class HttpEmClient implements EmClient, EmVmClient {
     }
     if (result.reply && result.reply.status !== 401) this.sessions.accepted(session);
     const failure = noReplyFailure(result, w);
-    if (failure) throw failure;
+    if (failure) {
+      if (result.error?.kind === 'oversize') oversized.add(failure);
+      throw failure;
+    }
     const reply = result.reply!;
     if (reply.status >= 200 && reply.status < 300 && reply.status !== 204) {
       if (reply.undecodable !== undefined) throw parseFailure(reply, undecodableProblem(reply, w), w);
@@ -401,6 +444,9 @@ class HttpEmClient implements EmClient, EmVmClient {
     return statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${this.options.apiVersion}")`, w);
   }
 }
+
+/** Failures of answers refused for their size (maxResponseBytes): the listing then falls back to pages. */
+const oversized = new WeakSet<EmError>();
 
 const ESCAPED_SECRET = 'unreadable answer, not quoted: it repeats a credential or session ID in escaped form';
 

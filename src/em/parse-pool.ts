@@ -7,6 +7,9 @@
  * - The pool starts its workers on first use and ends them when the last client releases it
  *   (client.close(), at shutdown or reload). An idle worker does not keep the process alive; a busy
  *   one does, so a `--once` run waits for its parse.
+ * - A worker idle for `idleMs` (1 s by default) is ended: its heap holds the garbage of the pages
+ *   it parsed (tens of MB after a query-mode cycle) until it would parse again, usually at the next
+ *   cycle minutes later; starting one costs some 50 ms of CPU, once per cycle.
  * - A worker that dies fails the body it held as a parse failure; the next body gets a new worker.
  * - Without the built worker script (running from the TypeScript sources without a build), bodies
  *   are parsed inline.
@@ -41,7 +44,11 @@ export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseE
 export interface PoolOptions {
   /** Worker threads at most; by default one fewer than the cores, at least one and at most two. */
   size?: number;
+  /** A worker idle this long is ended, and its memory returned; default 1,000 ms. */
+  idleMs?: number;
 }
+
+const DEFAULT_IDLE_MS = 1_000;
 
 interface Pending {
   job: ParseJob;
@@ -51,6 +58,8 @@ interface Pending {
 class Slot {
   readonly worker: Worker;
   current: Pending | undefined;
+  /** Ends the worker once it has been idle for the pool's idleMs. */
+  retirement: NodeJS.Timeout | undefined;
 
   constructor(script: URL, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
     // No inherited execArgv: flags meant for the main script (--input-type, --eval) break a worker.
@@ -64,6 +73,7 @@ class Slot {
   }
 
   run(pending: Pending): void {
+    clearTimeout(this.retirement);
     this.current = pending;
     // Busy: keep the process alive until the answer is in.
     this.worker.ref();
@@ -82,12 +92,14 @@ export class ParsePool {
   private nextId = 1;
   private closed = false;
   private readonly size: number;
+  private readonly idleMs: number;
 
   constructor(
     private readonly script: URL,
     options: PoolOptions = {},
   ) {
     this.size = Math.max(1, options.size ?? Math.min(2, Math.max(1, availableParallelism() - 1)));
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   }
 
   /** Worker threads running now (busy or idle). */
@@ -115,6 +127,7 @@ export class ParsePool {
     this.closed = true;
     for (const pending of this.queue.splice(0)) pending.resolve(CLOSED);
     for (const slot of this.slots.splice(0)) {
+      clearTimeout(slot.retirement);
       slot.current?.resolve(CLOSED);
       slot.current = undefined;
       void slot.worker.terminate();
@@ -144,12 +157,26 @@ export class ParsePool {
     slot.idle();
     pending.resolve(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new ParseError(reply.template), escapedSecret: reply.escapedSecret });
     this.dispatch();
+    if (slot.current === undefined) this.retireLater(slot);
+  }
+
+  /** Ends an idle worker after idleMs unless a body comes first (Slot.run cancels this). */
+  private retireLater(slot: Slot): void {
+    clearTimeout(slot.retirement);
+    slot.retirement = setTimeout(() => {
+      const at = this.slots.indexOf(slot);
+      if (at < 0 || slot.current !== undefined) return;
+      this.slots.splice(at, 1);
+      void slot.worker.terminate();
+    }, this.idleMs);
+    slot.retirement.unref();
   }
 
   private died(slot: Slot, why: string): void {
     const at = this.slots.indexOf(slot);
     if (at < 0) return; // already replaced, or the pool closed
     this.slots.splice(at, 1);
+    clearTimeout(slot.retirement);
     const pending = slot.current;
     slot.current = undefined;
     void slot.worker.terminate();

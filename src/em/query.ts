@@ -36,6 +36,9 @@ export function queryPath(request: QueryRequest, page: number): string {
   const parts = [`type=${request.type}`, 'format=Entities'];
   if (request.filter !== undefined) parts.push(`filter=${encodeURIComponent(request.filter)}`);
   if (request.type !== 'Backup') parts.push('sortDesc=CreationTime');
+  // The unfiltered listing of discovery spans many pages: a fixed order keeps a page from repeating
+  // or skipping backups another page holds.
+  else if (request.filter === undefined) parts.push('sortAsc=UID');
   parts.push(`pageSize=${request.pageSize}`, `page=${page}`);
   return `/query?${parts.join('&')}`;
 }

@@ -46,8 +46,12 @@ export interface EmClient {
   getBackup(backupId: string): Promise<BackupMetadata>;
   /** GET /backups/{id}/restorePoints[?format=Entity], parsed from either representation. */
   getRestorePoints(backupId: string): Promise<RestorePoint[]>;
-  /** GET /backups?format=Entity: every backup EM lists at the top level (child backups are not among them). */
-  listBackups(): Promise<BackupMetadata[]>;
+  /**
+   * Every backup EM lists at the top level (child backups are not among them): GET
+   * /backups?format=Entity, or, once that listing was longer than one query page or larger than
+   * maxResponseBytes, every page of `GET /query?type=Backup`. Requests run through `run`.
+   */
+  listBackups(run?: TaskRunner): Promise<BackupMetadata[]>;
   /** GET /backups/{id}/childbackups?format=Entity: the ChildBackups of a ParentBackup. */
   listChildBackups(parentId: string): Promise<BackupMetadata[]>;
   /**

@@ -119,7 +119,8 @@ export class BackupDiscovery {
   async refresh(client: EmClient, run: TaskRunner, now: number): Promise<DiscoveryOutcome> {
     let listing: BackupMetadata[];
     try {
-      listing = await run(() => client.listBackups());
+      // The client runs its requests through `run` itself: a listing read in pages takes several.
+      listing = await client.listBackups(run);
     } catch (error) {
       this.completedAt = undefined;
       const failure = toFailure(error, { em: this.em });

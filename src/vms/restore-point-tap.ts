@@ -22,7 +22,7 @@ export function tapRestorePoints(client: EmClient, tracker: () => VmTracker | un
       return client.name;
     },
     getBackup: (id) => client.getBackup(id),
-    listBackups: () => client.listBackups(),
+    listBackups: (run) => client.listBackups(run),
     listChildBackups: (id) => client.listChildBackups(id),
     queryBackups: (ids, run) => client.queryBackups(ids, run),
     logout: () => client.logout(),

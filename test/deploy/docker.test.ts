@@ -2,6 +2,7 @@
  * No Docker engine runs in CI, so .ci/docker-steps replays the Dockerfile. These checks keep the two,
  * and .dockerignore, from drifting apart.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,5 +64,37 @@ describe('Dockerfile and .dockerignore', () => {
   it('drops the benchmark code in the image as the replay does', () => {
     expect(instructions.find((l) => l.startsWith('RUN npm run build'))).toContain('rm -rf dist/bench');
     expect(steps).toContain('rm -rf dist/bench');
+  });
+});
+
+describe('memory settings of the shipped entry points', () => {
+  /** `KEY=value` pairs of the runtime stage's ENV. */
+  const imageEnv = Object.fromEntries(
+    instructions
+      .filter((l) => l.startsWith('ENV '))
+      .flatMap((l) => l.slice(4).trim().split(/\s+/))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  const memory = { NODE_OPTIONS: imageEnv.NODE_OPTIONS, MALLOC_ARENA_MAX: imageEnv.MALLOC_ARENA_MAX };
+
+  it('the image sets them, and the replay, the systemd unit and docs/scaling.md name the same', () => {
+    expect(memory.NODE_OPTIONS).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(memory.MALLOC_ARENA_MAX).toBe('2');
+    const replay = /^image_env=\((.*)\)$/m.exec(steps)?.[1]?.split(/\s+/) ?? [];
+    const unit = readFileSync(join(REPO_ROOT, 'deploy/systemd/veeam-em-exporter.service'), 'utf8');
+    const scaling = readFileSync(join(REPO_ROOT, 'docs/scaling.md'), 'utf8');
+    for (const [key, value] of Object.entries(memory)) {
+      expect(replay, key).toContain(`${key}=${value}`);
+      expect(unit.split('\n'), key).toContain(`Environment=${key}=${value}`);
+      expect(scaling, key).toContain(`${key}=${value}`);
+    }
+  });
+
+  it('Node.js accepts NODE_OPTIONS as set (a flag NODE_OPTIONS does not allow stops every start)', () => {
+    const out = execFileSync(process.execPath, ['-e', 'console.log(require("node:v8").getHeapStatistics().total_available_size > 0)'], {
+      env: { PATH: process.env.PATH ?? '', ...memory },
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('true');
   });
 });

@@ -261,6 +261,108 @@ describe('EM client: listings for discovery', () => {
   });
 });
 
+describe('EM client: a discovery listing too long or too large for one answer', () => {
+  const parent = '11111111-2222-4333-8444-555555555555';
+  const child = '66666666-7777-4888-9999-000000000000';
+  /** 40 standalone backups, an agent policy and its machine. */
+  function site(): SimBackup[] {
+    return [
+      ...manyBackups(40, () => 1, 'listing'),
+      { id: parent, name: 'Agents', backupType: 'ParentBackup', platform: 'AgentForWindows', restorePoints: [] },
+      { id: child, name: 'Agents - pc01', backupType: 'ChildBackup', platform: 'AgentForWindows', parentId: parent, restorePoints: [T0] },
+    ];
+  }
+  const sorted = (list: Array<{ id: string; backupType: string }>) => list.map((b) => `${b.id} ${b.backupType}`).sort();
+  const topLevel = site().filter((b) => b.parentId === undefined).map((b) => ({ id: b.id, backupType: b.backupType ?? 'Standard' }));
+
+  it.each([
+    ['XML', 'xml', 'v12'],
+    ['JSON v13', 'json', 'v13'],
+  ] as const)('reads a listing longer than one page whole once, then in pages of the query service, children left to their parent (%s)', async (_, format, jsonStyle) => {
+    const { sim, makeClient } = await startHarness({ backups: site(), jsonStyle });
+    const client = makeClient({ format, queryPageSize: 10 });
+    const run = (task: () => Promise<unknown>) => ((runs += 1), task());
+    let runs = 0;
+    const whole = await client.listBackups(run as never);
+    expect(sorted(whole)).toEqual(sorted(topLevel));
+    expect(runs).toBe(1);
+    expect(sim.requests().map((r) => r.url).slice(1)).toEqual(['/api/backups?format=Entity']);
+
+    sim.clearRequests();
+    runs = 0;
+    const paged = await client.listBackups(run as never);
+    expect(sorted(paged)).toEqual(sorted(topLevel));
+    // 42 backups in the query service (the child too): 5 pages of 10, each through the limiter.
+    const urls = sim.requests().map((r) => r.url);
+    expect(urls).toHaveLength(5);
+    expect(runs).toBe(5);
+    for (const [i, url] of urls.entries()) {
+      expect(url.split('?')[0]).toBe('/api/query');
+      expect(Object.fromEntries(params(url))).toEqual({ type: 'Backup', format: 'Entities', sortAsc: 'UID', pageSize: '10', page: String(i + 1) });
+    }
+    expect(paged.find((b) => b.id === parent)).toMatchObject({ name: 'Agents', backupType: 'ParentBackup', platform: 'AgentForWindows' });
+  });
+
+  it('lists a backup once that a backup created between two pages pushed onto the next page', async () => {
+    const { sim, makeClient } = await startHarness({ backups: site() });
+    const client = makeClient({ queryPageSize: 10 });
+    await client.listBackups();
+    let added = false;
+    const run = async <T>(task: () => Promise<T>): Promise<T> => {
+      const value = await task();
+      // Sorts first: every later page starts one backup earlier than it did.
+      if (!added) sim.upsertBackup({ id: '00000000-0000-4000-8000-000000000001', name: 'First', restorePoints: [] });
+      added = true;
+      return value;
+    };
+    const listed = await client.listBackups(run);
+    expect(new Set(listed.map((b) => b.id)).size).toBe(listed.length);
+    expect(sorted(listed)).toEqual(sorted(topLevel));
+  });
+
+  it('keeps a small listing whole: one request, no query', async () => {
+    const { sim, client } = await startHarness({ backups: site() });
+    for (let i = 0; i < 2; i++) expect(sorted(await client.listBackups())).toEqual(sorted(topLevel));
+    expect(sim.requests().map((r) => r.url).slice(1)).toEqual(['/api/backups?format=Entity', '/api/backups?format=Entity']);
+  });
+
+  it('pages at once through a listing larger than maxResponseBytes, where the whole listing failed before', async () => {
+    const { sim, makeClient } = await startHarness({ backups: site() });
+    // The whole listing is about 40 kB; a page of 10 backups fits in 16 kB.
+    const client = makeClient({ maxResponseBytes: 16 * 1024, queryPageSize: 10 });
+    expect(sorted(await client.listBackups())).toEqual(sorted(topLevel));
+    const urls = sim.requests().map((r) => r.url).slice(1);
+    expect(urls[0]).toBe('/api/backups?format=Entity');
+    expect(urls.slice(1).every((u) => u.startsWith('/api/query?type=Backup&format=Entities&sortAsc=UID&pageSize=10&page='))).toBe(true);
+    expect(urls).toHaveLength(6);
+  });
+
+  it('fails a paged listing that changed between its pages, and goes back to the whole listing after a refusal', async () => {
+    const { sim, makeClient } = await startHarness({ backups: site() });
+    const client = makeClient({ queryPageSize: 10 });
+    await client.listBackups();
+    // Ten backups added while the pages are read: the later pages count one page more.
+    let added = false;
+    const run = async <T>(task: () => Promise<T>): Promise<T> => {
+      const value = await task();
+      if (!added) {
+        added = true;
+        for (let i = 0; i < 10; i++) sim.upsertBackup({ id: stableGuid(`late:${i}`), name: `Late ${i}`, restorePoints: [] });
+      }
+      return value;
+    };
+    await expect(client.listBackups(run)).rejects.toMatchObject({ reason: 'parse', message: expect.stringMatching(/^em "em01": discovery: query backups: .*changed while its pages were read/) });
+
+    sim.addFault({ match: { path: '/api/query' }, status: 400 });
+    await expect(client.listBackups()).rejects.toMatchObject({ reason: 'http_4xx', message: expect.stringMatching(/^em "em01": discovery: query backups \(page 1\): EM answered 400/) });
+    sim.clearFaults();
+    sim.clearRequests();
+    expect(await client.listBackups()).toHaveLength(topLevel.length + 10);
+    // (Pages of the read that failed first may still be answered meanwhile.)
+    expect(sim.requests().filter((r) => r.url.startsWith('/api/backups'))).toHaveLength(1);
+  });
+});
+
 /** What the simulator answers for one page of a one-backup query, read with a logon session of its own. */
 async function rawPage(started: StartedSimulator, id: string, pageSize: number, page: number): Promise<string> {
   const send = (path: string, method: string, headers: Record<string, string>) =>

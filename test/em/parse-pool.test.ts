@@ -40,6 +40,21 @@ describe('parser pool', () => {
     expect(escaped).toMatchObject({ ok: false, escapedSecret: true });
   });
 
+  it('ends a worker idle for idleMs, so its heap is given back, and starts a new one for the next body', async () => {
+    const p = pool({ size: 1, idleMs: 200 });
+    expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: true });
+    expect(p.threads).toBe(1);
+    // Bodies in a row keep the one worker.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(p.threads).toBe(1);
+    await waitFor(() => p.threads === 0);
+    expect(p.threads).toBe(0);
+    expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: true });
+    expect(p.threads).toBe(1);
+  });
+
   it('survives a worker that dies: that body fails as unreadable, the next gets a new worker', async () => {
     const p = pool({ size: 1 });
     const { body } = bigRestorePointList(24);

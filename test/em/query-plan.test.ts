@@ -10,7 +10,9 @@ describe('queryPath', () => {
     expect(queryPath({ type: 'RestorePoint', filter: 'BackupUid=="urn:veeam:Backup:x",BackupUid=="y"', pageSize: 1000 }, 3)).toBe(
       '/query?type=RestorePoint&format=Entities&filter=BackupUid%3D%3D%22urn%3Aveeam%3ABackup%3Ax%22%2CBackupUid%3D%3D%22y%22&sortDesc=CreationTime&pageSize=1000&page=3',
     );
-    expect(queryPath({ type: 'Backup', filter: undefined, pageSize: 50 }, 1)).toBe('/query?type=Backup&format=Entities&pageSize=50&page=1');
+    expect(queryPath({ type: 'Backup', filter: 'UID=="a"', pageSize: 50 }, 1)).toBe('/query?type=Backup&format=Entities&filter=UID%3D%3D%22a%22&pageSize=50&page=1');
+    // The unfiltered listing of discovery spans many pages: in a fixed order.
+    expect(queryPath({ type: 'Backup', filter: undefined, pageSize: 50 }, 1)).toBe('/query?type=Backup&format=Entities&sortAsc=UID&pageSize=50&page=1');
   });
 
   it('ORs one clause per backup with the field its type filters by', () => {

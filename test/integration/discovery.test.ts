@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmConfig } from '../../src/config/types.js';
 import type { Exporter } from '../../src/exporter.js';
-import type { SimBackup } from '../../src/simulator/index.js';
+import { stableGuid, type SimBackup } from '../../src/simulator/index.js';
 import { BACKUPS, HOUR, MINUTE, NOW, capturingLogger, createExporter, emConfig, exporterConfig, sample, siteBackups, startSite, type Site } from './harness.js';
 
 const sites: Site[] = [];
@@ -88,6 +88,34 @@ describe('discover', () => {
       expect(urls.filter((u) => u.startsWith('/api/query?type=Backup'))).toEqual([]);
     });
   }
+
+  it('reads a listing longer than one query page in pages from the next refresh on, with the same backups and labels', async () => {
+    const many: SimBackup[] = Array.from({ length: 1_100 }, (_, i) => ({
+      id: stableGuid(`many:${i}`),
+      name: `Job ${String(i).padStart(4, '0')}`,
+      repository: `Repository ${i % 3}`,
+      restorePoints: [NOW - HOUR],
+    }));
+    const s = await startSite({ backups: [...discoverySite(), ...many] });
+    sites.push(s);
+    let now = NOW;
+    const exporter = exporterFor([config(s, { restorePoints: 'query' })], () => now);
+    expect(await exporter.runOnce()).toBe(true);
+    const first = await exporter.metrics.render();
+    expect(exported(first)).toHaveLength(1_105);
+
+    s.sim.clearRequests();
+    now = NOW + HOUR;
+    expect(await exporter.runOnce()).toBe(true);
+    const urls = s.sim.requests().map((r) => r.url);
+    expect(urls.filter((u) => u.startsWith('/api/backups?'))).toEqual([]);
+    expect(urls.filter((u) => u.startsWith('/api/query?type=Backup&format=Entities&sortAsc=UID&pageSize=1000&page='))).toHaveLength(2);
+    expect(urls.filter((u) => u.includes('/childbackups'))).toEqual([`/api/backups/${PARENT}/childbackups?format=Entity`]);
+    const second = await exporter.metrics.render();
+    expect(exported(second)).toEqual(exported(first));
+    expect(infoNames(second)).toEqual(infoNames(first));
+    expect(second).toContain(`backup_id="${many[7]!.id}",backup_name="Job 0007",backup_server="vbr01.example.local",platform="VMware",backup_type="Standard",repository="Repository 1"} 1`);
+  });
 
   it('keeps the RPO of a backup that is also configured', async () => {
     const s = await site();

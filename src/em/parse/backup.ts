@@ -1,5 +1,5 @@
 import type { BackupMetadata } from '../../domain.js';
-import { field, isObject, keysHint, links, list, readDocument, text } from './document.js';
+import { field, isObject, keysHint, links, list, ownString, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, quote } from './parse-error.js';
 import { jsonKind, unwrapList } from './query-result.js';
@@ -44,13 +44,14 @@ export function backupFromNode(node: unknown, which = 'backup'): BackupMetadata 
       related.find((l) => l.rel.toLowerCase() === 'up' && l.type.toLowerCase() === type) ??
       related.find((l) => l.type.toLowerCase() === type)
     )?.name ?? '';
+  // Kept in state for as long as the backup is watched: copies, so that no body stays pinned.
   return {
-    id: uid.replace(BACKUP_URN, '').toLowerCase(),
-    name,
-    platform: text(field(node, 'Platform')) ?? '',
-    backupType: text(field(node, 'BackupType')) ?? '',
-    backupServer: linkName('backupserverreference'),
-    repository: linkName('repositoryreference'),
+    id: ownString(uid.replace(BACKUP_URN, '').toLowerCase()),
+    name: ownString(name),
+    platform: ownString(text(field(node, 'Platform')) ?? ''),
+    backupType: ownString(text(field(node, 'BackupType')) ?? ''),
+    backupServer: ownString(linkName('backupserverreference')),
+    repository: ownString(linkName('repositoryreference')),
   };
 }
 

@@ -151,6 +151,24 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * V8 keeps a substring of 13 characters or more as a slice that holds its whole parent: one backup
+ * name kept from a listing would keep the multi-megabyte body it was read from alive. Shorter
+ * substrings are copied by V8 itself.
+ */
+const SLICE_MIN_LENGTH = 13;
+
+/**
+ * `value` as a string of its own that shares no memory with the body it was read from. Every string
+ * a parser returns goes through this, because what it returns may be kept for hours (metadata,
+ * discovery, VM points) while the body should be garbage once parsed. A JSON round trip is the
+ * cheapest copy that always yields a flat string (about 0.5 µs for a UID; the usual concatenation
+ * tricks still yield a slice, of a copy).
+ */
+export function ownString(value: string): string {
+  return value.length < SLICE_MIN_LENGTH ? value : (JSON.parse(JSON.stringify(value)) as string);
+}
+
 /** A list that EM may render as an array, a single item, an empty element or null. */
 export function list(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;

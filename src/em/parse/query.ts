@@ -5,7 +5,7 @@
  */
 import type { BackupMetadata, RestorePoint } from '../../domain.js';
 import { backupFromNode } from './backup.js';
-import { decodeXmlReferences, field, isObject, links, readDocument, text, type EmDocument } from './document.js';
+import { decodeXmlReferences, field, isObject, links, ownString, readDocument, text, type EmDocument } from './document.js';
 import { ParseError, quote } from './parse-error.js';
 import { queryResultItems } from './query-result.js';
 import { restorePoint } from './restore-points.js';
@@ -74,9 +74,14 @@ export function parseRestorePointQuery(body: string, contentType: string): Query
   const doc = readDocument(body, contentType, { skipLinks: true });
   const items = queryResultItems(doc, 'RestorePoints', 'RestorePoint');
   const points = new Array<QueriedRestorePoint>(items.length);
+  // One copy per backup of the page (ownString), shared by its points.
+  const backupIds = new Map<string, string>();
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    points[i] = { ...restorePoint(item, i), backupId: backupIdOfLinks(item) };
+    const found = backupIdOfLinks(item);
+    let backupId = found === undefined ? undefined : backupIds.get(found);
+    if (found !== undefined && backupId === undefined) backupIds.set(found, (backupId = ownString(found)));
+    points[i] = { ...restorePoint(item, i), backupId };
   }
   return { items: points, paging: pagingOf(doc) };
 }

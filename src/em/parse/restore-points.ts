@@ -1,6 +1,6 @@
 import type { RestorePoint } from '../../domain.js';
 import { isUnsetDate, parseRestorePointName, parseRfc3339Utc } from './datetime.js';
-import { field, isObject, keysHint, list, readDocument, text, type EmDocument } from './document.js';
+import { field, isObject, keysHint, list, ownString, readDocument, text, type EmDocument } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, quote } from './parse-error.js';
 import { jsonKind, queryResultItems, refuseErrorDocument, unwrapList } from './query-result.js';
@@ -57,7 +57,8 @@ function jsonItems(doc: EmDocument): unknown[] {
 export function restorePoint(item: unknown, index: number): RestorePoint {
   if (!isObject(item)) throw new ParseError(`restore point #${index + 1} is not an object`);
   const uid = text(field(item, 'UID')) ?? '';
-  return { uid, timeMs: pointTime(item, index, uid) };
+  // A copy: per-machine freshness keeps the IDs of restore points between polls.
+  return { uid: ownString(uid), timeMs: pointTime(item, index, uid) };
 }
 
 /**

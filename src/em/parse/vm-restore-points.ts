@@ -5,7 +5,7 @@
  */
 import type { VmRestorePoint } from '../../domain.js';
 import { isUnsetDate, parseRestorePointName, parseRfc3339Utc } from './datetime.js';
-import { field, isObject, keysHint, list, readDocument, text } from './document.js';
+import { field, isObject, keysHint, list, ownString, readDocument, text } from './document.js';
 import { errorMessageOf } from './error-body.js';
 import { ParseError, quote } from './parse-error.js';
 import { GUID, linksOf, pagingOf, type QueryPage } from './query.js';
@@ -72,7 +72,8 @@ export function vmRestorePoint(item: unknown, index: number): VmRestorePoint {
   if (vmName === undefined) throw new ParseError(`${which} names no machine (neither VmName, VmDisplayName nor a "vm@time" Name)`);
   const vmId = nonEmpty(text(field(item, 'HierarchyObjRef'))) ?? vmName;
 
-  return { uid: rawUid ?? `${restorePointId}/${vmId}`, restorePointId, timeMs: pointTime(item, which, name), vmName, vmId };
+  // Copies: the tracker keeps VM points for days, and none of them may pin the body.
+  return { uid: ownString(rawUid ?? `${restorePointId}/${vmId}`), restorePointId: ownString(restorePointId), timeMs: pointTime(item, which, name), vmName: ownString(vmName), vmId: ownString(vmId) };
 }
 
 function pointTime(item: Record<string, unknown>, which: string, name: string | undefined): number {
