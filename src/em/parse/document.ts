@@ -6,6 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { ParseError, quote } from './parse-error.js';
+import { readPlainXml, type PlainXmlOptions } from './plain-xml.js';
 import { xmlProblem } from './well-formed.js';
 
 export type BodyFormat = 'xml' | 'json';
@@ -104,7 +105,19 @@ function xmlParser(skipLinks: boolean): XMLParser {
 const fullParser = xmlParser(false);
 const linklessParser = xmlParser(true);
 
+const PLAIN_FULL: PlainXmlOptions = { listItems: LIST_ITEMS, decode: decodeXmlReferences };
+const PLAIN_LINKLESS: PlainXmlOptions = { listItems: LIST_ITEMS, rawElement: 'Links', decode: decodeXmlReferences };
+
 function readXml(text: string, options: ReadOptions): EmDocument {
+  // The plain XML EM sends is read in one pass; anything else takes the general path, which gives
+  // the same tree and every error message.
+  const plain = readPlainXml(text, options.skipLinks ? PLAIN_LINKLESS : PLAIN_FULL);
+  if (plain !== undefined) return { format: 'xml', rootName: plain.rootName, root: plain.root };
+  return readXmlGeneral(text, options);
+}
+
+/** fast-xml-parser after a well-formedness check: every XML the exporter accepts, quirks included. */
+export function readXmlGeneral(text: string, options: ReadOptions): EmDocument {
   // EM never sends a DOCTYPE. Refusing it outright means no entity definitions (billion laughs,
   // external entities) ever reach a parser, at the cost of one scan.
   if (/<!DOCTYPE/i.test(text)) throw new ParseError('XML with a DOCTYPE declaration refused (EM never sends one)');

@@ -71,7 +71,8 @@ export function linksOf(node: unknown): LinkInfo[] {
 
 /** `type=RestorePoint`, entities (`BackupDateUTC`) or references (time from `Name`), XML or JSON. */
 export function parseRestorePointQuery(body: string, contentType: string): QueryPage<QueriedRestorePoint> {
-  const doc = readDocument(body, contentType, { skipLinks: true });
+  // Links are read as elements: the one-pass XML reader builds them for less than a scan of their raw text costs.
+  const doc = readDocument(body, contentType);
   const items = queryResultItems(doc, 'RestorePoints', 'RestorePoint');
   const points = new Array<QueriedRestorePoint>(items.length);
   for (let i = 0; i < items.length; i++) {
