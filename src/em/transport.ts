@@ -86,8 +86,8 @@ export function createTransport(options: EmClientOptions): Transport {
     mutableDefaults: true,
   });
   // got spreads `cacheOptions` into the options of every request it sends. Left at got's defaults
-  // (four keys), V8 in Node 20 builds that object in dictionary mode, which cost about as much CPU
-  // as the rest of a request (docs/benchmarks.md). No HTTP cache is used, so they are empty.
+  // (four keys), V8 in Node 20 builds that object in dictionary mode, slowly, at every request.
+  // No HTTP cache is used, so they are empty.
   http.defaults.options.cacheOptions = {};
   http.defaults.options.freeze();
 

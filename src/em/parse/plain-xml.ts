@@ -81,8 +81,8 @@ function localName(name: string): string | undefined {
 }
 
 /**
- * Keys by name as written, for the few names EM repeats in every item: building `@_Href` anew for
- * each attribute cost a fifth of the read. Bounded, so a body of ever new names cannot grow it.
+ * Keys by name as written, for the few names EM repeats in every item, so `@_Href` is not built
+ * anew for each attribute. Bounded, so a body of ever new names cannot grow it.
  */
 const elementKeys = new Map<string, string | null>();
 const attributeKeys = new Map<string, string | null>();
