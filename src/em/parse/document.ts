@@ -137,12 +137,24 @@ export function readXmlGeneral(text: string, options: ReadOptions): EmDocument {
   return { format: 'xml', rootName, root: Array.isArray(value) ? value[0] : value };
 }
 
+// The names asked for are the readers' own, a few dozen: each `@_Name` is built once, not per lookup.
+const attributeKeys = new Map<string, string>();
+
+function attributeKey(name: string): string {
+  let key = attributeKeys.get(name);
+  if (key === undefined) {
+    key = `@_${name}`;
+    if (attributeKeys.size < 256) attributeKeys.set(name, key);
+  }
+  return key;
+}
+
 /** A property by name: case-insensitive, XML attribute or element alike. */
 export function field(node: unknown, name: string): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
   const rec = node as Record<string, unknown>;
   if (Object.hasOwn(rec, name)) return rec[name];
-  const attr = `@_${name}`;
+  const attr = attributeKey(name);
   if (Object.hasOwn(rec, attr)) return rec[attr];
   const lower = name.toLowerCase();
   for (const key of Object.keys(rec)) {
