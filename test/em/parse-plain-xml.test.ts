@@ -37,7 +37,7 @@ function expectSameAsGeneral(doc: string): boolean {
 /** The XML bodies the simulator answers with: restore-point lists, entities, references, errors, a logon session. */
 function simulatorBodies(): string[] {
   const [backup, other] = generateBackups({ count: 2, pointsPerBackup: 4, seed: 'plain', now: Date.UTC(2026, 0, 15, 12) }).map((b) => new StoredBackup(b));
-  const views = new Views('https://em.example:9398/api', 'us');
+  const views = new Views('https://em.example:9398/api', 'mssql');
   const entities = backup!.points().map((p) => views.restorePointEntity(backup!, p));
   const refs = backup!.points().map((p) => views.restorePointRef(backup!, p));
   return [
