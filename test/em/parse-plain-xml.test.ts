@@ -111,6 +111,28 @@ describe('readPlainXml', () => {
     expect(readPlainXml(doc, LINKLESS)).toBeUndefined();
   });
 
+  it('reads generated plain documents as the general path does', () => {
+    const name = fc.constantFrom('A', 'B', 'p:B', 'RestorePoint', 'Ref', 'Link', 'Links', 'UID', 'x.y', 'b_c', 'Name');
+    const value = fc.stringMatching(/^[ a-z0-9&#;<>"'\t\n]{0,10}$/).map((v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
+    const attributes = fc.array(fc.tuple(fc.constantFrom('Href', 'p:Type', 'Name', 'UID', 'xmlns', 'xmlns:p', 'a-b'), value, fc.constantFrom('"', "'")), { maxLength: 3 });
+    const element: fc.Memo<string> = fc.memo((depth) =>
+      fc
+        .tuple(name, attributes, depth > 1 ? fc.oneof(value, fc.array(element(depth - 1), { maxLength: 4 })) : value, fc.constantFrom('', ' ', '\n  '))
+        .map(([tag, attrs, content, space]) => {
+          const open = `<${tag}${attrs.map(([n, v, q]) => ` ${n}=${q}${v}${q}`).join('')}`;
+          if (typeof content === 'string') return content === '' && attrs.length % 2 === 0 ? `${open}/>` : `${open}>${content}</${tag}${space}>`;
+          return `${open}>${content.map((child) => `${space}${child}`).join('')}${space}</${tag}>`;
+        }),
+    );
+    fc.assert(
+      fc.property(element(4), fc.boolean(), (root, declared) => {
+        const doc = `${declared ? '<?xml version="1.0" encoding="utf-8"?>\n' : ''}${root}\n`;
+        expect(expectSameAsGeneral(doc), doc).toBe(true);
+      }),
+      { numRuns: Number(process.env.PLAIN_XML_RUNS ?? 1000) },
+    );
+  });
+
   it('never accepts what the general path reads differently, on mutated EM bodies', () => {
     const seeds = [...XML_FIXTURES.filter((name) => !REFUSED_FIXTURES.has(name)).map(fixture), ...simulatorBodies()];
     const pieces = ['<', '>', '/', '"', "'", '=', ' ', '\n', '\r', '&amp;', '&#x41;', '<!-- c -->', '<![CDATA[x]]>', 'x', ':', 'p:', '<Link/>', '</Links>', '<Links>', '<B>t</B>', 'Ref'];
