@@ -4,6 +4,7 @@
  * `TransportError` holding only a code and a message: got's own errors carry the request options,
  * headers included, and must never travel further.
  */
+import plainHttp from 'node:http';
 import https from 'node:https';
 import got, { type Got, type RequestFunction } from 'got';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -149,7 +150,9 @@ const definedOptionsOnly: RequestFunction = (url, options, callback) => {
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined) defined[key] = value;
   }
-  return https.request(url, defined, callback as ((response: IncomingMessage) => void) | undefined);
+  // An EM URL may be plain http (the config warns unless it is on loopback).
+  const node = url.protocol === 'http:' ? plainHttp : https;
+  return node.request(url, defined, callback as ((response: IncomingMessage) => void) | undefined);
 };
 
 /** An HttpReply whose text is decoded from `bytes` once, when first read. */
