@@ -6,6 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { ParseError, quote } from './parse-error.js';
+import { readPlainXml, type PlainXmlOptions } from './plain-xml.js';
 import { xmlProblem } from './well-formed.js';
 
 export type BodyFormat = 'xml' | 'json';
@@ -103,7 +104,19 @@ function xmlParser(skipLinks: boolean): XMLParser {
 const fullParser = xmlParser(false);
 const linklessParser = xmlParser(true);
 
+const PLAIN_FULL: PlainXmlOptions = { listItems: LIST_ITEMS, decode: decodeXmlReferences };
+const PLAIN_LINKLESS: PlainXmlOptions = { listItems: LIST_ITEMS, rawElement: 'Links', decode: decodeXmlReferences };
+
 function readXml(text: string, options: ReadOptions): EmDocument {
+  // The plain XML EM sends is read in one pass; anything else takes the general path, which gives
+  // the same tree and every error message.
+  const plain = readPlainXml(text, options.skipLinks ? PLAIN_LINKLESS : PLAIN_FULL);
+  if (plain !== undefined) return { format: 'xml', rootName: plain.rootName, root: plain.root };
+  return readXmlGeneral(text, options);
+}
+
+/** fast-xml-parser after a well-formedness check: every XML the exporter accepts, quirks included. */
+export function readXmlGeneral(text: string, options: ReadOptions): EmDocument {
   // EM never sends a DOCTYPE. Refusing it outright means no entity definitions (billion laughs,
   // external entities) ever reach a parser, at the cost of one scan.
   if (/<!DOCTYPE/i.test(text)) throw new ParseError('XML with a DOCTYPE declaration refused (EM never sends one)');
@@ -123,12 +136,24 @@ function readXml(text: string, options: ReadOptions): EmDocument {
   return { format: 'xml', rootName, root: Array.isArray(value) ? value[0] : value };
 }
 
+// The names asked for are the readers' own, a few dozen: each `@_Name` is built once, not per lookup.
+const attributeKeys = new Map<string, string>();
+
+function attributeKey(name: string): string {
+  let key = attributeKeys.get(name);
+  if (key === undefined) {
+    key = `@_${name}`;
+    if (attributeKeys.size < 256) attributeKeys.set(name, key);
+  }
+  return key;
+}
+
 /** A property by name: case-insensitive, XML attribute or element alike. */
 export function field(node: unknown, name: string): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
   const rec = node as Record<string, unknown>;
   if (Object.hasOwn(rec, name)) return rec[name];
-  const attr = `@_${name}`;
+  const attr = attributeKey(name);
   if (Object.hasOwn(rec, attr)) return rec[attr];
   const lower = name.toLowerCase();
   for (const key of Object.keys(rec)) {

@@ -15,14 +15,14 @@ const RESTORE_POINT_HREF = new RegExp(`/restorePoints/(${GUID})(?=[/?#]|$)`, 'i'
 
 /** `type=VmRestorePoint&format=Entities` (or references, timed by their `Name`), XML or JSON. */
 export function parseVmRestorePointQuery(body: string, contentType: string): QueryPage<VmRestorePoint> {
-  const doc = readDocument(body, contentType, { skipLinks: true });
+  const doc = readDocument(body, contentType);
   const items = queryResultItems(doc, 'VmRestorePoints', 'VmRestorePoint');
   return { items: items.map((item, i) => vmRestorePoint(item, i)), paging: pagingOf(doc) };
 }
 
 /** `GET /restorePoints/{id}/vmRestorePoints[?format=Entity]`: the VM points of one restore point. */
 export function parseVmRestorePoints(body: string, contentType: string): VmRestorePoint[] {
-  const doc = readDocument(body, contentType, { skipLinks: true });
+  const doc = readDocument(body, contentType);
   let items: unknown[];
   if (doc.format === 'xml') {
     switch (doc.rootName) {
