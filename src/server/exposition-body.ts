@@ -42,7 +42,7 @@ const compressed = new WeakMap<ExpositionPart, Compressed>();
 
 function compressedOf(part: ExpositionPart, level: number): Compressed {
   let c = compressed.get(part);
-  if (c === undefined || c.level !== level) {
+  if (c?.level !== level) {
     // On the thread pool: a scrape that must compress everything afresh does not block other requests.
     // One output chunk in the common case: each chunk is a round trip between the threads.
     const chunkSize = Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(1 << 20, part.bytes.length >> 2));

@@ -227,7 +227,7 @@ export function readPlainXml(text: string, options: PlainXmlOptions): PlainXml |
     }
     if (j >= len) return undefined;
     // A raw element with attributes is rare enough to leave to the general path.
-    if (raw && top?.raw !== true && attributes > 0) return undefined;
+    if (raw && !top.raw && attributes > 0) return undefined;
     i = j + 1;
     textStart = i;
     if (top !== undefined) top.hasChildren = true;
