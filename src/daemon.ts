@@ -41,7 +41,8 @@ class Lifecycle {
     if (signal === 'SIGHUP') {
       if (this.stopSignal !== undefined) return;
       if (this.reloads.started) this.log.info('SIGHUP: reloading config');
-      else if (!this.reloads.fullReloadWaiting) this.log.info('SIGHUP during start-up: the config is reloaded once start-up is done');
+      else if (!this.reloads.fullReloadWaiting)
+        this.log.info('SIGHUP during start-up: the config is reloaded once start-up is done');
       void this.reloads.queueFresh();
       return;
     }
@@ -143,7 +144,9 @@ async function main(argv: string[], adoptSignals: AdoptSignals): Promise<number>
   }
   let guard: WebGuard | undefined;
   if (flags.webConfigFile) {
-    const created = await createWebGuard(flags.webConfigFile, log, { onFilesChanged: () => void reloads.queueWebConfig() });
+    const created = await createWebGuard(flags.webConfigFile, log, {
+      onFilesChanged: () => void reloads.queueWebConfig(),
+    });
     if (!created.ok) {
       process.stderr.write(`${formatIssues(created.issues)}\n`);
       await demo?.stop();
@@ -212,7 +215,10 @@ async function serve(
   try {
     bound = await server.listen(host, port);
   } catch (error) {
-    log.error({ err: error, address: flags.listenAddress }, 'cannot listen; is the port in use? (--web.listen-address)');
+    log.error(
+      { err: error, address: flags.listenAddress },
+      'cannot listen; is the port in use? (--web.listen-address)',
+    );
     guard?.close();
     await demo?.stop();
     return EXIT_RUNTIME;

@@ -85,7 +85,8 @@ export function formatFailure(failure: PollFailure, scope: FailureScope = 'full'
 }
 
 /** Fixed names for the `endpoint` label of the API request metrics. */
-export type ApiEndpoint = 'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
+export type ApiEndpoint =
+  'login' | 'logout' | 'backup' | 'backups' | 'restore_points' | 'child_backups' | 'query' | 'vm_restore_points';
 
 /**
  * A newest restore point further ahead of this host's clock than this is clock skew between EM and

@@ -184,7 +184,10 @@ export class Exporter {
       }
       let predecessor: Promise<void> | undefined;
       if (existing) {
-        this.log.info({ em: em.name }, 'connection settings or credentials changed (or a file they name): this EM gets a new poller now, which logs on once the old session is logged out');
+        this.log.info(
+          { em: em.name },
+          'connection settings or credentials changed (or a file they name): this EM gets a new poller now, which logs on once the old session is logged out',
+        );
         predecessor = this.abandon(em.name, false);
       }
       const runtime = this.createRuntime(em, identity, config);
@@ -222,9 +225,15 @@ export class Exporter {
     const identity = await this.identityOf(runtime.config, this.config);
     if (this.stopped || this.runtimes.get(name) !== runtime) return;
     if (lastCycle.expired) {
-      this.log.info({ em: name }, 'the last cycle ended at its deadline: closing its requests still waiting on EM and logging on afresh');
+      this.log.info(
+        { em: name },
+        'the last cycle ended at its deadline: closing its requests still waiting on EM and logging on afresh',
+      );
     } else if (identity.fingerprint !== runtime.fingerprint) {
-      this.log.info({ em: name, file: runtime.config.tls.caFile }, 'the CA file changed after a TLS failure: logging on again with it now');
+      this.log.info(
+        { em: name, file: runtime.config.tls.caFile },
+        'the CA file changed after a TLS failure: logging on again with it now',
+      );
     } else {
       return;
     }
@@ -293,7 +302,8 @@ export class Exporter {
         concurrency: config.poll.concurrency,
         schedule: config.poll.schedule,
         // Never shorter than one request timeout: a request given poll.timeout to answer keeps it.
-        cycleTimeoutMs: config.poll.cycleTimeoutMs ?? Math.max(defaultCycleTimeoutMs(config.poll.schedule), config.poll.timeoutMs),
+        cycleTimeoutMs:
+          config.poll.cycleTimeoutMs ?? Math.max(defaultCycleTimeoutMs(config.poll.schedule), config.poll.timeoutMs),
         liveness,
         onCycleEnd: (outcome) => {
           runtime.lastCycle = outcome;
@@ -308,7 +318,13 @@ export class Exporter {
         metadataRefreshMs: config.poll.metadataRefreshMs,
       },
     );
-    const runtime: EmRuntime = { config: em, fingerprint: identity.fingerprint, client, poller, ...(vms !== undefined ? { vms } : {}) };
+    const runtime: EmRuntime = {
+      config: em,
+      fingerprint: identity.fingerprint,
+      client,
+      poller,
+      ...(vms !== undefined ? { vms } : {}),
+    };
     return runtime;
   }
 
@@ -351,7 +367,9 @@ export class Exporter {
       await runtime.client.close();
       await ended;
     })()
-      .catch((error: unknown) => this.log.error({ em: name, err: error }, 'could not end the session of a retired poller'))
+      .catch((error: unknown) =>
+        this.log.error({ em: name, err: error }, 'could not end the session of a retired poller'),
+      )
       .finally(() => {
         this.closing.delete(closed);
         if (forget && !this.runtimes.has(name)) this.metrics.forgetEm(name);
@@ -375,7 +393,10 @@ export class Exporter {
         caPem = await readFile(em.tls.caFile, 'utf8');
       } catch (error) {
         // The config was validated with this file readable; the logon fails with `tls` until it is back.
-        this.log.warn({ em: em.name, file: em.tls.caFile, err: error }, 'cannot read tls.caFile; verifying against the system CAs until it is readable again');
+        this.log.warn(
+          { em: em.name, file: em.tls.caFile, err: error },
+          'cannot read tls.caFile; verifying against the system CAs until it is readable again',
+        );
       }
     }
     // Hashed so the password is never held twice in memory as plain text nor compared as a string.

@@ -43,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_UNHEALTHY;
   }
   const result = await probe(parsed.flags, credentials, cwd !== undefined ? { cwd } : {});
-  (result.ok ? process.stdout : process.stderr).write(`veeam-em-exporter-healthcheck: ${result.ok ? 'healthy' : 'unhealthy'}: ${result.message} (${source})\n`);
+  (result.ok ? process.stdout : process.stderr).write(
+    `veeam-em-exporter-healthcheck: ${result.ok ? 'healthy' : 'unhealthy'}: ${result.message} (${source})\n`,
+  );
   return result.ok ? EXIT_HEALTHY : EXIT_UNHEALTHY;
 }
 

@@ -17,13 +17,26 @@ interface Run {
  * Work that reads a stand-in for the config file when it starts and ends only when the test says
  * so, so every ordering can be set up exactly.
  */
-function bench(): { queue: ReloadQueue; runs: Run[]; gauges: boolean[]; write(text: string): void; work: ReloadWork; logged(): string[] } {
+function bench(): {
+  queue: ReloadQueue;
+  runs: Run[];
+  gauges: boolean[];
+  write(text: string): void;
+  work: ReloadWork;
+  logged(): string[];
+} {
   let file = 'v1';
   const runs: Run[] = [];
   const gauges: boolean[] = [];
   const start = (kind: Kind) => (): Promise<ReloadResult> =>
-    new Promise((resolve, reject) => runs.push({ kind, read: file, finish: (outcome = { ok: true }) => resolve(outcome), fail: reject }));
-  const work: ReloadWork = { reloadAll: start('all'), reloadWebConfig: start('web-config'), recordReload: (ok) => gauges.push(ok) };
+    new Promise((resolve, reject) =>
+      runs.push({ kind, read: file, finish: (outcome = { ok: true }) => resolve(outcome), fail: reject }),
+    );
+  const work: ReloadWork = {
+    reloadAll: start('all'),
+    reloadWebConfig: start('web-config'),
+    recordReload: (ok) => gauges.push(ok),
+  };
   const lines: string[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
   const logged = (): string[] => lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
@@ -171,7 +184,11 @@ describe('ReloadQueue: the web config watcher', () => {
       ['web-config', 'v2'],
       ['all', 'v3'],
     ]);
-    expect([hup.value, watched.value, post.value]).toEqual([{ ok: true }, { ok: false, error: 'web.yml: bad' }, { ok: true }]);
+    expect([hup.value, watched.value, post.value]).toEqual([
+      { ok: true },
+      { ok: false, error: 'web.yml: bad' },
+      { ok: true },
+    ]);
     expect(gauges).toEqual([true, true]);
   });
 

@@ -55,7 +55,11 @@ export function renderRules(source, options = {}) {
   });
 
   // A reformatted source must not turn this into a silent no-op.
-  for (const [name, wanted] of [['for', forDuration], ['keep_firing_for', keepFiringFor], ['runbook_url', runbookUrl]]) {
+  for (const [name, wanted] of [
+    ['for', forDuration],
+    ['keep_firing_for', keepFiringFor],
+    ['runbook_url', runbookUrl],
+  ]) {
     if (wanted !== undefined && counts[name] === 0) throw new Error(`no ${name} lines found to rewrite`);
   }
   return lines.join('\n');

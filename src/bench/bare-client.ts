@@ -36,7 +36,9 @@ function call(agent: Agent, url: string, method: string, headers: Record<string,
     const req = request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -60,8 +62,7 @@ function points(body: string, format: 'xml' | 'json'): number {
           if (typeof x === 'string' && /^backupdateutc$/i.test(k)) {
             sink ^= Date.parse(x) | 0;
             n++;
-          }
-          else if (typeof x === 'object') walk(x);
+          } else if (typeof x === 'object') walk(x);
         }
       }
     };
@@ -94,14 +95,24 @@ async function run(r: BareClientRun): Promise<BareClientFigures> {
     const worker = async () => {
       while (next < r.ids.length) {
         const id = r.ids[next++]!;
-        const answer = await call(agent, `${base}/backups/${encodeURIComponent(id)}/restorePoints?format=Entity`, 'GET', { accept, [SESSION_HEADER_KEY]: token });
+        const answer = await call(
+          agent,
+          `${base}/backups/${encodeURIComponent(id)}/restorePoints?format=Entity`,
+          'GET',
+          { accept, [SESSION_HEADER_KEY]: token },
+        );
         if (answer.status !== 200) throw new Error(`restore points of ${id} answered ${answer.status}`);
         total += points(answer.body, r.format);
       }
     };
     await Promise.all(Array.from({ length: r.concurrency }, worker));
     const used = process.cpuUsage(cpu);
-    return { requests: r.ids.length, points: total + (sink & 0), wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+    return {
+      requests: r.ids.length,
+      points: total + (sink & 0),
+      wallMs: performance.now() - started,
+      cpuMs: (used.user + used.system) / 1000,
+    };
   } finally {
     agent.destroy();
   }

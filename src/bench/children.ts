@@ -118,7 +118,8 @@ export function serveIpc(handle: (command: Record<string, unknown>) => Promise<u
     const { id, ...command } = raw as { id: number } & Record<string, unknown>;
     handle(command).then(
       (value) => process.send?.({ id, ok: true, value }),
-      (err: unknown) => process.send?.({ id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+      (err: unknown) =>
+        process.send?.({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
     );
   });
   process.send({ ready: true });
@@ -157,7 +158,12 @@ export async function stopChild(child: ChildProcess, graceMs = 6_000): Promise<v
 }
 
 /** Resolves when `check` is true, polling every `everyMs`; rejects after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, everyMs = 100): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

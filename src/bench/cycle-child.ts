@@ -36,9 +36,16 @@ function memory(): Pick<CycleFigures, 'maxRssBytes' | 'rssBytes' | 'heapUsedByte
 serveIpc(async (command) => {
   switch (command.cmd) {
     case 'prepare': {
-      const loaded = await loadConfigFile(String(command.configFile), { ...process.env, ...(command.env as Record<string, string>) });
+      const loaded = await loadConfigFile(String(command.configFile), {
+        ...process.env,
+        ...(command.env as Record<string, string>),
+      });
       if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
-      exporter = new Exporter({ config: loaded.config, logger: createLogger({ level: 'error', format: 'json' }), version: 'bench' });
+      exporter = new Exporter({
+        config: loaded.config,
+        logger: createLogger({ level: 'error', format: 'json' }),
+        version: 'bench',
+      });
       return memory();
     }
     case 'cycle': {
@@ -47,7 +54,12 @@ serveIpc(async (command) => {
       const cpu = process.cpuUsage();
       const ok = await exporter.runOnce();
       const used = process.cpuUsage(cpu);
-      return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, ok, ...memory() } satisfies CycleFigures;
+      return {
+        wallMs: performance.now() - started,
+        cpuMs: (used.user + used.system) / 1000,
+        ok,
+        ...memory(),
+      } satisfies CycleFigures;
     }
     case 'serve': {
       // The HTTP server main.js puts in front of the exporter, so a scrape here costs what it costs there.

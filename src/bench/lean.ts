@@ -122,7 +122,11 @@ export function median(values: number[]): number {
 }
 
 /** One request, with the CPU the serving process spent on it (asked for just before and after). */
-async function costed(server: IpcChild, url: string, headers: Record<string, string>): Promise<ScrapeSample & { answer: Captured }> {
+async function costed(
+  server: IpcChild,
+  url: string,
+  headers: Record<string, string>,
+): Promise<ScrapeSample & { answer: Captured }> {
   const before = await server.call<number>({ cmd: 'cpu' });
   const t0 = performance.now();
   const answer = await fetchRaw(url, headers);
@@ -132,7 +136,12 @@ async function costed(server: IpcChild, url: string, headers: Record<string, str
   return { cpuMs: (after - before) / 1000, wallMs, bytes: answer.body.length, answer };
 }
 
-async function samples(server: IpcChild, url: string, headers: Record<string, string>, n: number): Promise<ScrapeSample[]> {
+async function samples(
+  server: IpcChild,
+  url: string,
+  headers: Record<string, string>,
+  n: number,
+): Promise<ScrapeSample[]> {
   const out: ScrapeSample[] = [];
   for (let i = 0; i < n; i++) {
     const { answer: _answer, ...sample } = await costed(server, url, headers);
@@ -161,7 +170,12 @@ async function gzipFloor(site: Site, identity: Buffer, gzipAnswer: Captured, n: 
   await writeFile(bodyFile, gzipAnswer.body);
   const bare = await forkIpc('bench/bare-server.js');
   try {
-    const deflate = await bare.call<{ cpuMs: number; inputBytes: number; compressedBytes: number }>({ cmd: 'deflate', file: ageFile, repeat: n, level: 1 });
+    const deflate = await bare.call<{ cpuMs: number; inputBytes: number; compressedBytes: number }>({
+      cmd: 'deflate',
+      file: ageFile,
+      repeat: n,
+      level: 1,
+    });
     const port = await bare.call<number>({ cmd: 'serve', file: bodyFile, headers: gzipAnswer.headers });
     const send = await samples(bare, `http://127.0.0.1:${port}/metrics`, GZIP, n);
     return { deflateMs: deflate.cpuMs, ageBytes: deflate.inputBytes, ageGzipBytes: deflate.compressedBytes, send };
@@ -171,8 +185,18 @@ async function gzipFloor(site: Site, identity: Buffer, gzipAnswer: Captured, n: 
   }
 }
 
-async function measureRun(site: Site, run: Run, options: LeanOptions, steadyCycles: number, costScrapes: boolean): Promise<RunFigures> {
-  const configFile = await site.writeConfig({ concurrency: options.concurrency, restorePoints: run.mode, format: run.format });
+async function measureRun(
+  site: Site,
+  run: Run,
+  options: LeanOptions,
+  steadyCycles: number,
+  costScrapes: boolean,
+): Promise<RunFigures> {
+  const configFile = await site.writeConfig({
+    concurrency: options.concurrency,
+    restorePoints: run.mode,
+    format: run.format,
+  });
   const child = await forkIpc('bench/cycle-child.js');
   const what = `${run.mode} mode, ${run.format}, ${run.size} backups`;
   try {
@@ -198,10 +222,23 @@ async function measureRun(site: Site, run: Run, options: LeanOptions, steadyCycl
       const idleIdentity = await samples(child, url, {}, options.scrapes);
       const gzipAnswer = (await costed(child, url, GZIP)).answer;
       const identity = (await fetchRaw(url, {})).body;
-      scrape = { firstAfterCycle, idleGzip, idleIdentity, floor: await gzipFloor(site, identity, gzipAnswer, options.scrapes) };
+      scrape = {
+        firstAfterCycle,
+        idleGzip,
+        idleIdentity,
+        floor: await gzipFloor(site, identity, gzipAnswer, options.scrapes),
+      };
     }
     const memory = await child.call<Memory>({ cmd: 'memory' });
-    return { run, idle, afterFirst, steady: steadyCycles > 0 ? memory : undefined, first, steadyCycles: steady, scrape };
+    return {
+      run,
+      idle,
+      afterFirst,
+      steady: steadyCycles > 0 ? memory : undefined,
+      first,
+      steadyCycles: steady,
+      scrape,
+    };
   } finally {
     await child.call({ cmd: 'stop' }, 15_000).catch(() => undefined);
     await child.stop();
@@ -212,7 +249,16 @@ async function bareClient(site: Site, format: Format, concurrency: number): Prom
   const client = await forkIpc('bench/bare-client.js');
   try {
     const figures = await client.call<BareClientFigures>(
-      { cmd: 'run', url: site.started.url, caPem: site.started.caPem, username: SIM_USER, password: SIM_PASSWORD, ids: site.started.ids, format, concurrency },
+      {
+        cmd: 'run',
+        url: site.started.url,
+        caPem: site.started.caPem,
+        username: SIM_USER,
+        password: SIM_PASSWORD,
+        ids: site.started.ids,
+        format,
+        concurrency,
+      },
       900_000,
     );
     await site.counts(true);
@@ -234,14 +280,21 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
   const bare: BareFigures[] = [];
   let bigSkipped = false;
   for (const size of options.sizes) {
-    const site = await startSite({ count: size, pointsPerBackup: options.pointsPerBackup, seed: `lean-${size}`, latencyMs: 0 });
+    const site = await startSite({
+      count: size,
+      pointsPerBackup: options.pointsPerBackup,
+      seed: `lean-${size}`,
+      latencyMs: 0,
+    });
     try {
       for (const mode of options.modes) {
         const costHere = size === options.costSize && mode === 'entity';
         runs.push(await measureRun(site, { size, mode, format: 'xml' }, options, options.steadyCycles, costHere));
       }
       if (size === options.costSize) {
-        runs.push(await measureRun(site, { size, mode: 'entity', format: 'json' }, options, options.steadyCycles, false));
+        runs.push(
+          await measureRun(site, { size, mode: 'entity', format: 'json' }, options, options.steadyCycles, false),
+        );
         for (const format of ['xml', 'json'] as const) bare.push(await bareClient(site, format, options.concurrency));
       }
     } finally {
@@ -251,7 +304,12 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
   if (options.bigSize !== undefined) {
     if ((Date.now() - started) / 1000 > options.budgetSeconds) bigSkipped = true;
     else {
-      const site = await startSite({ count: options.bigSize, pointsPerBackup: options.pointsPerBackup, seed: `lean-${options.bigSize}`, latencyMs: 0 });
+      const site = await startSite({
+        count: options.bigSize,
+        pointsPerBackup: options.pointsPerBackup,
+        seed: `lean-${options.bigSize}`,
+        latencyMs: 0,
+      });
       try {
         runs.push(await measureRun(site, { size: options.bigSize, mode: 'entity', format: 'xml' }, options, 0, false));
       } finally {
@@ -259,13 +317,29 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
       }
     }
   }
-  return { name: 'Memory and CPU', tables: tables(runs, bare, options, bigSkipped), targets: targets(runs, bare, options) };
+  return {
+    name: 'Memory and CPU',
+    tables: tables(runs, bare, options, bigSkipped),
+    targets: targets(runs, bare, options),
+  };
 }
 
 function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, bigSkipped: boolean): Table[] {
   const memory: Table = {
     title: `Exporter process memory and poll cost, simulated EM answering at once, concurrency ${options.concurrency}`,
-    columns: ['mode', 'format', 'backups', 'idle RSS', 'RSS after first cycle', 'steady RSS', 'peak RSS', 'first cycle s', 'steady cycle s', 'CPU ms/request first', 'CPU ms/request steady'],
+    columns: [
+      'mode',
+      'format',
+      'backups',
+      'idle RSS',
+      'RSS after first cycle',
+      'steady RSS',
+      'peak RSS',
+      'first cycle s',
+      'steady cycle s',
+      'CPU ms/request first',
+      'CPU ms/request steady',
+    ],
     rows: runs.map((r): Cell[] => [
       r.run.mode,
       r.run.format.toUpperCase(),
@@ -282,8 +356,12 @@ function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, b
     notes: [
       `The Exporter class with the HTTP server main.js puts in front of it, in a process of its own, polling a simulated EM (another process) that answers without delay; ${options.pointsPerBackup} restore points per backup, poll.concurrency ${options.concurrency} (the default), every other poll setting as an operator would write it.`,
       `idle = resident set once the config is loaded and /metrics listens, before any poll. steady = after the first cycle and ${options.steadyCycles} more (and, at ${num(options.costSize)} backups in entity mode, the scrapes of the next table). peak = the process's VmHWM (\`process.resourceUsage().maxRSS\`) at the end; for the ${options.bigSize === undefined ? 'large' : num(options.bigSize)}-backup run, which polls once, that is the first cycle's peak.`,
-      'CPU ms/request = the exporter process\'s CPU time during the cycle ÷ EM requests counted at the simulator; a steady cycle reads restore points only (metadata is re-read after poll.metadataRefresh, 1 h).',
-      ...(bigSkipped ? [`The ${num(options.bigSize)}-backup run was skipped: the scenario had run longer than its budget of ${options.budgetSeconds} s.`] : []),
+      "CPU ms/request = the exporter process's CPU time during the cycle ÷ EM requests counted at the simulator; a steady cycle reads restore points only (metadata is re-read after poll.metadataRefresh, 1 h).",
+      ...(bigSkipped
+        ? [
+            `The ${num(options.bigSize)}-backup run was skipped: the scenario had run longer than its budget of ${options.budgetSeconds} s.`,
+          ]
+        : []),
     ],
   };
   const cost = runs.find((r) => r.scrape !== undefined);
@@ -316,9 +394,9 @@ function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, b
       ['floor: total', num(floor, 2), '–', '–', '–', '–'],
     ],
     notes: [
-      'CPU = the serving process\'s `process.cpuUsage()` asked for over IPC just before and after the request (the IPC round trip, well under 0.1 ms, is in every figure alike). Scrapes are sequential, from the benchmark process.',
+      "CPU = the serving process's `process.cpuUsage()` asked for over IPC just before and after the request (the IPC round trip, well under 0.1 ms, is in every figure alike). Scrapes are sequential, from the benchmark process.",
       `first after a poll cycle: one scrape right after each of the ${options.steadyCycles} steady cycles; idle: the following scrapes, with no cycle in between.`,
-      'floor = what an idle gzip scrape cannot avoid: compressing the lines that change at every scrape (the age family, at the exporter\'s gzip level 1) plus sending the stored bytes of the rest, both measured in a bare node:http server process in this run.',
+      "floor = what an idle gzip scrape cannot avoid: compressing the lines that change at every scrape (the age family, at the exporter's gzip level 1) plus sending the stored bytes of the rest, both measured in a bare node:http server process in this run.",
     ],
   };
   const exporterRow = (format: Format): Cell[] => {
@@ -334,7 +412,13 @@ function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, b
   };
   const bareRow = (format: Format): Cell[] => {
     const b = bare.find((x) => x.format === format)?.figures;
-    return ['bare node:https client', format.toUpperCase(), num(b?.requests), b ? num(b.cpuMs / b.requests, 3) : '–', b ? num(b.wallMs / 1000, 2) : '–'];
+    return [
+      'bare node:https client',
+      format.toUpperCase(),
+      num(b?.requests),
+      b ? num(b.cpuMs / b.requests, 3) : '–',
+      b ? num(b.wallMs / 1000, 2) : '–',
+    ];
   };
   const perEm: Table = {
     title: `CPU per EM request at ${num(options.costSize)} backups, entity mode`,
@@ -348,32 +432,65 @@ function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, b
   return [memory, scrape, perEm];
 }
 
-function check(target: string, value: number | undefined, limit: number, measured: string, whyMissed?: string): TargetCheck {
-  return { target, measured: value === undefined || !Number.isFinite(value) ? 'not measured' : measured, met: value === undefined || !Number.isFinite(value) ? undefined : value <= limit, whyMissed };
+function check(
+  target: string,
+  value: number | undefined,
+  limit: number,
+  measured: string,
+  whyMissed?: string,
+): TargetCheck {
+  return {
+    target,
+    measured: value === undefined || !Number.isFinite(value) ? 'not measured' : measured,
+    met: value === undefined || !Number.isFinite(value) ? undefined : value <= limit,
+    whyMissed,
+  };
 }
 
 function targets(runs: RunFigures[], bare: BareFigures[], options: LeanOptions): TargetCheck[] {
   const out: TargetCheck[] = [];
   const small = Math.min(...options.sizes);
   const large = Math.max(...options.sizes);
-  const find = (size: number, mode: RestorePointMode, format: Format = 'xml') => runs.find((r) => r.run.size === size && r.run.mode === mode && r.run.format === format);
+  const find = (size: number, mode: RestorePointMode, format: Format = 'xml') =>
+    runs.find((r) => r.run.size === size && r.run.mode === mode && r.run.format === format);
   const mib = (b: number | undefined) => (b === undefined ? undefined : b / MiB);
   const idleRun = find(small, 'entity');
   out.push(
-    check('idle process RSS ≤ 90 MiB', mib(idleRun?.idle.rssBytes), 90, `${num(mib(idleRun?.idle.rssBytes))} MiB (config of ${num(small)} backups loaded, /metrics listening, nothing polled)`,
-      'Node.js itself, TLS, the loaded modules (got, zod, pino, prom-client, the XML parser) and V8\'s initial heap, before any backup is polled.'),
+    check(
+      'idle process RSS ≤ 90 MiB',
+      mib(idleRun?.idle.rssBytes),
+      90,
+      `${num(mib(idleRun?.idle.rssBytes))} MiB (config of ${num(small)} backups loaded, /metrics listening, nothing polled)`,
+      "Node.js itself, TLS, the loaded modules (got, zod, pino, prom-client, the XML parser) and V8's initial heap, before any backup is polled.",
+    ),
   );
   for (const mode of options.modes) {
     const sm = find(small, mode);
     for (const kind of ['steady', 'peak'] as const) {
       const value = kind === 'steady' ? sm?.steady?.rssBytes : sm?.steady?.maxRssBytes;
-      out.push(check(`${mode} mode, ${num(small)} backups: ${kind} RSS ≤ 110 MiB`, mib(value), 110, `${num(mib(value))} MiB`));
+      out.push(
+        check(`${mode} mode, ${num(small)} backups: ${kind} RSS ≤ 110 MiB`, mib(value), 110, `${num(mib(value))} MiB`),
+      );
     }
     const lg = find(large, mode);
-    out.push(check(`${mode} mode, ${num(large)} backups: steady RSS ≤ 150 MiB`, mib(lg?.steady?.rssBytes), 150, `${num(mib(lg?.steady?.rssBytes))} MiB`));
     out.push(
-      check(`${mode} mode, ${num(large)} backups: peak RSS ≤ 200 MiB`, mib(lg?.steady?.maxRssBytes), 200, `${num(mib(lg?.steady?.maxRssBytes))} MiB`,
-        mode === 'query' ? 'query mode holds pages of 1,000 restore points (about 1 MB of XML each, and their parsed trees) in flight, one per concurrent request.' : 'the heap grows during a cycle (V8 collects the garbage of many answers late) on top of what the idle process already holds, and the process keeps that memory resident after the cycle.'),
+      check(
+        `${mode} mode, ${num(large)} backups: steady RSS ≤ 150 MiB`,
+        mib(lg?.steady?.rssBytes),
+        150,
+        `${num(mib(lg?.steady?.rssBytes))} MiB`,
+      ),
+    );
+    out.push(
+      check(
+        `${mode} mode, ${num(large)} backups: peak RSS ≤ 200 MiB`,
+        mib(lg?.steady?.maxRssBytes),
+        200,
+        `${num(mib(lg?.steady?.maxRssBytes))} MiB`,
+        mode === 'query'
+          ? 'query mode holds pages of 1,000 restore points (about 1 MB of XML each, and their parsed trees) in flight, one per concurrent request.'
+          : 'the heap grows during a cycle (V8 collects the garbage of many answers late) on top of what the idle process already holds, and the process keeps that memory resident after the cycle.',
+      ),
     );
   }
 
@@ -382,41 +499,65 @@ function targets(runs: RunFigures[], bare: BareFigures[], options: LeanOptions):
   const idleMs = s ? median(s.idleGzip.map((x) => x.cpuMs)) : undefined;
   const ratio = firstMs !== undefined && idleMs !== undefined ? firstMs / idleMs : undefined;
   out.push(
-    check(`${num(options.costSize)} backups: first scrape after a poll cycle ≤ 2× an idle scrape (CPU, gzip)`, ratio, 2,
+    check(
+      `${num(options.costSize)} backups: first scrape after a poll cycle ≤ 2× an idle scrape (CPU, gzip)`,
+      ratio,
+      2,
       `${num(ratio, 2)}× (${num(firstMs, 1)} vs ${num(idleMs, 1)} ms)`,
-      'the first scrape after a poll cycle writes and compresses the last success time of every backup afresh (a poll that finds nothing new keeps the rest of a backup\'s rendered bytes), and collects the garbage the cycle left.'),
+      "the first scrape after a poll cycle writes and compresses the last success time of every backup afresh (a poll that finds nothing new keeps the rest of a backup's rendered bytes), and collects the garbage the cycle left.",
+    ),
   );
   const floor = s ? s.floor.deflateMs + median(s.floor.send.map((x) => x.cpuMs)) : undefined;
   const gzipRatio = idleMs !== undefined && floor !== undefined ? idleMs / floor : undefined;
   out.push(
-    check(`${num(options.costSize)} backups: idle gzip scrape ≤ 1.5× its floor (CPU)`, gzipRatio, 1.5,
+    check(
+      `${num(options.costSize)} backups: idle gzip scrape ≤ 1.5× its floor (CPU)`,
+      gzipRatio,
+      1.5,
       `${num(gzipRatio, 2)}× (${num(idleMs, 1)} vs ${num(floor, 1)} ms: gzip of the age lines ${num(s?.floor.deflateMs, 1)} + sending ${num(s ? median(s.floor.send.map((x) => x.cpuMs)) : undefined, 1)})`,
-      'what the exporter does at an idle scrape beyond compressing the age lines and sending stored bytes (writing every age into its prepared line, the process metrics prom-client collects, the per-EM gauges, assembling the parts) costs more than the floor leaves room for.'),
+      'what the exporter does at an idle scrape beyond compressing the age lines and sending stored bytes (writing every age into its prepared line, the process metrics prom-client collects, the per-EM gauges, assembling the parts) costs more than the floor leaves room for.',
+    ),
   );
-  for (const [format, limit] of [['xml', 0.9], ['json', 0.5]] as const) {
+  for (const [format, limit] of [
+    ['xml', 0.9],
+    ['json', 0.5],
+  ] as const) {
     const r = find(options.costSize, 'entity', format);
     const value = r ? perRequest(r.steadyCycles) : undefined;
     const b = bare.find((x) => x.format === format)?.figures;
     out.push(
-      check(`${num(options.costSize)} backups, ${format.toUpperCase()}: poll CPU ≤ ${limit} ms per EM request`, value, limit,
+      check(
+        `${num(options.costSize)} backups, ${format.toUpperCase()}: poll CPU ≤ ${limit} ms per EM request`,
+        value,
+        limit,
         `${num(value, 3)} ms (bare node:https client: ${b ? num(b.cpuMs / b.requests, 3) : '–'} ms)`,
-        'the exporter\'s HTTP client and parser spend more per request than the TLS, HTTP and reading of the bytes the bare client pays too; the gap between the two figures is what an optimisation can win.'),
+        "the exporter's HTTP client and parser spend more per request than the TLS, HTTP and reading of the bytes the bare client pays too; the gap between the two figures is what an optimisation can win.",
+      ),
     );
   }
 
   const big = options.bigSize === undefined ? undefined : find(options.bigSize, 'entity');
   const bigLabel = num(options.bigSize);
   out.push(
-    check(`${bigLabel} backups on defaults: first-cycle peak RSS ≤ 500 MiB`, mib(big?.afterFirst.maxRssBytes), 500, `${num(mib(big?.afterFirst.maxRssBytes))} MiB (first cycle ${num(big ? big.first.wallMs / 1000 : undefined, 1)} s)`),
+    check(
+      `${bigLabel} backups on defaults: first-cycle peak RSS ≤ 500 MiB`,
+      mib(big?.afterFirst.maxRssBytes),
+      500,
+      `${num(mib(big?.afterFirst.maxRssBytes))} MiB (first cycle ${num(big ? big.first.wallMs / 1000 : undefined, 1)} s)`,
+    ),
   );
   const smallFirst = idleRun ? idleRun.first.wallMs / small : undefined;
   const bigFirst = big && options.bigSize ? big.first.wallMs / options.bigSize : undefined;
   const growth = smallFirst !== undefined && bigFirst !== undefined ? bigFirst / smallFirst : undefined;
   const mid = find(large, 'entity');
   out.push(
-    check(`cycle time linear from ${num(small)} to ${bigLabel} backups (first cycle per backup within 1.25× of ${num(small)})`, growth, 1.25,
+    check(
+      `cycle time linear from ${num(small)} to ${bigLabel} backups (first cycle per backup within 1.25× of ${num(small)})`,
+      growth,
+      1.25,
       `${num(growth, 2)}× (${num(smallFirst, 3)} ms per backup at ${num(small)}, ${mid ? `${num(mid.first.wallMs / large, 3)} at ${num(large)}, ` : ''}${num(bigFirst, 3)} at ${bigLabel})`,
-      'the cost per backup grows with the number of backups: something in the cycle is worse than linear.'),
+      'the cost per backup grows with the number of backups: something in the cycle is worse than linear.',
+    ),
   );
   return out;
 }

@@ -5,7 +5,9 @@ import autocannon from 'autocannon';
 // autocannon decodes every body chunk as UTF-8 and appends it to a string, for body checks this
 // benchmark does not use. On a 2.3 MB gzip body that decoding costs the load generator more than the
 // server's whole answer (bare server: 14 req/s with it, 380 without), so it is switched off.
-const queue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody(data: unknown): void } };
+const queue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as {
+  prototype: { addBody(data: unknown): void };
+};
 queue.prototype.addBody = () => undefined;
 
 export interface LoadOptions {

@@ -29,10 +29,18 @@ const FORMATS: Array<{ name: string; renderer: Renderer }> = [
 
 /** `GET /backups/{id}/restorePoints?format=Entity` as the simulator answers it for a backup with `points` points. */
 export function restorePointBody(renderer: Renderer, points: number): string {
-  const [backup] = generateBackups({ count: 1, pointsPerBackup: points, seed: `parse-${points}`, now: Date.UTC(2026, 0, 15, 12) });
+  const [backup] = generateBackups({
+    count: 1,
+    pointsPerBackup: points,
+    seed: `parse-${points}`,
+    now: Date.UTC(2026, 0, 15, 12),
+  });
   const stored = new StoredBackup(backup!);
   const views = new Views('https://em01.example.local:9398/api', 'mssql');
-  return renderer.entityList('RestorePoints', stored.points().map((p) => views.restorePointEntity(stored, p)));
+  return renderer.entityList(
+    'RestorePoints',
+    stored.points().map((p) => views.restorePointEntity(stored, p)),
+  );
 }
 
 function median(values: number[]): number {
@@ -85,7 +93,7 @@ export async function runParse(options: ParseOptions): Promise<ScenarioResult> {
       num(c.points / (c.medianMs / 1000)),
     ]),
     notes: [
-      'Bodies are rendered by the simulator\'s renderers (`?format=Entity`, links included, as EM sends them); MB/s = body bytes ÷ median time, 1 MB = 10⁶ bytes. The time covers the well-formedness check, the parse and reading every point\'s time.',
+      "Bodies are rendered by the simulator's renderers (`?format=Entity`, links included, as EM sends them); MB/s = body bytes ÷ median time, 1 MB = 10⁶ bytes. The time covers the well-formedness check, the parse and reading every point's time.",
       `¹ Larger than the client's response limit (${bytes(DEFAULT_MAX_RESPONSE_BYTES)}): the exporter refuses such an answer before parsing it; the figure shows what the parser would do.`,
     ],
   };

@@ -110,7 +110,12 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
       results.push(...runs.map((run) => ({ run, status: 'skipped' as const, cycles: [] })));
       continue;
     }
-    const site = await startSite({ count: size, pointsPerBackup: options.pointsPerBackup, seed: `poll-${size}`, latencyMs: options.latencyMs });
+    const site = await startSite({
+      count: size,
+      pointsPerBackup: options.pointsPerBackup,
+      seed: `poll-${size}`,
+      latencyMs: options.latencyMs,
+    });
     try {
       for (const run of runs) {
         if ((Date.now() - started) / 1000 > options.budgetSeconds) results.push({ run, status: 'skipped', cycles: [] });
@@ -144,15 +149,27 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
   }
   const table: Table = {
     title: `Poll cycle against a simulated EM answering every request after ${options.latencyMs} ms`,
-    columns: ['mode', 'backups', 'concurrency', 'cycle', 'EM requests', 'of which', 'wall s', 'ideal s', 'wall ÷ ideal', 'CPU ms/request', 'exporter peak RSS'],
+    columns: [
+      'mode',
+      'backups',
+      'concurrency',
+      'cycle',
+      'EM requests',
+      'of which',
+      'wall s',
+      'ideal s',
+      'wall ÷ ideal',
+      'CPU ms/request',
+      'exporter peak RSS',
+    ],
     rows,
     notes: [
       `ideal = EM requests × ${options.latencyMs} ms ÷ concurrency, requests counted at the simulator (logon included, the logout at stop not). ${options.pointsPerBackup} restore points per daily backup.`,
       '`first` is the cycle after start-up: logon, then backup metadata and restore points of every backup. `steady` is the next cycle: metadata is re-read only after poll.metadataRefresh (1 h), so it reads restore points only.',
-      'The exporter runs in its own process (the Exporter class, as `--once` drives it); peak RSS is its `process.resourceUsage().maxRSS` after both cycles and one render of /metrics. CPU ms/request is that process\'s CPU time (user + system, thread pool included) during the cycle ÷ EM requests: one core sustains about 1,000 ÷ that many requests per second.',
-      'Query mode reads restore points in pages of many backups, so its few requests leave the cycle bound by the exporter\'s CPU (parsing the pages), not by EM latency: its wall ÷ ideal is shown, not judged.',
+      "The exporter runs in its own process (the Exporter class, as `--once` drives it); peak RSS is its `process.resourceUsage().maxRSS` after both cycles and one render of /metrics. CPU ms/request is that process's CPU time (user + system, thread pool included) during the cycle ÷ EM requests: one core sustains about 1,000 ÷ that many requests per second.",
+      "Query mode reads restore points in pages of many backups, so its few requests leave the cycle bound by the exporter's CPU (parsing the pages), not by EM latency: its wall ÷ ideal is shown, not judged.",
       ...(results.some((r) => r.status === 'not available')
-        ? ['`not available`: this build\'s config does not accept `restorePoints: query` yet.']
+        ? ["`not available`: this build's config does not accept `restorePoints: query` yet."]
         : []),
       ...(results.some((r) => r.status === 'skipped') ? ['`skipped`: over the time budget of this scenario.'] : []),
     ],
@@ -163,10 +180,17 @@ export async function runPoll(options: PollOptions): Promise<ScenarioResult> {
 function targets(results: RunResult[]): TargetCheck[] {
   const out: TargetCheck[] = [];
   const entity = results.filter((r) => r.run.mode === 'entity' && r.status === 'measured');
-  const worst = entity.flatMap((r) => r.cycles).reduce<CycleRow | undefined>((w, c) => (w && w.figures.wallMs / w.idealMs >= c.figures.wallMs / c.idealMs ? w : c), undefined);
+  const worst = entity
+    .flatMap((r) => r.cycles)
+    .reduce<CycleRow | undefined>(
+      (w, c) => (w && w.figures.wallMs / w.idealMs >= c.figures.wallMs / c.idealMs ? w : c),
+      undefined,
+    );
   out.push({
     target: 'entity mode: cycle within 1.3× the ideal (worst run)',
-    measured: worst ? `${num(worst.figures.wallMs / worst.idealMs, 2)}× (${num(worst.run.backups)} backups, concurrency ${worst.run.concurrency}, ${worst.cycle} cycle)` : 'not measured',
+    measured: worst
+      ? `${num(worst.figures.wallMs / worst.idealMs, 2)}× (${num(worst.run.backups)} backups, concurrency ${worst.run.concurrency}, ${worst.cycle} cycle)`
+      : 'not measured',
     met: worst === undefined ? undefined : worst.figures.wallMs / worst.idealMs <= 1.3,
     whyMissed: worst
       ? `the exporter spends ${num(worst.figures.cpuMs / worst.counts.total, 2)} ms of CPU per request (TLS, got, XML parsing); at concurrency ${worst.run.concurrency} and 20 ms per answer it is asked for ${num((worst.run.concurrency * 1000) / 20)} requests/s, more than the share of the machine it gets. Against a real EM, whose answers take 50-500 ms, the same work is a far smaller fraction of the cycle.`
@@ -176,13 +200,20 @@ function targets(results: RunResult[]): TargetCheck[] {
   const smallest = Math.min(...results.map((r) => r.run.backups));
   for (const cycle of ['first', 'steady'] as const) {
     const pick = (mode: RestorePointMode) =>
-      results.find((r) => r.run.mode === mode && r.run.backups === smallest && r.status === 'measured')?.cycles.find((c) => c.cycle === cycle);
+      results
+        .find((r) => r.run.mode === mode && r.run.backups === smallest && r.status === 'measured')
+        ?.cycles.find((c) => c.cycle === cycle);
     const e = pick('entity');
     const q = pick('query');
     const factor = e && q ? e.counts.total / Math.max(1, q.counts.total) : undefined;
     out.push({
       target: `query mode: ≥ 20× fewer EM requests than entity mode at ${num(smallest)} backups (${cycle} cycle)`,
-      measured: factor === undefined ? (q === undefined ? 'query mode not available' : 'not measured') : `${num(factor, 1)}× (${num(e!.counts.total)} vs ${num(q!.counts.total)})`,
+      measured:
+        factor === undefined
+          ? q === undefined
+            ? 'query mode not available'
+            : 'not measured'
+          : `${num(factor, 1)}× (${num(e!.counts.total)} vs ${num(q!.counts.total)})`,
       met: factor === undefined ? undefined : factor >= 20,
     });
   }
@@ -192,7 +223,11 @@ function targets(results: RunResult[]): TargetCheck[] {
   const peak = big.reduce<RunResult | undefined>((p, r) => (p && p.maxRssBytes! >= r.maxRssBytes! ? p : r), undefined);
   out.push({
     target: `peak RSS < 200 MB at ${num(largest)} backups`,
-    measured: peak ? big.map((r) => `${num(r.maxRssBytes! / 1e6)} MB (${r.run.mode} mode, concurrency ${r.run.concurrency})`).join('; ') : 'not measured',
+    measured: peak
+      ? big
+          .map((r) => `${num(r.maxRssBytes! / 1e6)} MB (${r.run.mode} mode, concurrency ${r.run.concurrency})`)
+          .join('; ')
+      : 'not measured',
     met: peak === undefined ? undefined : peak.maxRssBytes! < 200e6,
     whyMissed:
       'in entity mode the live heap after a full collection is about 40 MB at 10,000 backups; the peak is garbage V8 lets accumulate during a cycle before it collects, on top of about 85 MB that Node.js, TLS and the loaded code take before the first poll. Query mode holds pages of 1,000 restore points (about 1 MB of XML each, and their parsed trees) in flight, one per concurrent request. `--max-old-space-size` caps the heap (docs/scaling.md).',

@@ -80,7 +80,10 @@ export function consoleTable(table: Table): string {
   const rows = table.rows.map((r) => r.map(text));
   const widths = table.columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [table.title, line(table.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   for (const note of table.notes) out.push(`  * ${note}`);
   return out.join('\n');
@@ -92,7 +95,9 @@ function mdEscape(cell: string): string {
 
 export function markdownTable(table: Table): string {
   const rows = table.rows.map((r) => r.map(text));
-  const align = table.columns.map((_, i) => (rows.length > 0 && rows.every((r) => numeric(r[i] ?? '') || r[i] === '–') ? '---:' : '---'));
+  const align = table.columns.map((_, i) =>
+    rows.length > 0 && rows.every((r) => numeric(r[i] ?? '') || r[i] === '–') ? '---:' : '---',
+  );
   const out = [
     `| ${table.columns.map(mdEscape).join(' | ')} |`,
     `| ${align.join(' | ')} |`,
@@ -107,7 +112,12 @@ export function targetsTable(results: ScenarioResult[]): Table {
     title: 'Targets',
     columns: ['scenario', 'target', 'measured', 'result'],
     rows: results.flatMap((r) =>
-      r.targets.map((t) => [r.name, t.target, t.measured, t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED']),
+      r.targets.map((t) => [
+        r.name,
+        t.target,
+        t.measured,
+        t.met === undefined ? 'not measured' : t.met ? 'met' : 'MISSED',
+      ]),
     ),
     notes: [],
   };
@@ -169,7 +179,8 @@ export function carriedOver(previous: string, ran: readonly string[]): Carried {
     for (const row of rows.slice(1)) {
       const cells = cellsOf(row);
       const alignment = cells.every((c) => /^:?-+:?$/.test(c));
-      if (!alignment && cells[0] !== undefined && cells[0] !== 'scenario' && !ran.includes(cells[0])) targetRows.push(row);
+      if (!alignment && cells[0] !== undefined && cells[0] !== 'scenario' && !ran.includes(cells[0]))
+        targetRows.push(row);
     }
     const kept = new Set(targetRows.map((r) => cellsOf(r)[1]));
     for (const line of targets.lines) {
@@ -185,7 +196,9 @@ export function carriedOver(previous: string, ran: readonly string[]): Carried {
     // Only generated sections (a table heading first) get the line; hand-written text says its own source.
     const generated = body.find((l) => l.trim() !== '')?.startsWith('### ') === true;
     const named = body.some((l) => ORIGIN.test(l));
-    out.push([section.lines[0]!, ...(!generated || named || origin === undefined ? [] : ['', origin]), ...body].join('\n'));
+    out.push(
+      [section.lines[0]!, ...(!generated || named || origin === undefined ? [] : ['', origin]), ...body].join('\n'),
+    );
   }
   return { targetRows, whyMissed, sections: out };
 }
@@ -217,10 +230,19 @@ export function markdownReport(input: ReportInput): string {
   const missed = input.results.flatMap((r) => r.targets.filter((t) => t.met === false && t.whyMissed !== undefined));
   const carriedWhy = input.carried?.whyMissed ?? [];
   if (missed.length + carriedWhy.length > 0) {
-    out.push('', 'Why the missed targets are missed:', '', ...carriedWhy, ...missed.map((t) => `- **${t.target}**: ${t.whyMissed}`));
+    out.push(
+      '',
+      'Why the missed targets are missed:',
+      '',
+      ...carriedWhy,
+      ...missed.map((t) => `- **${t.target}**: ${t.whyMissed}`),
+    );
   }
   if (input.carried !== undefined && input.carried.targetRows.length > 0) {
-    out.push('', 'Rows of scenarios this run did not run are kept from the report it replaced; their sections below name the run that measured them.');
+    out.push(
+      '',
+      'Rows of scenarios this run did not run are kept from the report it replaced; their sections below name the run that measured them.',
+    );
   }
   for (const section of input.carried?.sections ?? []) out.push('', section);
   for (const result of input.results) {

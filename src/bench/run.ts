@@ -9,7 +9,15 @@ import { ROOT, installCleanup } from './children.js';
 import { LEAN_FULL, LEAN_QUICK, runLean } from './lean.js';
 import { PARSE_FULL, PARSE_QUICK, runParse } from './parse.js';
 import { POLL_FULL, POLL_QUICK, runPoll } from './poll.js';
-import { carriedOver, consoleTable, describeMachine, markdownReport, targetsTable, type Carried, type ScenarioResult } from './report.js';
+import {
+  carriedOver,
+  consoleTable,
+  describeMachine,
+  markdownReport,
+  targetsTable,
+  type Carried,
+  type ScenarioResult,
+} from './report.js';
 import { SCRAPE_FULL, SCRAPE_QUICK, runScrape } from './scrape.js';
 
 const SCENARIOS = ['scrape', 'poll', 'parse', 'lean'] as const;
@@ -34,7 +42,12 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -87,12 +100,20 @@ async function main(): Promise<number> {
   process.stdout.write(`\ntotal ${elapsedSeconds.toFixed(0)} s\n`);
 
   if (out !== undefined) {
-    const command = quick ? 'npm run bench -- --quick' : values.only === undefined ? 'npm run bench' : `npm run bench -- --only ${values.only}`;
+    const command = quick
+      ? 'npm run bench -- --quick'
+      : values.only === undefined
+        ? 'npm run bench'
+        : `npm run bench -- --only ${values.only}`;
     // A partial run refreshes its own scenarios and keeps what the last report says of the others.
     let carried: Carried | undefined;
     if (values.only !== undefined) {
       const previous = await readFile(out, 'utf8').catch(() => undefined);
-      if (previous !== undefined) carried = carriedOver(previous, results.map((r) => r.name));
+      if (previous !== undefined)
+        carried = carriedOver(
+          previous,
+          results.map((r) => r.name),
+        );
     }
     await writeFile(out, markdownReport({ machine, command, quick, elapsedSeconds, results, method: METHOD, carried }));
     process.stdout.write(`wrote ${out}\n`);
@@ -103,7 +124,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

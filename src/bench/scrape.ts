@@ -29,7 +29,13 @@ export const SCRAPE_FULL: ScrapeOptions = {
   encodings: ['gzip', 'identity'],
   budgetSeconds: 240,
 };
-export const SCRAPE_QUICK: ScrapeOptions = { sizes: [10], durationSeconds: 1, connections: 4, encodings: ['gzip', 'identity'], budgetSeconds: 60 };
+export const SCRAPE_QUICK: ScrapeOptions = {
+  sizes: [10],
+  durationSeconds: 1,
+  connections: 4,
+  encodings: ['gzip', 'identity'],
+  budgetSeconds: 60,
+};
 
 /** What Prometheus sends (Go's http client adds it and decompresses transparently). */
 const ACCEPT: Record<Encoding, Record<string, string>> = {
@@ -51,7 +57,14 @@ export function fetchRaw(url: string, headers: Record<string, string>): Promise<
       res.on('end', () => {
         const kept: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) {
-          if (typeof v === 'string' && k !== 'date' && k !== 'connection' && k !== 'keep-alive' && k !== 'content-length') kept[k] = v;
+          if (
+            typeof v === 'string' &&
+            k !== 'date' &&
+            k !== 'connection' &&
+            k !== 'keep-alive' &&
+            k !== 'content-length'
+          )
+            kept[k] = v;
         }
         resolve({ status: res.statusCode ?? 0, headers: kept, body: Buffer.concat(chunks) });
       });
@@ -81,7 +94,8 @@ async function startExporter(configFile: string): Promise<{ proc: Spawned; base:
   try {
     await waitFor(
       () => {
-        if (proc.child.exitCode !== null) throw new Error(`exporter exited (${proc.child.exitCode}):\n${proc.stderr()}`);
+        if (proc.child.exitCode !== null)
+          throw new Error(`exporter exited (${proc.child.exitCode}):\n${proc.stderr()}`);
         for (const line of proc.stderr().split('\n')) {
           if (!line.startsWith('{')) continue;
           const entry = JSON.parse(line) as { msg?: string; address?: string };
@@ -94,7 +108,12 @@ async function startExporter(configFile: string): Promise<{ proc: Spawned; base:
     );
     const base = `http://${address}`;
     // Ready = the first poll cycle has ended, so /metrics shows the state of a real poll.
-    await waitFor(async () => (await fetchRaw(`${base}/-/ready`, {}).catch(() => undefined))?.status === 200, 'the first poll cycle', 300_000, 250);
+    await waitFor(
+      async () => (await fetchRaw(`${base}/-/ready`, {}).catch(() => undefined))?.status === 200,
+      'the first poll cycle',
+      300_000,
+      250,
+    );
     return { proc, base };
   } catch (err) {
     await proc.stop();
@@ -120,7 +139,10 @@ async function measureSize(size: number, options: ScrapeOptions): Promise<Row[]>
     try {
       const plain = await fetchRaw(`${base}/metrics`, {});
       if (plain.status !== 200) throw new Error(`/metrics answered ${plain.status}`);
-      const series = plain.body.toString('utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+      const series = plain.body
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#')).length;
       const rows: Row[] = [];
       for (const encoding of options.encodings) {
         const headers = ACCEPT[encoding];
@@ -128,18 +150,35 @@ async function measureSize(size: number, options: ScrapeOptions): Promise<Row[]>
         const file = join(site.dir, `metrics-${size}-${encoding}.bin`);
         await writeFile(file, captured.body);
 
-        const run = (url: string) => load(url, { connections: options.connections, durationSeconds: options.durationSeconds, headers });
+        const run = (url: string) =>
+          load(url, { connections: options.connections, durationSeconds: options.durationSeconds, headers });
         // A short warm-up, so neither side is measured while V8 still compiles its hot paths.
         await load(`${base}/metrics`, { connections: options.connections, durationSeconds: 1, headers });
         const exporter = await run(`${base}/metrics`);
-        const single = await load(`${base}/metrics`, { connections: 1, durationSeconds: Math.max(1, options.durationSeconds / 3), headers });
+        const single = await load(`${base}/metrics`, {
+          connections: 1,
+          durationSeconds: Math.max(1, options.durationSeconds / 3),
+          headers,
+        });
         const rss = peakRssBytes(proc.child.pid);
 
         const bare = await forkIpc('bench/bare-server.js');
         try {
           const port = await bare.call<number>({ cmd: 'serve', file, headers: captured.headers });
-          await load(`http://127.0.0.1:${port}/metrics`, { connections: options.connections, durationSeconds: 1, headers });
-          rows.push({ size, series, encoding, exporter, single, bare: await run(`http://127.0.0.1:${port}/metrics`), rss });
+          await load(`http://127.0.0.1:${port}/metrics`, {
+            connections: options.connections,
+            durationSeconds: 1,
+            headers,
+          });
+          rows.push({
+            size,
+            series,
+            encoding,
+            exporter,
+            single,
+            bare: await run(`http://127.0.0.1:${port}/metrics`),
+            rss,
+          });
         } finally {
           await bare.call({ cmd: 'stop' }, 5_000).catch(() => undefined);
           await bare.stop();
@@ -168,7 +207,20 @@ export async function runScrape(options: ScrapeOptions): Promise<ScenarioResult>
 
   const table: Table = {
     title: `/metrics under ${options.connections} concurrent scrapers, ${options.durationSeconds} s per measurement`,
-    columns: ['backups', 'series', 'encoding', 'req/s', 'bare req/s', 'ratio', 'p50 ms', 'p99 ms', 'bare p99 ms', '1 scraper p50 ms', 'bytes/response', 'exporter peak RSS'],
+    columns: [
+      'backups',
+      'series',
+      'encoding',
+      'req/s',
+      'bare req/s',
+      'ratio',
+      'p50 ms',
+      'p99 ms',
+      'bare p99 ms',
+      '1 scraper p50 ms',
+      'bytes/response',
+      'exporter peak RSS',
+    ],
     rows: rows.map((r) => [
       num(r.size),
       num(r.series),
@@ -186,13 +238,15 @@ export async function runScrape(options: ScrapeOptions): Promise<ScenarioResult>
     notes: [
       'The exporter is `dist/main.js` in its own process, after its first real poll cycle of a simulated EM (another process) holding that many backups, 14 restore points each; autocannon runs in the benchmark process, over loopback.',
       '`gzip` sends `Accept-Encoding: gzip` as Prometheus does; `identity` sends none. The exporter renders and (for gzip) compresses on every request; the bare server sends the bytes captured from the exporter at that size, in the same encoding, with no work per request.',
-      'ratio = exporter req/s ÷ bare req/s. Latency resolution is 1 ms. `1 scraper` is a further run with one connection (a scrape that finds the exporter idle, as Prometheus\' scrapes usually do). Peak RSS is the exporter\'s VmHWM after the load (Linux only).',
+      "ratio = exporter req/s ÷ bare req/s. Latency resolution is 1 ms. `1 scraper` is a further run with one connection (a scrape that finds the exporter idle, as Prometheus' scrapes usually do). Peak RSS is the exporter's VmHWM after the load (Linux only).",
       ...(skipped.length > 0 ? [`Skipped for the time budget: ${skipped.map((s) => num(s)).join(', ')} backups.`] : []),
     ],
   };
   const failures = rows.filter((r) => r.exporter.failures + r.bare.failures > 0);
   if (failures.length > 0) {
-    table.notes.push(`Failed requests (errors, timeouts, non-2xx): ${failures.map((r) => `${num(r.size)} ${r.encoding}: exporter ${r.exporter.failures}, bare ${r.bare.failures}`).join('; ')}.`);
+    table.notes.push(
+      `Failed requests (errors, timeouts, non-2xx): ${failures.map((r) => `${num(r.size)} ${r.encoding}: exporter ${r.exporter.failures}, bare ${r.bare.failures}`).join('; ')}.`,
+    );
   }
 
   const largest = Math.max(...options.sizes);
@@ -202,19 +256,23 @@ export async function runScrape(options: ScrapeOptions): Promise<ScenarioResult>
     const ratio = r ? r.exporter.requestsPerSecond / r.bare.requestsPerSecond : undefined;
     targets.push({
       target: `${num(largest)} backups, ${encoding}: throughput ≥ 50 % of bare`,
-      measured: r ? `${num(ratio! * 100)} % (${num(r.exporter.requestsPerSecond, 1)} vs ${num(r.bare.requestsPerSecond, 1)} req/s)` : 'not measured',
+      measured: r
+        ? `${num(ratio! * 100)} % (${num(r.exporter.requestsPerSecond, 1)} vs ${num(r.bare.requestsPerSecond, 1)} req/s)`
+        : 'not measured',
       met: ratio === undefined ? undefined : ratio >= 0.5,
       whyMissed:
         encoding === 'gzip'
-          ? 'the bare server sends stored bytes, while the exporter must compute every backup\'s age at scrape time (the design requires it) and compress those lines afresh: at 10,000 backups that is 1.5 MB of text, most of the 20-odd ms of CPU each scrape costs. Everything else is cached between scrapes (docs/scaling.md).'
-          : 'the exporter computes every backup\'s age at scrape time and its own process metrics, several ms of CPU per scrape at 10,000 backups, on the cores the load generator also needs to read 12 MB answers; the bare server only sends stored bytes. With sending 12 MB the bulk of either server\'s work, this ratio swings with the load on the machine.',
+          ? "the bare server sends stored bytes, while the exporter must compute every backup's age at scrape time (the design requires it) and compress those lines afresh: at 10,000 backups that is 1.5 MB of text, most of the 20-odd ms of CPU each scrape costs. Everything else is cached between scrapes (docs/scaling.md)."
+          : "the exporter computes every backup's age at scrape time and its own process metrics, several ms of CPU per scrape at 10,000 backups, on the cores the load generator also needs to read 12 MB answers; the bare server only sends stored bytes. With sending 12 MB the bulk of either server's work, this ratio swings with the load on the machine.",
     });
     targets.push({
       target: `${num(largest)} backups, ${encoding}: p99 < 100 ms with ${options.connections} scrapers`,
       measured: r ? `${num(r.exporter.p99Ms)} ms` : 'not measured',
       met: r === undefined ? undefined : r.exporter.p99Ms < 100,
       whyMissed: `${options.connections} scrapers requesting back to back queue behind one another on the exporter's single JavaScript thread, on a machine whose cores the load generator shares${
-        r ? `; the bare server's own p99 here is ${num(r.bare.p99Ms)} ms, and one scrape that finds the exporter idle takes ${num(r.single.p50Ms)} ms (p50)` : ''
+        r
+          ? `; the bare server's own p99 here is ${num(r.bare.p99Ms)} ms, and one scrape that finds the exporter idle takes ${num(r.single.p50Ms)} ms (p50)`
+          : ''
       }.`,
     });
   }

@@ -24,7 +24,12 @@ serveIpc(async (command) => {
     case 'start': {
       const opts = command as unknown as SimStart;
       // A fixed clock: the same seed yields the same backups and bodies in every run.
-      const backups = generateBackups({ count: opts.count, pointsPerBackup: opts.pointsPerBackup, seed: opts.seed, now: Date.UTC(2026, 0, 15, 12) });
+      const backups = generateBackups({
+        count: opts.count,
+        pointsPerBackup: opts.pointsPerBackup,
+        seed: opts.seed,
+        now: Date.UTC(2026, 0, 15, 12),
+      });
       sim = new EmSimulator({
         users: [{ username: SIM_USER, password: SIM_PASSWORD }],
         backups,

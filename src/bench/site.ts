@@ -95,7 +95,13 @@ export async function startSite(start: SimStart): Promise<Site> {
 /** YAML is a superset of JSON: a JSON document is a valid config file and needs no quoting rules. */
 export function configText(started: SimStarted, caFile: string, options: ConfigOptions): string {
   const config = {
-    poll: { schedule: options.schedule ?? '0 0 1 1 *', concurrency: options.concurrency, timeout: '60s', retries: 2, metadataRefresh: '1h' },
+    poll: {
+      schedule: options.schedule ?? '0 0 1 1 *',
+      concurrency: options.concurrency,
+      timeout: '60s',
+      retries: 2,
+      metadataRefresh: '1h',
+    },
     defaults: { rpo: '26h' },
     enterpriseManagers: [
       {

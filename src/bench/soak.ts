@@ -97,9 +97,13 @@ async function startChildSimulator(backups: number): Promise<RunningSim> {
   const dir = await mkdtemp(join(tmpdir(), 'vee-soak-'));
   const caFile = join(dir, 'ca.pem');
   const cli = fileURLToPath(new URL('../simulator/cli.js', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [cli, '--port', '0', '--backups', String(backups), '--user', USER, '--password', PASSWORD, '--ca-out', caFile], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [cli, '--port', '0', '--backups', String(backups), '--user', USER, '--password', PASSWORD, '--ca-out', caFile],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -125,7 +129,11 @@ async function startChildSimulator(backups: number): Promise<RunningSim> {
 
 async function startInProcessSimulator(backups: number): Promise<RunningSim> {
   // Only one request is remembered: the log of requests would otherwise be what grows.
-  const sim = new EmSimulator({ users: [{ username: USER, password: PASSWORD }], backups: generateBackups({ count: backups }), maxRecordedRequests: 1 });
+  const sim = new EmSimulator({
+    users: [{ username: USER, password: PASSWORD }],
+    backups: generateBackups({ count: backups }),
+    maxRecordedRequests: 1,
+  });
   const started = await sim.start();
   return { url: started.url, caPem: started.caPem, stop: () => sim.stop() };
 }
@@ -170,7 +178,15 @@ function sample(cycle: number, gc: () => void): SoakSample {
   const sockets = Object.entries(resources)
     .filter(([kind]) => /TCPSocketWrap|TLSWrap|PipeWrap/.test(kind))
     .reduce((a, [, n]) => a + n, 0);
-  return { cycle, heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, resources, sockets, timers: resources.Timeout ?? 0, fds: openFds() };
+  return {
+    cycle,
+    heapUsedBytes: mem.heapUsed,
+    rssBytes: mem.rss,
+    resources,
+    sockets,
+    timers: resources.Timeout ?? 0,
+    fds: openFds(),
+  };
 }
 
 function openFds(): number | undefined {
@@ -184,7 +200,10 @@ function openFds(): number | undefined {
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const gc = gcFunction();
   const startedAt = new Date();
-  const sim = options.simulator === 'child' ? await startChildSimulator(options.backups) : await startInProcessSimulator(options.backups);
+  const sim =
+    options.simulator === 'child'
+      ? await startChildSimulator(options.backups)
+      : await startInProcessSimulator(options.backups);
   // The IDs depend only on the seed and the index, so these are the simulator's backups.
   const ids = generateBackups({ count: options.backups }).map((b) => b.id);
   const dir = await mkdtemp(join(tmpdir(), 'vee-soak-ca-'));
@@ -257,10 +276,26 @@ const pct = (ratio: number): string => `${ratio >= 0 ? '+' : ''}${(ratio * 100).
 /** The verdicts the soak is about: flat memory after warm-up, no growing sockets or timers. */
 export function verdicts(report: SoakReport, tolerance = 0.1): Array<{ check: string; ok: boolean; detail: string }> {
   return [
-    { check: 'heap flat after warm-up', ok: report.heapGrowth < tolerance, detail: `${mib(report.warm.heapUsedBytes)} -> ${mib(report.end.heapUsedBytes)} (${pct(report.heapGrowth)})` },
-    { check: 'RSS flat after warm-up', ok: report.rssGrowth < tolerance, detail: `${mib(report.warm.rssBytes)} -> ${mib(report.end.rssBytes)} (${pct(report.rssGrowth)})` },
-    { check: 'sockets not growing', ok: report.end.sockets <= report.warm.sockets, detail: `${report.warm.sockets} -> ${report.end.sockets}` },
-    { check: 'timers not growing', ok: report.end.timers <= report.warm.timers, detail: `${report.warm.timers} -> ${report.end.timers}` },
+    {
+      check: 'heap flat after warm-up',
+      ok: report.heapGrowth < tolerance,
+      detail: `${mib(report.warm.heapUsedBytes)} -> ${mib(report.end.heapUsedBytes)} (${pct(report.heapGrowth)})`,
+    },
+    {
+      check: 'RSS flat after warm-up',
+      ok: report.rssGrowth < tolerance,
+      detail: `${mib(report.warm.rssBytes)} -> ${mib(report.end.rssBytes)} (${pct(report.rssGrowth)})`,
+    },
+    {
+      check: 'sockets not growing',
+      ok: report.end.sockets <= report.warm.sockets,
+      detail: `${report.warm.sockets} -> ${report.end.sockets}`,
+    },
+    {
+      check: 'timers not growing',
+      ok: report.end.timers <= report.warm.timers,
+      detail: `${report.warm.timers} -> ${report.end.timers}`,
+    },
     {
       check: 'file descriptors (sockets) not growing',
       ok: report.end.fds === undefined || report.warm.fds === undefined || report.end.fds <= report.warm.fds,
@@ -280,7 +315,9 @@ export function formatReport(report: SoakReport): string {
     ' cycle   heap used         rss  sockets  timers  fds  active resources',
     ...report.samples.map(
       (s) =>
-        `${String(s.cycle).padStart(6)}  ${mib(s.heapUsedBytes).padStart(10)}  ${mib(s.rssBytes).padStart(10)}  ${String(s.sockets).padStart(7)}  ${String(s.timers).padStart(6)}  ${String(s.fds ?? '-').padStart(3)}  ${Object.entries(s.resources)
+        `${String(s.cycle).padStart(6)}  ${mib(s.heapUsedBytes).padStart(10)}  ${mib(s.rssBytes).padStart(10)}  ${String(s.sockets).padStart(7)}  ${String(s.timers).padStart(6)}  ${String(s.fds ?? '-').padStart(3)}  ${Object.entries(
+          s.resources,
+        )
           .map(([k, n]) => `${k}=${n}`)
           .join(' ')}`,
     ),
@@ -315,9 +352,12 @@ async function main(): Promise<number> {
     warmupCycles: int(values.warmup, 'warmup'),
     simulator: values['in-process'] ? 'in-process' : 'child',
     onSample: (s, o) =>
-      process.stderr.write(`cycle ${s.cycle}/${o.cycles}: heap ${mib(s.heapUsedBytes)}, rss ${mib(s.rssBytes)}, sockets ${s.sockets}, timers ${s.timers}, fds ${s.fds ?? '-'}\n`),
+      process.stderr.write(
+        `cycle ${s.cycle}/${o.cycles}: heap ${mib(s.heapUsedBytes)}, rss ${mib(s.rssBytes)}, sockets ${s.sockets}, timers ${s.timers}, fds ${s.fds ?? '-'}\n`,
+      ),
   };
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') process.stderr.write('soak: no --expose-gc; enabling gc through v8 flags\n');
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    process.stderr.write('soak: no --expose-gc; enabling gc through v8 flags\n');
   const report = await runSoak(options);
   process.stdout.write(formatReport(report));
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);

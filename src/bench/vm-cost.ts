@@ -26,12 +26,25 @@ interface Cost {
 async function main(): Promise<void> {
   const [count = 1000, vmsPerBackup = 10, pointsPerBackup = 14, naiveSample = 1000] = process.argv.slice(2).map(Number);
   // Every backup daily, with points, so the shape is exactly backups x VMs x points.
-  const backups: SimBackup[] = generateBackups({ count, vmsPerBackup, pointsPerBackup, now: NOW - 2 * HOUR, seed: 'vm-cost' }).map((b, i) => ({
+  const backups: SimBackup[] = generateBackups({
+    count,
+    vmsPerBackup,
+    pointsPerBackup,
+    now: NOW - 2 * HOUR,
+    seed: 'vm-cost',
+  }).map((b, i) => ({
     ...b,
-    restorePoints: Array.from({ length: pointsPerBackup }, (_, p) => NOW - 2 * HOUR - (i % 360) * 60_000 - p * 24 * HOUR),
+    restorePoints: Array.from(
+      { length: pointsPerBackup },
+      (_, p) => NOW - 2 * HOUR - (i % 360) * 60_000 - p * 24 * HOUR,
+    ),
     vms: b.vms!.map((vm) => ({ name: vm.name })),
   }));
-  const sim = new EmSimulator({ users: [{ username: USER, password: PASSWORD }], backups, maxRecordedRequests: 1_000_000 });
+  const sim = new EmSimulator({
+    users: [{ username: USER, password: PASSWORD }],
+    backups,
+    maxRecordedRequests: 1_000_000,
+  });
   const started = await sim.start();
   const client = createEmClient(
     {
@@ -66,8 +79,13 @@ async function main(): Promise<void> {
     let now = NOW;
     const cycle = async (): Promise<Cost & { kind: string; points: number }> => {
       let outcome: Awaited<ReturnType<typeof readVmPoints>> | undefined;
-      const cost = await measure(async () => (outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now })));
-      if (!outcome?.ok) throw new Error(`VM read failed: ${outcome !== undefined && 'failure' in outcome ? outcome.failure.message : 'no outcome'}`);
+      const cost = await measure(
+        async () => (outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now })),
+      );
+      if (!outcome?.ok)
+        throw new Error(
+          `VM read failed: ${outcome !== undefined && 'failure' in outcome ? outcome.failure.message : 'no outcome'}`,
+        );
       return { ...cost, kind: outcome.plan.kind, points: outcome.points };
     };
     const full = await cycle();
@@ -87,18 +105,28 @@ async function main(): Promise<void> {
     // Naive: one request per restore point. A sample of them, scaled to all.
     const allRps = (await client.queryRestorePoints(ids)).values();
     const pointIds: string[] = [];
-    for (const outcome of allRps) if (outcome.ok) for (const p of outcome.value) pointIds.push(p.uid.replace(/^urn:veeam:RestorePoint:/i, ''));
+    for (const outcome of allRps)
+      if (outcome.ok) for (const p of outcome.value) pointIds.push(p.uid.replace(/^urn:veeam:RestorePoint:/i, ''));
     const sample = pointIds.slice(0, Math.min(naiveSample, pointIds.length));
     const naiveSampled = await measure(async () => {
-      for (let i = 0; i < sample.length; i += 8) await Promise.all(sample.slice(i, i + 8).map((id) => client.getVmRestorePoints(id)));
+      for (let i = 0; i < sample.length; i += 8)
+        await Promise.all(sample.slice(i, i + 8).map((id) => client.getVmRestorePoints(id)));
     });
     const scale = pointIds.length / sample.length;
-    const naive: Cost = { requests: pointIds.length, bytes: Math.round(naiveSampled.bytes * scale), ms: naiveSampled.ms * scale };
+    const naive: Cost = {
+      requests: pointIds.length,
+      bytes: Math.round(naiveSampled.bytes * scale),
+      ms: naiveSampled.ms * scale,
+    };
 
     const vmPoints = backups.reduce((sum, b) => sum + b.restorePoints.length * (b.vms?.length ?? 0), 0);
-    const mib = (n: number): string => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`);
-    const row = (name: string, c: Cost, extra = ''): string => `| ${name} | ${c.requests} | ${mib(c.bytes)} | ${(c.ms / 1000).toFixed(1)} s | ${extra} |`;
-    console.log(`${count} backups x ${vmsPerBackup} VMs x ${pointsPerBackup} points (${pointIds.length} restore points, ${vmPoints} VM points after one more night), XML, page size 1000\n`);
+    const mib = (n: number): string =>
+      n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(2)} MiB`;
+    const row = (name: string, c: Cost, extra = ''): string =>
+      `| ${name} | ${c.requests} | ${mib(c.bytes)} | ${(c.ms / 1000).toFixed(1)} s | ${extra} |`;
+    console.log(
+      `${count} backups x ${vmsPerBackup} VMs x ${pointsPerBackup} points (${pointIds.length} restore points, ${vmPoints} VM points after one more night), XML, page size 1000\n`,
+    );
     console.log('| read | EM requests | response bytes | wall time | VM points returned |');
     console.log('|---|---:|---:|---:|---|');
     console.log(row('restore points of all backups (query mode, made by every cycle anyway)', rpRead));
@@ -106,7 +134,12 @@ async function main(): Promise<void> {
     console.log(row('VM points: steady cycle, nothing new', quiet, String(quiet.points)));
     console.log(row('VM points: steady cycle after every backup ran once', afterNight, String(afterNight.points)));
     console.log(row('VM points: the cycle after that', next, String(next.points)));
-    console.log(row(`naive: GET /restorePoints/{id}/vmRestorePoints for every restore point (${sample.length} measured, scaled)`, naive));
+    console.log(
+      row(
+        `naive: GET /restorePoints/{id}/vmRestorePoints for every restore point (${sample.length} measured, scaled)`,
+        naive,
+      ),
+    );
   } finally {
     await client.close();
     await sim.stop();

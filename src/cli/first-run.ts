@@ -12,7 +12,11 @@ const SHIPPED_EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', impor
  * What someone who just installed the exporter should do when it finds no config at the default
  * path: undefined when a config file was named or exists, so only a first run sees this.
  */
-export function firstRunHint(configFile: string, exists: (path: string) => boolean = existsSync, example: string = SHIPPED_EXAMPLE): string | undefined {
+export function firstRunHint(
+  configFile: string,
+  exists: (path: string) => boolean = existsSync,
+  example: string = SHIPPED_EXAMPLE,
+): string | undefined {
   if (configFile !== DEFAULT_CONFIG_FILE || exists(configFile)) return undefined;
   const copyFrom = exists(example) ? example : 'config.example.yaml (in the package or the source repository)';
   return [

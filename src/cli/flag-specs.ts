@@ -20,7 +20,12 @@ export const DEMO_LISTEN_ADDRESS = '127.0.0.1:10398';
 
 export const FLAG_SPECS: readonly FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'Show this help and exit.' },
-  { name: 'config.file', type: 'string', default: 'config.yaml', help: 'YAML config file: Enterprise Managers, backups, poll schedule.' },
+  {
+    name: 'config.file',
+    type: 'string',
+    default: 'config.yaml',
+    help: 'YAML config file: Enterprise Managers, backups, poll schedule.',
+  },
   {
     name: 'config.check',
     type: 'boolean',
@@ -54,7 +59,11 @@ export const FLAG_SPECS: readonly FlagSpec[] = [
   },
   { name: 'log.level', type: 'string', default: 'info', choices: LOG_LEVELS, help: 'Lowest severity to log.' },
   { name: 'log.format', type: 'string', default: 'json', choices: LOG_FORMATS, help: 'Output format of log messages.' },
-  { name: 'once', type: 'boolean', help: 'Run one poll cycle, print the metrics to stdout and exit: 0 if every poll succeeded, else 1.' },
+  {
+    name: 'once',
+    type: 'boolean',
+    help: 'Run one poll cycle, print the metrics to stdout and exit: 0 if every poll succeeded, else 1.',
+  },
   {
     name: 'demo',
     type: 'boolean',

@@ -37,7 +37,10 @@ export const HELP_TEXT = renderHelp(
 );
 
 const OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(
-  FLAG_SPECS.map((spec) => [spec.name, spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }]),
+  FLAG_SPECS.map((spec) => [
+    spec.name,
+    spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short },
+  ]),
 );
 
 /**
@@ -56,11 +59,13 @@ function explainParseError(error: unknown): string {
     }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       // `veeam-em-exporter config.yaml` is the commonest slip.
-      if (/\.ya?ml$/i.test(quoted)) return `unexpected argument "${quoted}": this program takes only flags; did you mean --config.file=${quoted}?`;
+      if (/\.ya?ml$/i.test(quoted))
+        return `unexpected argument "${quoted}": this program takes only flags; did you mean --config.file=${quoted}?`;
       return `unexpected argument "${quoted}": this program takes only flags`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (message.includes('does not take an argument')) return `flag ${flag} takes no value`;
-      if (message.includes('ambiguous')) return `flag ${flag} needs a value; to pass one that starts with "-", write ${flag}=VALUE`;
+      if (message.includes('ambiguous'))
+        return `flag ${flag} needs a value; to pass one that starts with "-", write ${flag}=VALUE`;
       return `flag ${flag} needs a value`;
     default:
       return message;
@@ -75,7 +80,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -122,7 +128,10 @@ function isOneOf<T extends string>(value: string, choices: readonly T[]): value 
 }
 
 /** A count flag: a whole number from 0 to 1,000,000 (0 = no limit). */
-function countValue(values: Record<string, unknown>, name: string): { ok: true; value: number } | { ok: false; error: string } {
+function countValue(
+  values: Record<string, unknown>,
+  name: string,
+): { ok: true; value: number } | { ok: false; error: string } {
   const text = stringValue(values, name) ?? FLAG_SPECS.find((spec) => spec.name === name)?.default ?? '0';
   if (!/^\d{1,7}$/.test(text) || Number(text) > 1_000_000) {
     return { ok: false, error: `flag --${name}: "${text}" is not a whole number from 0 to 1000000 (0 means no limit)` };
@@ -141,7 +150,10 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   const dashed = singleDashLongFlag(argv);
   if (dashed !== undefined) {
     const name = dashed.slice(1).split('=')[0] ?? '';
-    return { ok: false, error: `unknown flag ${dashed}: long flags take two dashes, e.g. --${nearestFlag(name) ?? name}` };
+    return {
+      ok: false,
+      error: `unknown flag ${dashed}: long flags take two dashes, e.g. --${nearestFlag(name) ?? name}`,
+    };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -159,7 +171,8 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
   const values = parsed.values as Record<string, unknown>;
   const bool = (name: string): boolean => values[name] === true;
   for (const spec of FLAG_SPECS) {
-    if (stringValue(values, spec.name) === '') return { ok: false, error: `flag --${spec.name} needs a non-empty value` };
+    if (stringValue(values, spec.name) === '')
+      return { ok: false, error: `flag --${spec.name} needs a non-empty value` };
   }
 
   const logLevel = stringValue(values, 'log.level') ?? 'info';
@@ -189,7 +202,8 @@ export function parseFlags(argv: string[]): ParseFlagsResult {
 
   // --config.check starts nothing, so pairing it with a mode that runs something is a mistake.
   for (const mode of ['once', 'demo']) {
-    if (bool('config.check') && bool(mode)) return { ok: false, error: `flags --config.check and --${mode} cannot be combined` };
+    if (bool('config.check') && bool(mode))
+      return { ok: false, error: `flags --config.check and --${mode} cannot be combined` };
   }
 
   const flags: Flags = {

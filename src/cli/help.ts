@@ -6,7 +6,8 @@ const HELP_COLUMN = 32;
 function flagColumn(spec: FlagSpec): string {
   const short = spec.short === undefined ? '    ' : `-${spec.short}, `;
   let text = `  ${short}--${spec.name}`;
-  if (spec.type === 'string') text += spec.default === undefined ? `=${spec.placeholder ?? 'VALUE'}` : `=${JSON.stringify(spec.default)}`;
+  if (spec.type === 'string')
+    text += spec.default === undefined ? `=${spec.placeholder ?? 'VALUE'}` : `=${JSON.stringify(spec.default)}`;
   return text;
 }
 

@@ -7,7 +7,8 @@ export interface ListenAddress {
   port: number;
 }
 
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const EXAMPLES = 'e.g. :10398, 127.0.0.1:10398 or [::1]:10398';
 
 function parsePort(text: string, address: string): number {
@@ -30,6 +31,7 @@ export function parseListenAddress(address: string): ListenAddress {
   const port = parsePort(address.slice(colon + 1), address);
   if (host === '') return { port };
   if (host.includes(':')) throw new Error(`"${address}": an IPv6 host goes in brackets, e.g. [::1]:10398`);
-  if (isIP(host) === 0 && !HOSTNAME_RE.test(host)) throw new Error(`"${address}": "${host}" is not a host name or IP address`);
+  if (isIP(host) === 0 && !HOSTNAME_RE.test(host))
+    throw new Error(`"${address}": "${host}" is not a host name or IP address`);
   return { host, port };
 }

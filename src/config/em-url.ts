@@ -19,9 +19,17 @@ export function normalizeEmUrl(text: string): EmUrlResult {
   if (parsed.username !== '' || parsed.password !== '') {
     return { ok: false, error: 'must not contain credentials; use username and password or passwordFile' };
   }
-  if (parsed.search !== '' || parsed.hash !== '') return { ok: false, error: `must not contain a query or fragment; ${HINT}` };
-  const path = parsed.pathname.replace(/\/+$/, '').replace(/\/api$/i, '').replace(/\/+$/, '');
-  return { ok: true, url: `${parsed.protocol}//${parsed.host}${path}`, hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1') };
+  if (parsed.search !== '' || parsed.hash !== '')
+    return { ok: false, error: `must not contain a query or fragment; ${HINT}` };
+  const path = parsed.pathname
+    .replace(/\/+$/, '')
+    .replace(/\/api$/i, '')
+    .replace(/\/+$/, '');
+  return {
+    ok: true,
+    url: `${parsed.protocol}//${parsed.host}${path}`,
+    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+  };
 }
 
 /** Loopback hosts, where plain http does not expose the password to the network. */

@@ -14,7 +14,8 @@ function passwordInFile(text: string): string {
 
 async function readRegularFile(path: string): Promise<string> {
   const info = await stat(path);
-  if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: info.isDirectory() ? 'EISDIR' : undefined });
+  if (!info.isFile())
+    throw Object.assign(new Error('not a regular file'), { code: info.isDirectory() ? 'EISDIR' : undefined });
   return readFile(path, 'utf8');
 }
 
@@ -45,20 +46,27 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   try {
     [text, mode] = await Promise.all([readFile(path, 'utf8'), stat(path).then((info) => info.mode)]);
   } catch (error) {
-    return { ok: false, issues: [{ file: path, path: '', message: `cannot read the config file: ${describeFsError(error)}` }] };
+    return {
+      ok: false,
+      issues: [{ file: path, path: '', message: `cannot read the config file: ${describeFsError(error)}` }],
+    };
   }
   const analysis = analyzeConfigText(text, path, env);
   const fileIssues = await checkReferencedFiles(analysis.files);
   const { result } = analysis;
   if (!result.ok || fileIssues.length > 0) {
     const issues = [...(result.ok ? [] : result.issues), ...fileIssues];
-    return { ok: false, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)) };
+    return {
+      ok: false,
+      issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
+    };
   }
   const exposed: ConfigIssue[] =
     (mode & WORLD_READABLE) !== 0
       ? analysis.inlinePasswords.map((at) => ({
           ...at,
-          message: 'the config file is readable by every user and holds this password; chmod o-r it, or use passwordFile or ${VAR}',
+          message:
+            'the config file is readable by every user and holds this password; chmod o-r it, or use passwordFile or ${VAR}',
         }))
       : [];
   return { ok: true, config: result.config, warnings: [...result.warnings, ...exposed] };
@@ -72,7 +80,8 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
 export async function readEmPassword(em: EmConfig): Promise<string> {
   if (em.password !== undefined) return em.password;
   const file = em.passwordFile;
-  if (file === undefined) throw new Error(`Enterprise Manager ${em.name}: neither password nor passwordFile is configured`);
+  if (file === undefined)
+    throw new Error(`Enterprise Manager ${em.name}: neither password nor passwordFile is configured`);
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -31,8 +31,19 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
   return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
-function yamlProblems(problems: readonly YAMLError[], lines: LineCounter, file: string, label: string, doc?: Document): ConfigIssue[] {
-  return placeYamlErrors(problems, lines, doc).map(({ message, offset }) => ({ file, path: '', message: `${label}: ${message}`, ...positionOf(lines, offset) }));
+function yamlProblems(
+  problems: readonly YAMLError[],
+  lines: LineCounter,
+  file: string,
+  label: string,
+  doc?: Document,
+): ConfigIssue[] {
+  return placeYamlErrors(problems, lines, doc).map(({ message, offset }) => ({
+    file,
+    path: '',
+    message: `${label}: ${message}`,
+    ...positionOf(lines, offset),
+  }));
 }
 
 export function analyzeConfigText(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigAnalysis {
@@ -64,7 +75,9 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
 
   const expanded = expandEnvInTree(raw, env);
   const fileValues = markedValues(configSchema, expanded.value).flatMap(({ path, value, role }) =>
-    role.file !== undefined && value !== '' ? [{ kind: role.file, path, fsPath: resolveBesideConfig(file, value) }] : [],
+    role.file !== undefined && value !== ''
+      ? [{ kind: role.file, path, fsPath: resolveBesideConfig(file, value) }]
+      : [],
   );
   // The config the program sees names files as the loader checked them.
   for (const { path, fsPath } of fileValues) setValueAt(expanded.value, path, fsPath);
@@ -72,17 +85,23 @@ export function analyzeConfigText(text: string, file: string, env: NodeJS.Proces
   const shapeIssues = parsed.success ? [] : fromZodIssues(parsed.error.issues, configSchema);
   // A value that failed to expand would also fail validation; one issue per key is enough.
   const envPaths = expanded.issues.map((issue) => issue.path);
-  const redundant = (issue: PathIssue): boolean => issue.relatesKeys !== true && envPaths.some((path) => sameKeyPath(path, issue.path));
+  const redundant = (issue: PathIssue): boolean =>
+    issue.relatesKeys !== true && envPaths.some((path) => sameKeyPath(path, issue.path));
   const errors = [...expanded.issues, ...shapeIssues.filter((issue) => !redundant(issue))].map(pin);
 
   const files = fileValues.map(({ kind, path, fsPath }) => ({ kind, fsPath, at: pin({ path, message: '' }) }));
   const inlinePasswords = markedValues(configSchema, raw)
     .filter(({ value, role }) => role.secret === true && value !== '' && !isOnlyEnvReferences(value))
     .map(({ path }) => pin({ path, message: '' }));
-  if (errors.length > 0 || !parsed.success) return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
+  if (errors.length > 0 || !parsed.success)
+    return { result: { ok: false, issues: errors.sort(byPosition) }, files, inlinePasswords };
 
   const warnings = [...parsed.data.warnings.map(pin), ...yamlProblems(doc.warnings, lines, file, 'YAML')];
-  return { result: { ok: true, config: parsed.data.config, warnings: warnings.sort(byPosition) }, files, inlinePasswords };
+  return {
+    result: { ok: true, config: parsed.data.config, warnings: warnings.sort(byPosition) },
+    files,
+    inlinePasswords,
+  };
 }
 
 /** yaml reports an alias to a missing anchor only when converting, and then without a position. */
@@ -92,7 +111,12 @@ function unresolvedAliases(doc: Document, lines: LineCounter, file: string): Con
     Alias(_, alias) {
       if (alias.resolve(doc) !== undefined) return;
       const position = alias.range === undefined || alias.range === null ? {} : positionOf(lines, alias.range[0]);
-      issues.push({ file, path: '', message: `YAML error: alias *${alias.source} refers to no anchor &${alias.source} before it`, ...position });
+      issues.push({
+        file,
+        path: '',
+        message: `YAML error: alias *${alias.source} refers to no anchor &${alias.source} before it`,
+        ...position,
+      });
     },
   });
   return issues;
@@ -129,10 +153,14 @@ export function expandEnvRefs(text: string, env: NodeJS.ProcessEnv): ExpandResul
       continue;
     }
     const close = text.indexOf('}', i + 2);
-    if (close === -1) return { ok: false, error: 'unterminated "${": close it with "}", or write "$${" for a literal "${"' };
+    if (close === -1)
+      return { ok: false, error: 'unterminated "${": close it with "}", or write "$${" for a literal "${"' };
     const name = text.slice(i + 2, close);
     if (!NAME_RE.test(name)) {
-      return { ok: false, error: `"\${${name}}" is not a valid environment variable reference: use \${NAME} with letters, digits and _` };
+      return {
+        ok: false,
+        error: `"\${${name}}" is not a valid environment variable reference: use \${NAME} with letters, digits and _`,
+      };
     }
     const value = env[name];
     if (value === undefined) unset.push(name);
@@ -169,7 +197,12 @@ export function expandEnvInTree(root: unknown, env: NodeJS.ProcessEnv): { value:
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(node)) {
         // defineProperty, because a `__proto__` key must stay a key (and be rejected as unknown).
-        Object.defineProperty(out, key, { value: walk(item, [...path, key]), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: walk(item, [...path, key]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -1,4 +1,14 @@
-import { isAlias, isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Node, type YAMLError } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  visit,
+  type Document,
+  type LineCounter,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import type { KeyPath } from './path.js';
 
 export interface Position {
@@ -42,7 +52,13 @@ export function locate(doc: Document, lines: LineCounter, path: KeyPath, atKey =
 
 function isEmptyValue(value: unknown): boolean {
   if (value === null || value === undefined) return true;
-  return isScalar(value) && value.value === null && value.range !== undefined && value.range !== null && value.range[0] === value.range[1];
+  return (
+    isScalar(value) &&
+    value.value === null &&
+    value.range !== undefined &&
+    value.range !== null &&
+    value.range[0] === value.range[1]
+  );
 }
 
 /**
@@ -85,12 +101,20 @@ export interface PlacedYamlError {
  */
 export function placeYamlErrors(problems: readonly YAMLError[], lines: LineCounter, doc?: Document): PlacedYamlError[] {
   const openings = problems.map((problem) => (doc === undefined ? undefined : unclosedOpening(doc, problem)));
-  const unclosed = openings.flatMap((opening, i) => (opening === undefined ? [] : [[opening.offset, problems[i]!.pos[0]] as const]));
+  const unclosed = openings.flatMap((opening, i) =>
+    opening === undefined ? [] : [[opening.offset, problems[i]!.pos[0]] as const],
+  );
   const insideUnclosed = (offset: number) => unclosed.some(([start, end]) => start < offset && offset < end);
   return problems.flatMap((problem, i) => {
     const opening = openings[i];
-    if (opening === undefined) return insideUnclosed(problem.pos[0]) ? [] : [{ message: problem.message, offset: problem.pos[0] }];
+    if (opening === undefined)
+      return insideUnclosed(problem.pos[0]) ? [] : [{ message: problem.message, offset: problem.pos[0] }];
     const openUntil = lines.linePos(problem.pos[0]).line;
-    return [{ message: `${problem.message} (${opening.what} that starts here is still open at line ${openUntil})`, offset: opening.offset }];
+    return [
+      {
+        message: `${problem.message} (${opening.what} that starts here is still open at line ${openUntil})`,
+        offset: opening.offset,
+      },
+    ];
   });
 }

@@ -26,7 +26,8 @@ function concrete(schema: z.ZodType, roles: KeyRole[] = []): z.ZodType[] {
   if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) {
     return concrete(schema.unwrap() as z.ZodType, roles);
   }
-  if (schema instanceof z.ZodPipe) return [schema.in as z.ZodType, schema.out as z.ZodType].flatMap((s) => concrete(s, roles));
+  if (schema instanceof z.ZodPipe)
+    return [schema.in as z.ZodType, schema.out as z.ZodType].flatMap((s) => concrete(s, roles));
   if (schema instanceof z.ZodUnion) return (schema.options as readonly z.ZodType[]).flatMap((s) => concrete(s, roles));
   return [schema];
 }
@@ -123,13 +124,18 @@ function isTypeMismatchOnly(branch: readonly z.core.$ZodIssue[]): boolean {
  * zod issues as path issues: one issue per unknown key (named in the path), and a failed union
  * (a backup as GUID or as mapping) reported through the branch that matches the value's shape.
  */
-export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, prefix: KeyPath = []): PathIssue[] {
+export function fromZodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  schema: z.ZodType,
+  prefix: KeyPath = [],
+): PathIssue[] {
   const out: PathIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...toKeyPath(issue.path)];
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, path);
-      for (const key of issue.keys) out.push({ path: [...path, key], message: unknownKeyMessage(key, known), atKey: true });
+      for (const key of issue.keys)
+        out.push({ path: [...path, key], message: unknownKeyMessage(key, known), atKey: true });
       continue;
     }
     if (issue.code === 'invalid_union') {
@@ -141,7 +147,12 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
       }
     }
     const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
-    out.push({ path, message: issue.message, ...(params.atKey === true ? { atKey: true } : {}), ...(params.relatesKeys === true ? { relatesKeys: true } : {}) });
+    out.push({
+      path,
+      message: issue.message,
+      ...(params.atKey === true ? { atKey: true } : {}),
+      ...(params.relatesKeys === true ? { relatesKeys: true } : {}),
+    });
   }
   return out;
 }

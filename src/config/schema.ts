@@ -47,7 +47,10 @@ function expecting(noun: string, hints: { forNumber?: string } = {}): z.core.$Zo
   return (issue) => {
     if (issue.code === 'invalid_type') {
       if (issue.input === undefined) return 'is required';
-      const hint = typeof issue.input === 'number' && hints.forNumber !== undefined ? `; ${hints.forNumber}` : hintFor(issue.expected, issue.input);
+      const hint =
+        typeof issue.input === 'number' && hints.forNumber !== undefined
+          ? `; ${hints.forNumber}`
+          : hintFor(issue.expected, issue.input);
       return `expected ${noun}, got ${describeInput(issue.input)}${hint}`;
     }
     if (issue.code === 'invalid_value') return `must be ${noun}`;
@@ -101,8 +104,7 @@ function normalizeBackupId(text: string): string | undefined {
   return GUID_RE.test(bare) ? bare.toLowerCase() : undefined;
 }
 
-const BACKUP_ID_HINT =
-  'expected a backup GUID such as 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3 or urn:veeam:Backup:<GUID>';
+const BACKUP_ID_HINT = 'expected a backup GUID such as 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3 or urn:veeam:Backup:<GUID>';
 
 const FIELD_NAMES: Record<string, string> = {
   second: 'second',
@@ -113,7 +115,8 @@ const FIELD_NAMES: Record<string, string> = {
   dayOfWeek: 'day-of-week',
 };
 
-const CRON_HINT = 'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "*/5 * * * *"';
+const CRON_HINT =
+  'use 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, e.g. "*/5 * * * *"';
 
 /** Why node-cron would refuse the schedule, or undefined when it accepts it. */
 function cronScheduleError(schedule: string): string | undefined {
@@ -124,7 +127,8 @@ function cronScheduleError(schedule: string): string | undefined {
     problems = result.errors.map((error) => {
       const field = FIELD_NAMES[error.field];
       // node-cron words field errors as "<value> is a invalid expression for <field>"; say it plainly.
-      if (field !== undefined && error.message.includes('invalid expression')) return `"${error.value ?? ''}" is not valid in the ${field} field`;
+      if (field !== undefined && error.message.includes('invalid expression'))
+        return `"${error.value ?? ''}" is not valid in the ${field} field`;
       return error.message;
     });
   } catch (error) {
@@ -151,16 +155,18 @@ export const DEFAULTS = {
 
 const DURATION = 'a duration such as 30s, 5m or 26h';
 
-const positiveDurationMs = z.string({ error: expecting(DURATION, { forNumber: 'add a unit, e.g. 30s' }) }).transform((text, ctx) => {
-  try {
-    const ms = parseDuration(text);
-    if (ms > 0) return ms;
-    ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
-  } catch (error) {
-    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
-  }
-  return z.NEVER;
-});
+const positiveDurationMs = z
+  .string({ error: expecting(DURATION, { forNumber: 'add a unit, e.g. 30s' }) })
+  .transform((text, ctx) => {
+    try {
+      const ms = parseDuration(text);
+      if (ms > 0) return ms;
+      ctx.issues.push({ code: 'custom', message: 'must be longer than 0', input: text });
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
+    }
+    return z.NEVER;
+  });
 
 /**
  * Byte sizes as Prometheus writes them (`body_size_limit`): an integer and a unit, every unit a power
@@ -206,17 +212,22 @@ const nonEmptyString = z.string({ error: expecting('a string') }).min(1, 'must n
 
 function integerFromTo(min: number, max: number) {
   const range = `an integer from ${min} to ${max}`;
-  return z.int({ error: expecting(range) }).min(min, `must be ${range}`).max(max, `must be ${range}`);
+  return z
+    .int({ error: expecting(range) })
+    .min(min, `must be ${range}`)
+    .max(max, `must be ${range}`);
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: expecting(values.join(' or ')) });
 }
 
-const cronSchedule = z.string({ error: expecting('a cron schedule such as "*/5 * * * *"') }).superRefine((text, ctx) => {
-  const error = cronScheduleError(text);
-  if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
-});
+const cronSchedule = z
+  .string({ error: expecting('a cron schedule such as "*/5 * * * *"') })
+  .superRefine((text, ctx) => {
+    const error = cronScheduleError(text);
+    if (error !== undefined) ctx.addIssue({ code: 'custom', message: error });
+  });
 
 const backupId = z.string({ error: expecting(BACKUP_ID_HINT) }).transform((text, ctx) => {
   const id = normalizeBackupId(text);
@@ -244,7 +255,9 @@ const mapping = expecting('a mapping');
 const backupEntry = z.union(
   [
     backupId.transform((id) => new ListedBackup(id, undefined, true)),
-    z.strictObject({ id: backupId, rpo: positiveDurationMs.optional() }, { error: mapping }).transform(({ id, rpo }) => new ListedBackup(id, rpo, false)),
+    z
+      .strictObject({ id: backupId, rpo: positiveDurationMs.optional() }, { error: mapping })
+      .transform(({ id, rpo }) => new ListedBackup(id, rpo, false)),
   ],
   { error: 'expected a backup GUID, or a mapping with id and an optional rpo' },
 );
@@ -292,7 +305,11 @@ const tlsSection = z.strictObject(
     insecureSkipVerify: z
       .boolean({ error: expecting('true or false') })
       .superRefine((skip, ctx) => {
-        if (skip) warn(ctx, 'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead');
+        if (skip)
+          warn(
+            ctx,
+            'TLS certificate verification is off for this Enterprise Manager: anyone on the path can read its credentials; set tls.caFile to its CA instead',
+          );
       })
       .default(false),
     serverName: serverName.optional(),
@@ -300,56 +317,67 @@ const tlsSection = z.strictObject(
   { error: mapping },
 );
 
-const enterpriseManager = z.strictObject(
-  {
-    name: nonEmptyString.optional(),
-    url: emUrl,
-    username: nonEmptyString,
-    password: withRole(nonEmptyString, { secret: true }).optional(),
-    passwordFile: withRole(nonEmptyString, { file: 'passwordFile' }).optional(),
-    apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
-    format: oneOf(['xml', 'json']).default(DEFAULTS.format),
-    restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
-    tls: tlsSection.nullish(),
-    // At least one backup, or discover: checked below, where both keys are in sight.
-    backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
-    // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
-    discover: discoverSection.nullish(),
-    // Per-machine freshness; an empty `vms:` (YAML null) turns it on with every default.
-    vms: vmsSection.nullish(),
-  },
-  { error: mapping },
-).superRefine(
-  (em, ctx) => {
-    // Runs even when a key of this EM failed, so these rules are reported with every shape error.
-    if (!isPlainObject(em)) return;
-    const hasPassword = em.password !== undefined;
-    const hasFile = em.passwordFile !== undefined;
-    if (hasPassword && hasFile) {
-      ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'set only one of password and passwordFile', params: { atKey: true, relatesKeys: true } });
-    } else if (!hasPassword && !hasFile) {
-      ctx.addIssue({ code: 'custom', message: 'one of password or passwordFile is required', params: { relatesKeys: true } });
-    }
-    // Something to poll: at least one backup, unless discover finds them.
-    if (Object.hasOwn(em, 'discover')) return;
-    if (em.backups === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['backups'],
-        message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists',
-        params: { relatesKeys: true },
-      });
-    } else if (Array.isArray(em.backups) && em.backups.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['backups'],
-        message: 'list at least one backup, or add discover: to poll every backup EM lists',
-        params: { relatesKeys: true },
-      });
-    }
-  },
-  { when: () => true },
-);
+const enterpriseManager = z
+  .strictObject(
+    {
+      name: nonEmptyString.optional(),
+      url: emUrl,
+      username: nonEmptyString,
+      password: withRole(nonEmptyString, { secret: true }).optional(),
+      passwordFile: withRole(nonEmptyString, { file: 'passwordFile' }).optional(),
+      apiVersion: nonEmptyString.default(DEFAULTS.apiVersion),
+      format: oneOf(['xml', 'json']).default(DEFAULTS.format),
+      restorePoints: oneOf(['entity', 'reference', 'query']).default(DEFAULTS.restorePoints),
+      tls: tlsSection.nullish(),
+      // At least one backup, or discover: checked below, where both keys are in sight.
+      backups: z.array(backupEntry, { error: expecting('a list of backup GUIDs') }).optional(),
+      // An empty `discover:` (YAML null) discovers with every default, as `discover: {}` does.
+      discover: discoverSection.nullish(),
+      // Per-machine freshness; an empty `vms:` (YAML null) turns it on with every default.
+      vms: vmsSection.nullish(),
+    },
+    { error: mapping },
+  )
+  .superRefine(
+    (em, ctx) => {
+      // Runs even when a key of this EM failed, so these rules are reported with every shape error.
+      if (!isPlainObject(em)) return;
+      const hasPassword = em.password !== undefined;
+      const hasFile = em.passwordFile !== undefined;
+      if (hasPassword && hasFile) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['passwordFile'],
+          message: 'set only one of password and passwordFile',
+          params: { atKey: true, relatesKeys: true },
+        });
+      } else if (!hasPassword && !hasFile) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'one of password or passwordFile is required',
+          params: { relatesKeys: true },
+        });
+      }
+      // Something to poll: at least one backup, unless discover finds them.
+      if (Object.hasOwn(em, 'discover')) return;
+      if (em.backups === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backups'],
+          message: 'is required: list the backups to watch, or add discover: to poll every backup EM lists',
+          params: { relatesKeys: true },
+        });
+      } else if (Array.isArray(em.backups) && em.backups.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backups'],
+          message: 'list at least one backup, or add discover: to poll every backup EM lists',
+          params: { relatesKeys: true },
+        });
+      }
+    },
+    { when: () => true },
+  );
 
 /**
  * Rules across the entries of enterpriseManagers: the em label of each EM, and each backup within one
@@ -373,7 +401,13 @@ function checkDistinct(ems: readonly unknown[], ctx: z.core.$RefinementCtx): voi
     }
     const clash = `duplicate Enterprise Manager name "${name}": enterpriseManagers[${first}] has it too, and the name is the em label`;
     if (explicit) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: clash, params: { relatesKeys: true } });
-    else ctx.addIssue({ code: 'custom', path: [i, 'url'], message: `${clash}; set a distinct name`, params: { relatesKeys: true } });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'url'],
+        message: `${clash}; set a distinct name`,
+        params: { relatesKeys: true },
+      });
   });
 }
 

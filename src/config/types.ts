@@ -18,4 +18,5 @@ export interface ConfigIssue {
   column?: number;
 }
 
-export type ConfigResult = { ok: true; config: ExporterConfig; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };
+export type ConfigResult =
+  { ok: true; config: ExporterConfig; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };

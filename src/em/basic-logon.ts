@@ -4,7 +4,16 @@
  * session id (for the logout) in its `LogonSession` body.
  */
 import { parseLogonSession, sessionIdFromToken } from './parse/index.js';
-import { answered, contentTypeOf, failure, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import {
+  answered,
+  contentTypeOf,
+  failure,
+  noReplyFailure,
+  parseFailure,
+  redirectFailure,
+  statusFailure,
+  type Wording,
+} from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { SESSION_HEADER, SESSION_HEADER_KEY, type LogonMethod, type Session } from './logon.js';
@@ -31,12 +40,21 @@ export class BasicLogon implements LogonMethod {
     const { options, exchange, secrets, baseUrl, accept } = this.deps;
     const user = this.user;
     // A logon is for the whole EM; each request that waited for it is named when the lifecycle hands its failure on.
-    const w: Wording = { target: { em: options.name }, action: `logon as "${user}"`, timeoutMs: options.timeoutMs, redact: (t) => secrets.redact(t), redactSessions: (t) => secrets.redactSessions(t) };
+    const w: Wording = {
+      target: { em: options.name },
+      action: `logon as "${user}"`,
+      timeoutMs: options.timeoutMs,
+      redact: (t) => secrets.redact(t),
+      redactSessions: (t) => secrets.redactSessions(t),
+    };
     let password: string;
     try {
       password = await options.password();
     } catch (err) {
-      throw failure(w, { reason: 'auth', detail: `cannot read the password: ${err instanceof Error ? err.message : String(err)}` });
+      throw failure(w, {
+        reason: 'auth',
+        detail: `cannot read the password: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
     const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
     secrets.useCredentials([password, basic]);
@@ -77,8 +95,22 @@ export class BasicLogon implements LogonMethod {
       throw statusFailure('auth', reply, 1, `the account needs an Enterprise Manager role: ${EM_ROLES}`, w);
     }
     if (status >= 300 && status < 400) throw redirectFailure(reply, w);
-    if (status === 404) throw statusFailure('not_found', reply, 1, 'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)', w);
-    if (status >= 500) throw statusFailure('http_5xx', reply, result.attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)', w);
+    if (status === 404)
+      throw statusFailure(
+        'not_found',
+        reply,
+        1,
+        'no logon endpoint here: check that url points at Enterprise Manager (https://host:9398)',
+        w,
+      );
+    if (status >= 500)
+      throw statusFailure(
+        'http_5xx',
+        reply,
+        result.attempts,
+        'check the EM service log (Veeam Backup Enterprise Manager RESTful API service)',
+        w,
+      );
     throw statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${options.apiVersion}")`, w);
   }
 }

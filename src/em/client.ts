@@ -1,12 +1,38 @@
 import type { Logger } from 'pino';
-import type { ApiEndpoint, BackupMetadata, FailureTarget, PollErrorReason, RestorePoint, VmRestorePoint } from '../domain.js';
+import type {
+  ApiEndpoint,
+  BackupMetadata,
+  FailureTarget,
+  PollErrorReason,
+  RestorePoint,
+  VmRestorePoint,
+} from '../domain.js';
 import { ParseError, excerpt, quote } from './parse/index.js';
 import { PARSERS, type Parsed, type ParserName } from './parse/parsers.js';
 import { POOL_MIN_BYTES, acquireParsePool, releaseParsePool, type ParsePool } from './parse-pool.js';
-import { answered, contentTypeOf, failure, noReplyFailure, parseFailure, redirectFailure, statusFailure, type Wording } from './describe.js';
+import {
+  answered,
+  contentTypeOf,
+  failure,
+  noReplyFailure,
+  parseFailure,
+  redirectFailure,
+  statusFailure,
+  type Wording,
+} from './describe.js';
 import { EM_ROLES, EmError } from './errors.js';
 import { Exchange } from './exchange.js';
-import { QUERY_DEFAULTS, batchFilters, chainProblem, filterOf, nextPath, pageProblem, queryPath, type QueryRequest, type QueryType } from './query.js';
+import {
+  QUERY_DEFAULTS,
+  batchFilters,
+  chainProblem,
+  filterOf,
+  nextPath,
+  pageProblem,
+  queryPath,
+  type QueryRequest,
+  type QueryType,
+} from './query.js';
 import { BasicLogon } from './basic-logon.js';
 import { SESSION_HEADER } from './logon.js';
 import { SecretBook } from './secret-book.js';
@@ -85,7 +111,13 @@ class HttpEmClient implements EmClient, EmVmClient {
       retryBackoffMs: options.retryBackoffMs ?? EM_CLIENT_DEFAULTS.retryBackoffMs,
     });
     this.sessions = new SessionKeeper({
-      method: new BasicLogon({ options, exchange: this.exchange, secrets: this.secrets, baseUrl: this.baseUrl, accept: this.accept }),
+      method: new BasicLogon({
+        options,
+        exchange: this.exchange,
+        secrets: this.secrets,
+        baseUrl: this.baseUrl,
+        accept: this.accept,
+      }),
       secrets: this.secrets,
       timeoutMs: options.timeoutMs,
       exchange: this.exchange,
@@ -101,14 +133,26 @@ class HttpEmClient implements EmClient, EmVmClient {
 
   async getBackup(backupId: string): Promise<BackupMetadata> {
     const id = bareId(backupId);
-    const meta = await this.get('backup', 'GET backup', this.backupTarget(id), `/backups/${encodeURIComponent(id)}?format=Entity`, 'backupEntity');
+    const meta = await this.get(
+      'backup',
+      'GET backup',
+      this.backupTarget(id),
+      `/backups/${encodeURIComponent(id)}?format=Entity`,
+      'backupEntity',
+    );
     return meta.id === '' ? { ...meta, id: id.toLowerCase() } : meta;
   }
 
   async getRestorePoints(backupId: string): Promise<RestorePoint[]> {
     const id = bareId(backupId);
     const query = this.options.restorePoints === 'reference' ? '' : '?format=Entity';
-    return this.get('restore_points', 'GET restore points', this.backupTarget(id), `/backups/${encodeURIComponent(id)}/restorePoints${query}`, 'restorePoints');
+    return this.get(
+      'restore_points',
+      'GET restore points',
+      this.backupTarget(id),
+      `/backups/${encodeURIComponent(id)}/restorePoints${query}`,
+      'restorePoints',
+    );
   }
 
   async listBackups(run: TaskRunner = runNow): Promise<BackupMetadata[]> {
@@ -133,10 +177,17 @@ class HttpEmClient implements EmClient, EmVmClient {
 
   async listChildBackups(parentId: string): Promise<BackupMetadata[]> {
     const id = bareId(parentId);
-    return this.get('child_backups', 'GET child backups (discovery)', this.backupTarget(id), `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`, 'backupList', {
-      reason: 'not_found',
-      advice: 'EM no longer knows this parent backup: it was probably deleted; the next discovery drops it',
-    });
+    return this.get(
+      'child_backups',
+      'GET child backups (discovery)',
+      this.backupTarget(id),
+      `/backups/${encodeURIComponent(id)}/childbackups?format=Entity`,
+      'backupList',
+      {
+        reason: 'not_found',
+        advice: 'EM no longer knows this parent backup: it was probably deleted; the next discovery drops it',
+      },
+    );
   }
 
   async queryRestorePoints(
@@ -150,7 +201,9 @@ class HttpEmClient implements EmClient, EmVmClient {
       points.forEach((point, i) => {
         const owner = point.backupId ?? only;
         if (owner === undefined) {
-          throw new ParseError(`restore point #${i + 1} (${point.uid === '' ? 'no UID' : quote(point.uid, 70)}) has no BackupReference link, so its backup is unknown`);
+          throw new ParseError(
+            `restore point #${i + 1} (${point.uid === '' ? 'no UID' : quote(point.uid, 70)}) has no BackupReference link, so its backup is unknown`,
+          );
         }
         const bucket = byBackup.get(owner);
         // A point of a backup not asked for belongs to nobody here. A point seen twice moved
@@ -163,7 +216,10 @@ class HttpEmClient implements EmClient, EmVmClient {
     });
   }
 
-  async queryBackups(backupIds: readonly string[], run: TaskRunner = runNow): Promise<Map<string, BackupOutcome<BackupMetadata>>> {
+  async queryBackups(
+    backupIds: readonly string[],
+    run: TaskRunner = runNow,
+  ): Promise<Map<string, BackupOutcome<BackupMetadata>>> {
     return this.queryPerBackup('Backup', backupIds, run, 'backupQuery', undefined, (batch, found) => {
       const byId = new Map(found.map((backup) => [backup.id, backup]));
       return new Map(
@@ -195,7 +251,14 @@ class HttpEmClient implements EmClient, EmVmClient {
   async getVmRestorePoints(restorePointId: string): Promise<VmRestorePoint[]> {
     const id = restorePointId.trim().toLowerCase();
     const target = { em: this.name, subject: `${VM_SUBJECT}: restore point ${id}` };
-    return this.get('vm_restore_points', 'GET VM restore points', target, `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`, 'vmRestorePoints', VM_QUERY_NOT_FOUND);
+    return this.get(
+      'vm_restore_points',
+      'GET VM restore points',
+      target,
+      `/restorePoints/${encodeURIComponent(id)}/vmRestorePoints?format=Entity`,
+      'vmRestorePoints',
+      VM_QUERY_NOT_FOUND,
+    );
   }
 
   async logout(): Promise<void> {
@@ -229,7 +292,8 @@ class HttpEmClient implements EmClient, EmVmClient {
       const found = await this.queryAll({ type: 'Backup', filter: undefined, pageSize }, run, 'backupQuery');
       // A backup created while the pages are read pushes one onto the next page, where it is seen twice.
       const byId = new Map<string, BackupMetadata>();
-      for (const backup of found) if (backup.backupType.toLowerCase() !== 'childbackup' && !byId.has(backup.id)) byId.set(backup.id, backup);
+      for (const backup of found)
+        if (backup.backupType.toLowerCase() !== 'childbackup' && !byId.has(backup.id)) byId.set(backup.id, backup);
       return [...byId.values()];
     } catch (err) {
       if (!(err instanceof EmError)) throw err;
@@ -268,7 +332,12 @@ class HttpEmClient implements EmClient, EmVmClient {
         } catch (err) {
           const error =
             err instanceof ParseError
-              ? new EmError({ em: this.name, reason: 'parse', action: `query ${queryWhat(type)}`, detail: err.cleaned((text) => this.secrets.redact(text)) })
+              ? new EmError({
+                  em: this.name,
+                  reason: 'parse',
+                  action: `query ${queryWhat(type)}`,
+                  detail: err.cleaned((text) => this.secrets.redact(text)),
+                })
               : err;
           if (!(error instanceof EmError)) throw error;
           values = new Map(batch.map((id) => [id, error]));
@@ -288,7 +357,11 @@ class HttpEmClient implements EmClient, EmVmClient {
    * at once (through `run`) and must fit it: see pageProblem. Without a PagesCount, `Next` links
    * are followed one by one. Errors are for the whole EM (the caller hands them to each backup).
    */
-  private async queryAll<N extends QueryParser>(request: QueryRequest, run: TaskRunner, parse: N): Promise<Parsed<N>['items']> {
+  private async queryAll<N extends QueryParser>(
+    request: QueryRequest,
+    run: TaskRunner,
+    parse: N,
+  ): Promise<Parsed<N>['items']> {
     const what = queryWhat(request.type);
     const fetch = (path: string, label: string): Promise<Parsed<N>> =>
       run(() => this.get('query', `query ${what} (${label})`, { em: this.name }, path, parse, QUERY_NOT_FOUND));
@@ -298,7 +371,8 @@ class HttpEmClient implements EmClient, EmVmClient {
         reason: 'parse',
         action: `query ${what}`,
         detail: problem,
-        advice: 'the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again',
+        advice:
+          'the result changed while its pages were read, or EM pages inconsistently; nothing of it is used, the next poll reads it again',
       });
 
     const first = await fetch(queryPath(request, 1), 'page 1');
@@ -307,7 +381,7 @@ class HttpEmClient implements EmClient, EmVmClient {
     if (pagesCount === undefined) {
       // No page count: follow Next links; only a last page short of the page size proves the end.
       const pages = [first];
-      for (let next = first.paging.next; next !== undefined; ) {
+      for (let next = first.paging.next; next !== undefined;) {
         const path = nextPath(next);
         if (path === undefined) throw inconsistent(`a Next link that is not a query URL`);
         if (pages.length >= QUERY_DEFAULTS.maxPages) throw inconsistent(`more than ${QUERY_DEFAULTS.maxPages} pages`);
@@ -326,7 +400,8 @@ class HttpEmClient implements EmClient, EmVmClient {
       if (first.items.length > 0) throw inconsistent(`PagesCount 0 with ${first.items.length} items`);
       return [];
     }
-    if (pagesCount > QUERY_DEFAULTS.maxPages) throw inconsistent(`${pagesCount} pages, more than ${QUERY_DEFAULTS.maxPages}`);
+    if (pagesCount > QUERY_DEFAULTS.maxPages)
+      throw inconsistent(`${pagesCount} pages, more than ${QUERY_DEFAULTS.maxPages}`);
     const firstProblem = pageProblem(first.paging, first.items.length, 1, pagesCount, size);
     if (firstProblem !== undefined) throw inconsistent(firstProblem);
     const rest = await Promise.all(
@@ -357,7 +432,11 @@ class HttpEmClient implements EmClient, EmVmClient {
       redactSessions: (text) => this.secrets.redactSessions(text),
     };
     const send = (token: string) =>
-      this.exchange.call(endpoint, { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, [SESSION_HEADER]: token } }, `/api${path}`);
+      this.exchange.call(
+        endpoint,
+        { method: 'GET', url: `${this.baseUrl}${path}`, headers: { accept: this.accept, [SESSION_HEADER]: token } },
+        `/api${path}`,
+      );
 
     let session = await this.sessions.current(target);
     let result = await send(session.token);
@@ -427,19 +506,42 @@ class HttpEmClient implements EmClient, EmVmClient {
     const { status } = reply;
     const user = this.options.username;
     if (status === 204) {
-      return failure(w, { reason: 'not_found', detail: 'EM answered 204 No Content', advice: 'it does not know this backup; check the backup ID in the config', status });
+      return failure(w, {
+        reason: 'not_found',
+        detail: 'EM answered 204 No Content',
+        advice: 'it does not know this backup; check the backup ID in the config',
+        status,
+      });
     }
     if (status >= 300 && status < 400) return redirectFailure(reply, w);
     if (status === 401) {
       // Only reached after the one re-logon: the fresh session was refused too.
-      return statusFailure('auth', reply, 1, `rejected even with a fresh logon session: check that the account "${user}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`, w);
+      return statusFailure(
+        'auth',
+        reply,
+        1,
+        `rejected even with a fresh logon session: check that the account "${user}" still holds an Enterprise Manager role (${EM_ROLES}) and that no proxy strips the ${SESSION_HEADER} header`,
+        w,
+      );
     }
     if (status === 403) {
-      return statusFailure('auth', reply, 1, `the account "${user}" may not read this backup: give it an Enterprise Manager role (${EM_ROLES}) whose scope includes it`, w);
+      return statusFailure(
+        'auth',
+        reply,
+        1,
+        `the account "${user}" may not read this backup: give it an Enterprise Manager role (${EM_ROLES}) whose scope includes it`,
+        w,
+      );
     }
     if (status === 404) return statusFailure(notFound.reason, reply, 1, notFound.advice, w);
     if (status >= 500) {
-      return statusFailure('http_5xx', reply, attempts, 'check the EM service log (Veeam Backup Enterprise Manager RESTful API service) and that the backup server is connected to EM', w);
+      return statusFailure(
+        'http_5xx',
+        reply,
+        attempts,
+        'check the EM service log (Veeam Backup Enterprise Manager RESTful API service) and that the backup server is connected to EM',
+        w,
+      );
     }
     return statusFailure('http_4xx', reply, 1, `check url and apiVersion (now "${this.options.apiVersion}")`, w);
   }
@@ -465,7 +567,8 @@ function itemsOf<N extends QueryParser>(pages: ReadonlyArray<Parsed<N>>): Parsed
 
 const QUERY_NOT_FOUND: NotFoundWording = {
   reason: 'http_4xx',
-  advice: 'EM has no query service here (it answers /api/query on 9.5 and later): check url, or set restorePoints: entity',
+  advice:
+    'EM has no query service here (it answers /api/query on 9.5 and later): check url, or set restorePoints: entity',
 };
 
 const CODING_NAMES = /^[\w-]+(?:\s*,\s*[\w-]+)*$/;

@@ -47,15 +47,28 @@ export function transportFailure(error: TransportError, attempts: number, w: Wor
       return failure(w, {
         reason: 'parse',
         detail: `the answer is not valid HTTP (${error.code}: ${detail})`,
-        advice: 'check that url points at the Enterprise Manager REST API (port 9398) and that no proxy in between corrupts answers',
+        advice:
+          'check that url points at the Enterprise Manager REST API (port 9398) and that no proxy in between corrupts answers',
       });
     case 'timeout':
-      return failure(w, { reason: 'timeout', detail: `no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries})`, advice: timeoutAdvice(w.timeoutMs) });
+      return failure(w, {
+        reason: 'timeout',
+        detail: `no answer within ${formatMs(w.timeoutMs)} (${error.code}${tries})`,
+        advice: timeoutAdvice(w.timeoutMs),
+      });
     case 'tls':
-      return failure(w, { reason: 'tls', detail: `TLS failed (${error.code}: ${detail})`, advice: tlsAdvice(error.code) });
+      return failure(w, {
+        reason: 'tls',
+        detail: `TLS failed (${error.code}: ${detail})`,
+        advice: tlsAdvice(error.code),
+      });
     case 'network':
       if (error.code === 'ECLOSED') return failure(w, { reason: 'network', detail: error.message });
-      return failure(w, { reason: 'network', detail: `connection failed (${error.code}: ${detail}${tries})`, advice: networkAdvice() });
+      return failure(w, {
+        reason: 'network',
+        detail: `connection failed (${error.code}: ${detail}${tries})`,
+        advice: networkAdvice(),
+      });
   }
 }
 
@@ -99,7 +112,13 @@ function decodePath(path: string): string {
   }
 }
 
-export function statusFailure(reason: PollErrorReason, reply: HttpReply, attempts: number, advice: string, w: Wording): EmError {
+export function statusFailure(
+  reason: PollErrorReason,
+  reply: HttpReply,
+  attempts: number,
+  advice: string,
+  w: Wording,
+): EmError {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   return failure(w, { reason, detail: `${answered(reply, w)}${tries}`, advice, status: reply.status });
 }

@@ -97,7 +97,8 @@ export type TransportKind = 'tls' | 'timeout' | 'network' | 'unreadable';
 export function transportKind(code: string): TransportKind {
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
   if (code.startsWith('HPE_')) return 'unreadable';
-  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT')) return 'tls';
+  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT'))
+    return 'tls';
   return 'network';
 }
 

@@ -5,7 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ApiEndpoint } from '../domain.js';
-import { closedError, toTransportError, TransportError, type HttpReply, type HttpRequest, type Transport } from './transport.js';
+import {
+  closedError,
+  toTransportError,
+  TransportError,
+  type HttpReply,
+  type HttpRequest,
+  type Transport,
+} from './transport.js';
 import type { ApiObserver } from './types.js';
 
 export interface CallResult {
@@ -65,7 +72,10 @@ export class Exchange {
       }
       if (attempt >= maxAttempts || !retryable(result) || this.closed) return result;
       const delay = Math.min(retryBackoffMs * attempt, MAX_BACKOFF_MS);
-      log.debug({ endpoint, method: request.method, path: logPath, attempt, retry_in_ms: delay }, 'EM request failed; retrying');
+      log.debug(
+        { endpoint, method: request.method, path: logPath, attempt, retry_in_ms: delay },
+        'EM request failed; retrying',
+      );
       await sleep(delay);
     }
   }
@@ -87,7 +97,15 @@ export class Exchange {
     }
     if (this.deps.log.isLevelEnabled('debug')) {
       this.deps.log.debug(
-        { endpoint, method, path, status: code, ms: Math.round(seconds * 1000), attempt, ...(errorCode ? { error: errorCode } : {}) },
+        {
+          endpoint,
+          method,
+          path,
+          status: code,
+          ms: Math.round(seconds * 1000),
+          attempt,
+          ...(errorCode ? { error: errorCode } : {}),
+        },
         'EM request',
       );
     }

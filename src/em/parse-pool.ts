@@ -35,11 +35,11 @@ export interface ParseJob {
 }
 
 export type ParseReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; template: string; escapedSecret: boolean };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; template: string; escapedSecret: boolean };
 
 /** `closed`: the pool was closed before the body was parsed (shutdown or reload), nothing is wrong with it. */
-export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean; closed?: true };
+export type PoolOutcome<T> =
+  { ok: true; value: T } | { ok: false; error: ParseError; escapedSecret: boolean; closed?: true };
 
 export interface PoolOptions {
   /** Worker threads at most; by default one fewer than the cores, at least one and at most two. */
@@ -61,14 +61,20 @@ class Slot {
   /** Ends the worker once it has been idle for the pool's idleMs. */
   retirement: NodeJS.Timeout | undefined;
 
-  constructor(script: URL, onReply: (slot: Slot, reply: ParseReply) => void, onDeath: (slot: Slot, why: string) => void) {
+  constructor(
+    script: URL,
+    onReply: (slot: Slot, reply: ParseReply) => void,
+    onDeath: (slot: Slot, why: string) => void,
+  ) {
     // No inherited execArgv: flags meant for the main script (--input-type, --eval) break a worker.
     // No heap limit of its own either: a lower one than the main thread's would refuse bodies that
     // parsed before (poll.maxResponseSize can be raised), and some out-of-memory paths end the process.
     this.worker = new Worker(script, { execArgv: [], stdout: false, stderr: false });
     this.worker.unref();
     this.worker.on('message', (reply: ParseReply) => onReply(this, reply));
-    this.worker.on('error', (err: Error) => onDeath(this, `${(err as { code?: string }).code ?? err.name}: ${err.message}`));
+    this.worker.on('error', (err: Error) =>
+      onDeath(this, `${(err as { code?: string }).code ?? err.name}: ${err.message}`),
+    );
     this.worker.on('exit', (code) => onDeath(this, `exit code ${code}`));
   }
 
@@ -113,7 +119,12 @@ export class ParsePool {
   }
 
   /** Parses `bytes` with `parser` in a worker; `bytes` is unusable afterwards (its memory moved). */
-  parse<N extends ParserName>(parser: N, bytes: Buffer, contentType: string, secrets: readonly string[]): Promise<PoolOutcome<Parsed<N>>> {
+  parse<N extends ParserName>(
+    parser: N,
+    bytes: Buffer,
+    contentType: string,
+    secrets: readonly string[],
+  ): Promise<PoolOutcome<Parsed<N>>> {
     if (this.closed) return Promise.resolve(CLOSED);
     const job: ParseJob = { id: this.nextId++, parser, bytes: ownMemory(bytes), contentType, secrets: [...secrets] };
     return new Promise((resolve) => {
@@ -138,7 +149,11 @@ export class ParsePool {
     while (this.queue.length > 0) {
       let slot = this.slots.find((s) => s.current === undefined);
       if (slot === undefined && this.slots.length < this.size) {
-        slot = new Slot(this.script, (s, reply) => this.answered(s, reply), (s, why) => this.died(s, why));
+        slot = new Slot(
+          this.script,
+          (s, reply) => this.answered(s, reply),
+          (s, why) => this.died(s, why),
+        );
         this.slots.push(slot);
       }
       if (slot === undefined) return;
@@ -155,7 +170,11 @@ export class ParsePool {
     const pending = slot.current;
     if (pending?.job.id !== reply.id) return;
     slot.idle();
-    pending.resolve(reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new ParseError(reply.template), escapedSecret: reply.escapedSecret });
+    pending.resolve(
+      reply.ok
+        ? { ok: true, value: reply.value }
+        : { ok: false, error: new ParseError(reply.template), escapedSecret: reply.escapedSecret },
+    );
     this.dispatch();
     if (slot.current === undefined) this.retireLater(slot);
   }
@@ -190,7 +209,13 @@ export class ParsePool {
  * copy. A small Buffer is a slice of Node's shared pool, which must never be transferred away.
  */
 function ownMemory(bytes: Buffer): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer && bytes.byteLength > Buffer.poolSize) return bytes.buffer;
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteLength > Buffer.poolSize
+  )
+    return bytes.buffer;
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return copy;
@@ -200,7 +225,12 @@ function failed(message: string): PoolOutcome<never> {
   return { ok: false, error: new ParseError(message), escapedSecret: false };
 }
 
-const CLOSED: PoolOutcome<never> = { ok: false, error: new ParseError('the parser pool is closed'), escapedSecret: false, closed: true };
+const CLOSED: PoolOutcome<never> = {
+  ok: false,
+  error: new ParseError('the parser pool is closed'),
+  escapedSecret: false,
+  closed: true,
+};
 
 /** The built worker next to this module (dist/em), or for the TypeScript sources the one in dist/. */
 export function workerScript(): URL | undefined {

@@ -23,7 +23,12 @@ port.on('message', (job: ParseJob) => {
       reply = { id: job.id, ok: false, template: err.template, escapedSecret };
     } else {
       // A parser bug, or a body that exhausts the stack: the body is unreadable all the same.
-      reply = { id: job.id, ok: false, template: `the parser failed (${err instanceof Error ? err.name : 'error'})`, escapedSecret: false };
+      reply = {
+        id: job.id,
+        ok: false,
+        template: `the parser failed (${err instanceof Error ? err.name : 'error'})`,
+        escapedSecret: false,
+      };
     }
   }
   port.postMessage(reply);

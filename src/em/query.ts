@@ -91,15 +91,25 @@ export function filterOf(type: QueryType, ids: readonly string[]): string {
  * does. Every page but the last must be full and the last not empty: anything else means items
  * moved while the pages were read (or EM pages wrongly), and some could be missing.
  */
-export function pageProblem(paging: QueryPaging, items: number, pageNum: number, pagesCount: number, pageSize: number): string | undefined {
+export function pageProblem(
+  paging: QueryPaging,
+  items: number,
+  pageNum: number,
+  pagesCount: number,
+  pageSize: number,
+): string | undefined {
   if (paging.pagesCount !== undefined && paging.pagesCount !== pagesCount) {
     return `page ${pageNum} reports ${paging.pagesCount} pages, page 1 reported ${pagesCount}`;
   }
-  if (paging.pageNum !== undefined && paging.pageNum !== pageNum) return `page ${pageNum} was asked for, EM answered page ${paging.pageNum}`;
-  if (paging.pageSize !== undefined && paging.pageSize !== pageSize) return `page ${pageNum} reports a page size of ${paging.pageSize}, page 1 reported ${pageSize}`;
+  if (paging.pageNum !== undefined && paging.pageNum !== pageNum)
+    return `page ${pageNum} was asked for, EM answered page ${paging.pageNum}`;
+  if (paging.pageSize !== undefined && paging.pageSize !== pageSize)
+    return `page ${pageNum} reports a page size of ${paging.pageSize}, page 1 reported ${pageSize}`;
   if (items > pageSize) return `page ${pageNum} holds ${items} items, more than the page size ${pageSize}`;
-  if (pageNum < pagesCount && items !== pageSize) return `page ${pageNum} of ${pagesCount} holds ${items} items, not a full page of ${pageSize}`;
-  if (pageNum === pagesCount && pagesCount > 1 && items === 0) return `the last page ${pageNum} of ${pagesCount} is empty`;
+  if (pageNum < pagesCount && items !== pageSize)
+    return `page ${pageNum} of ${pagesCount} holds ${items} items, not a full page of ${pageSize}`;
+  if (pageNum === pagesCount && pagesCount > 1 && items === 0)
+    return `the last page ${pageNum} of ${pagesCount} is empty`;
   return undefined;
 }
 
@@ -109,14 +119,20 @@ export function pageProblem(paging: QueryPaging, items: number, pageNum: number,
  * without a Next link may be a list cut off, and a page short of the page size that still links a
  * Next page means items moved while the pages were read.
  */
-export function chainProblem(pages: ReadonlyArray<{ paging: QueryPaging; items: number }>, pageSize: number): string | undefined {
+export function chainProblem(
+  pages: ReadonlyArray<{ paging: QueryPaging; items: number }>,
+  pageSize: number,
+): string | undefined {
   for (const [i, page] of pages.entries()) {
     const pageNum = i + 1;
     const last = pageNum === pages.length;
-    if (page.paging.pageNum !== undefined && page.paging.pageNum !== pageNum) return `page ${pageNum} of the Next links says it is page ${page.paging.pageNum}`;
-    if (page.paging.pageSize !== undefined && page.paging.pageSize !== pageSize) return `page ${pageNum} reports a page size of ${page.paging.pageSize}, page 1 reported ${pageSize}`;
+    if (page.paging.pageNum !== undefined && page.paging.pageNum !== pageNum)
+      return `page ${pageNum} of the Next links says it is page ${page.paging.pageNum}`;
+    if (page.paging.pageSize !== undefined && page.paging.pageSize !== pageSize)
+      return `page ${pageNum} reports a page size of ${page.paging.pageSize}, page 1 reported ${pageSize}`;
     if (page.items > pageSize) return `page ${pageNum} holds ${page.items} items, more than the page size ${pageSize}`;
-    if (!last && page.items !== pageSize) return `page ${pageNum} holds ${page.items} items, not a full page of ${pageSize}, yet links a Next page`;
+    if (!last && page.items !== pageSize)
+      return `page ${pageNum} holds ${page.items} items, not a full page of ${pageSize}, yet links a Next page`;
     if (last && page.items === pageSize) {
       return `page ${pageNum} is full (${pageSize} items) but has neither a Next link nor a PagesCount, so the list cannot be proven complete`;
     }

@@ -53,7 +53,13 @@ export class SessionKeeper {
   /** The current session, logging on if there is none. Throws an EmError for `target`. */
   async current(target: FailureTarget): Promise<Session> {
     if (this.session) return this.session;
-    if (this.closed) throw new EmError({ ...target, reason: 'network', detail: 'client closed (the exporter is stopping or reloading)', duringLogon: true });
+    if (this.closed)
+      throw new EmError({
+        ...target,
+        reason: 'network',
+        detail: 'client closed (the exporter is stopping or reloading)',
+        duringLogon: true,
+      });
     if (!this.logonInFlight) {
       const last = this.lastFailure;
       if (last && this.deps.now() - last.at < this.deps.logonRetryMs) {
@@ -61,7 +67,10 @@ export class SessionKeeper {
         const pause = ` (not logging on again for another ${formatMs(Math.ceil(waitMs / 1000) * 1000)})`;
         // The pause closes the message: after the advice, or after the detail when there is none.
         const { failure } = last;
-        const told = failure.advice !== undefined ? { advice: `${failure.advice}${pause}` } : { detail: `${failure.detail}${pause}` };
+        const told =
+          failure.advice !== undefined
+            ? { advice: `${failure.advice}${pause}` }
+            : { detail: `${failure.detail}${pause}` };
         throw failure.at(target).with({ ...told, duringLogon: true });
       }
       this.logonInFlight = this.logon(target.em).finally(() => {
@@ -97,7 +106,9 @@ export class SessionKeeper {
       }
       this.lastRenewalAt = now;
       this.session = undefined;
-      this.deps.log.info('EM no longer accepts the logon session (expired after 15 minutes idle, or ended on the server): logging on again');
+      this.deps.log.info(
+        'EM no longer accepts the logon session (expired after 15 minutes idle, or ended on the server): logging on again',
+      );
       // EM answers 401 to this for a session that really expired; one it still holds (a 401 from a
       // proxy, say) is ended here, before the new logon.
       this.supersede(stale);
@@ -122,7 +133,10 @@ export class SessionKeeper {
     if (this.session !== session || this.proven.has(session) || this.proven.has(stale)) return;
     this.session = undefined;
     this.lastFailure = { at: this.deps.now(), failure };
-    this.deps.log.warn({ reason: failure.reason, retry_in_ms: this.deps.logonRetryMs }, `${formatFailure(failure, 'none')}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`);
+    this.deps.log.warn(
+      { reason: failure.reason, retry_in_ms: this.deps.logonRetryMs },
+      `${formatFailure(failure, 'none')}; not logging on again for ${formatMs(this.deps.logonRetryMs)}`,
+    );
     this.supersede(session);
     await this.ending;
   }
@@ -152,7 +166,8 @@ export class SessionKeeper {
   private async end(session: Session, superseded: boolean): Promise<void> {
     const { log } = this.deps;
     if (session.id === undefined) {
-      if (!superseded) log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
+      if (!superseded)
+        log.warn('cannot log out: EM named no session id at logon; the session ends after 15 minutes idle');
       return;
     }
     const result = await this.deps.exchange.call(
@@ -172,8 +187,14 @@ export class SessionKeeper {
       else log.info('logged out of EM');
     } else if (status === 401 || status === 404) log.debug({ status }, 'logon session had already ended');
     else {
-      const why = result.reply ? `EM answered ${status}` : `${result.error?.code ?? 'no answer'}: ${this.deps.secrets.redactSessions(result.error?.message ?? '')}`;
-      (superseded ? log.debug : log.warn).call(log, { status: status ?? 'error' }, `logout failed (${why}); the session ends by itself after 15 minutes idle`);
+      const why = result.reply
+        ? `EM answered ${status}`
+        : `${result.error?.code ?? 'no answer'}: ${this.deps.secrets.redactSessions(result.error?.message ?? '')}`;
+      (superseded ? log.debug : log.warn).call(
+        log,
+        { status: status ?? 'error' },
+        `logout failed (${why}); the session ends by itself after 15 minutes idle`,
+      );
     }
   }
 
@@ -193,7 +214,8 @@ export class SessionKeeper {
       this.deps.log.info({ user: this.deps.method.user }, 'logged on to EM');
       return session;
     } catch (err) {
-      const failure = err instanceof EmError ? err : new EmError({ em, reason: 'auth', detail: `logon failed: ${String(err)}` });
+      const failure =
+        err instanceof EmError ? err : new EmError({ em, reason: 'auth', detail: `logon failed: ${String(err)}` });
       this.lastFailure = { at: this.deps.now(), failure };
       // The logger carries the EM already.
       this.deps.log.warn(

@@ -184,13 +184,19 @@ function undecodableReply(err: unknown): HttpReply | undefined {
   const code = errorCode(err);
   if (!DECODER_CODE.test(code)) return undefined;
   const response = (err as { response?: { statusCode?: unknown; headers?: unknown; rawHeaders?: unknown } }).response;
-  if (typeof response?.statusCode !== 'number' || typeof response.headers !== 'object' || response.headers === null) return undefined;
+  if (typeof response?.statusCode !== 'number' || typeof response.headers !== 'object' || response.headers === null)
+    return undefined;
   const message = err instanceof Error ? err.message : String(err);
   // got drops Content-Encoding from `headers` once it starts decoding; the raw list still has it.
   const raw = Array.isArray(response.rawHeaders) ? (response.rawHeaders as unknown[]) : [];
-  const at = raw.findIndex((item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'content-encoding');
+  const at = raw.findIndex(
+    (item, i) => i % 2 === 0 && typeof item === 'string' && item.toLowerCase() === 'content-encoding',
+  );
   const contentEncoding = at >= 0 ? String(raw[at + 1]) : '';
-  return { ...reply(response.statusCode, response.headers as IncomingHttpHeaders, Buffer.alloc(0)), undecodable: { code, message, contentEncoding } };
+  return {
+    ...reply(response.statusCode, response.headers as IncomingHttpHeaders, Buffer.alloc(0)),
+    undecodable: { code, message, contentEncoding },
+  };
 }
 
 /** Keep the code and message of a got/Node error, nothing else. */
@@ -206,7 +212,8 @@ function errorCode(err: unknown): string {
   // got wraps the socket's error; the inner code is the precise one (e.g. a certificate code).
   if (typeof cause === 'object' && cause !== null && typeof (cause as { code?: unknown }).code === 'string') {
     const inner = (cause as { code: string }).code;
-    if (inner !== '' && (typeof code !== 'string' || code.startsWith('ERR_GOT') || code === 'ERR_CANCELED')) return inner;
+    if (inner !== '' && (typeof code !== 'string' || code.startsWith('ERR_GOT') || code === 'ERR_CANCELED'))
+      return inner;
   }
   return typeof code === 'string' && code !== '' ? code : 'UNKNOWN';
 }

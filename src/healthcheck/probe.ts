@@ -31,8 +31,10 @@ const HEALTH_PATH = '/-/healthy';
  * "every interface", which loopback is one of; a named host is used as given.
  */
 export function probeTarget(listen: Flags['listen']): ProbeTarget {
-  if (listen.port === 0) throw new Error('--web.listen-address has port 0 (a random port), so there is no fixed port to probe');
-  const host = listen.host === undefined || listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+  if (listen.port === 0)
+    throw new Error('--web.listen-address has port 0 (a random port), so there is no fixed port to probe');
+  const host =
+    listen.host === undefined || listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
   return { host, port: listen.port, path: HEALTH_PATH };
 }
 
@@ -49,7 +51,8 @@ export async function credentialsFromEnv(env: NodeJS.ProcessEnv): Promise<ProbeC
   const credentials: ProbeCredentials = {};
   if (env.VEEAM_EM_HEALTHCHECK_USERNAME) credentials.username = env.VEEAM_EM_HEALTHCHECK_USERNAME;
   // A trailing newline from `echo secret > file` is not part of the password.
-  if (env.VEEAM_EM_HEALTHCHECK_PASSWORD_FILE) credentials.password = (await read('VEEAM_EM_HEALTHCHECK_PASSWORD_FILE')).replace(/\r?\n$/, '');
+  if (env.VEEAM_EM_HEALTHCHECK_PASSWORD_FILE)
+    credentials.password = (await read('VEEAM_EM_HEALTHCHECK_PASSWORD_FILE')).replace(/\r?\n$/, '');
   else if (env.VEEAM_EM_HEALTHCHECK_PASSWORD) credentials.password = env.VEEAM_EM_HEALTHCHECK_PASSWORD;
   if (env.VEEAM_EM_HEALTHCHECK_CERT_FILE) credentials.certPem = await read('VEEAM_EM_HEALTHCHECK_CERT_FILE');
   if (env.VEEAM_EM_HEALTHCHECK_KEY_FILE) credentials.keyPem = await read('VEEAM_EM_HEALTHCHECK_KEY_FILE');
@@ -57,7 +60,10 @@ export async function credentialsFromEnv(env: NodeJS.ProcessEnv): Promise<ProbeC
 }
 
 /** The Authorization header the web config asks for, or an explanation of what is missing. */
-function authorization(config: WebConfig | undefined, credentials: ProbeCredentials): { header?: string; problem?: string } {
+function authorization(
+  config: WebConfig | undefined,
+  credentials: ProbeCredentials,
+): { header?: string; problem?: string } {
   if (config === undefined || config.users.size === 0) return {};
   const { username, password } = credentials;
   if (username === undefined || password === undefined) {
@@ -66,7 +72,8 @@ function authorization(config: WebConfig | undefined, credentials: ProbeCredenti
         'the web config sets basic_auth_users: set VEEAM_EM_HEALTHCHECK_USERNAME and VEEAM_EM_HEALTHCHECK_PASSWORD_FILE (or VEEAM_EM_HEALTHCHECK_PASSWORD)',
     };
   }
-  if (!config.users.has(username)) return { problem: `VEEAM_EM_HEALTHCHECK_USERNAME "${username}" is not one of the web config's basic_auth_users` };
+  if (!config.users.has(username))
+    return { problem: `VEEAM_EM_HEALTHCHECK_USERNAME "${username}" is not one of the web config's basic_auth_users` };
   return { header: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
 }
 
@@ -75,7 +82,12 @@ function authorization(config: WebConfig | undefined, credentials: ProbeCredenti
  * names (SHA-256 pinned), so the credential is never sent to anything else. A name check would not
  * work here: the probe dials loopback, which the certificate rarely names.
  */
-function connectTls(target: ProbeTarget, config: WebConfig, credentials: ProbeCredentials, timeoutMs: number): Promise<tls.TLSSocket> {
+function connectTls(
+  target: ProbeTarget,
+  config: WebConfig,
+  credentials: ProbeCredentials,
+  timeoutMs: number,
+): Promise<tls.TLSSocket> {
   const expected = config.tls!.certFingerprint256;
   return new Promise((resolvePromise, reject) => {
     const socket = tls.connect({
@@ -83,7 +95,9 @@ function connectTls(target: ProbeTarget, config: WebConfig, credentials: ProbeCr
       port: target.port,
       rejectUnauthorized: false,
       ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
-      ...(credentials.certPem !== undefined && credentials.keyPem !== undefined ? { cert: credentials.certPem, key: credentials.keyPem } : {}),
+      ...(credentials.certPem !== undefined && credentials.keyPem !== undefined
+        ? { cert: credentials.certPem, key: credentials.keyPem }
+        : {}),
     });
     const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
     socket.once('error', (error: Error) => {
@@ -95,7 +109,9 @@ function connectTls(target: ProbeTarget, config: WebConfig, credentials: ProbeCr
       const presented = socket.getPeerCertificate().fingerprint256;
       if (presented !== expected) {
         socket.destroy();
-        reject(new Error(`the server's certificate (SHA-256 ${presented}) is not the one in the web config (${expected})`));
+        reject(
+          new Error(`the server's certificate (SHA-256 ${presented}) is not the one in the web config (${expected})`),
+        );
         return;
       }
       resolvePromise(socket);
@@ -104,7 +120,11 @@ function connectTls(target: ProbeTarget, config: WebConfig, credentials: ProbeCr
 }
 
 /** GET /-/healthy on the exporter described by `flags`; healthy only on a 200. Never throws. */
-export async function probe(flags: Flags, credentials: ProbeCredentials, options: { cwd?: string; timeoutMs?: number } = {}): Promise<ProbeResult> {
+export async function probe(
+  flags: Flags,
+  credentials: ProbeCredentials,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 4_000;
   let target: ProbeTarget;
   try {
@@ -151,6 +171,9 @@ export async function probe(flags: Flags, credentials: ProbeCredentials, options
     return status === 200 ? { ok: true, message: `${url}: 200` } : { ok: false, message: `${url}: HTTP ${status}` };
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    return { ok: false, message: `${url}: ${err.code ?? err.message}${err.code !== undefined ? ` (${err.message})` : ''}` };
+    return {
+      ok: false,
+      message: `${url}: ${err.code ?? err.message}${err.code !== undefined ? ` (${err.message})` : ''}`,
+    };
   }
 }

@@ -8,7 +8,14 @@ export interface LineSink {
   write(text: string): unknown;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 export function formatPrettyLine(jsonLine: string): string {
   let record: unknown;
@@ -67,7 +74,8 @@ function flatten(fields: Record<string, unknown>, prefix = ''): Array<[string, s
   const pairs: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(fields)) {
     const name = prefix === '' ? key : `${prefix}.${key}`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) pairs.push(...flatten(value as Record<string, unknown>, name));
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      pairs.push(...flatten(value as Record<string, unknown>, name));
     else pairs.push([name, formatValue(value)]);
   }
   return pairs;

@@ -8,7 +8,16 @@ import { SESSION_HEADER, SESSION_HEADER_KEY } from '../em/logon.js';
 export const CENSORED = '[REDACTED]';
 
 /** Keys whose values are secret wherever they appear, compared case-insensitively. */
-const SECRET_KEYS = ['password', 'authorization', 'proxy-authorization', SESSION_HEADER_KEY, 'sessionid', 'token', 'cookie', 'set-cookie'];
+const SECRET_KEYS = [
+  'password',
+  'authorization',
+  'proxy-authorization',
+  SESSION_HEADER_KEY,
+  'sessionid',
+  'token',
+  'cookie',
+  'set-cookie',
+];
 const SECRET_KEY_SET = new Set(SECRET_KEYS);
 
 /** How deep pino's path-based redaction looks; the scrubber below has no such blind spot. */
@@ -16,7 +25,16 @@ const REDACT_DEPTH = 3;
 
 /** Paths for pino's `redact`: every secret key and every header, at the top level and a few levels down. */
 export function redactPaths(): string[] {
-  const keys = ['password', 'Password', 'authorization', 'Authorization', SESSION_HEADER_KEY, SESSION_HEADER, 'sessionId', 'token'];
+  const keys = [
+    'password',
+    'Password',
+    'authorization',
+    'Authorization',
+    SESSION_HEADER_KEY,
+    SESSION_HEADER,
+    'sessionId',
+    'token',
+  ];
   const paths: string[] = [];
   for (let depth = 0; depth <= REDACT_DEPTH; depth++) {
     const prefix = '*.'.repeat(depth);
@@ -49,7 +67,8 @@ export interface SafeError {
  * headers), `request` and `response`; none of that is ever serialised.
  */
 export function safeError(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return typeof value === 'string' ? scrubUrlCredentials(value) : value;
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'string' ? scrubUrlCredentials(value) : value;
   const source = value as Record<string, unknown>;
   const safe: SafeError = {};
   if (typeof source.name === 'string') safe.name = source.name;

@@ -36,7 +36,8 @@ export class CounterFamily {
   /** The family as prom-client writes a counter: header, then `name{labels} value` per series. */
   render(help: string): string {
     let text = familyHeader(this.name, 'counter', help);
-    for (const { labels, value } of this.series.values()) text += `${this.name}${braced(labels)} ${formatSampleValue(value)}\n`;
+    for (const { labels, value } of this.series.values())
+      text += `${this.name}${braced(labels)} ${formatSampleValue(value)}\n`;
     return text;
   }
 }
@@ -63,7 +64,12 @@ export class HistogramFamily {
     const key = labelValues.join('\u0000');
     let series = this.series.get(key);
     if (series === undefined) {
-      series = { labels: labelPairs(this.labelNames, labelValues), counts: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 };
+      series = {
+        labels: labelPairs(this.labelNames, labelValues),
+        counts: new Array<number>(this.bounds.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
       this.series.set(key, series);
     }
     let bucket = this.bounds.findIndex((bound) => value <= bound);

@@ -50,7 +50,11 @@ export const API_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 
  * prom-client names these gauges `_total`, which promtool rejects for non-counters; the unsuffixed
  * gauges with per-type labels carry the same numbers.
  */
-const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const GAUGES_NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMetrics {
   const { state } = opts;
@@ -59,7 +63,9 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   // The type admits only a Prometheus registry, but a cast or a JavaScript caller can pass an OpenMetrics one.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) {
-    throw new TypeError('createExporterMetrics renders the Prometheus text format; pass a registry with that content type');
+    throw new TypeError(
+      'createExporterMetrics renders the Prometheus text format; pass a registry with that content type',
+    );
   }
   let help = helpTexts(opts.schedule);
   let schedule = opts.schedule;
@@ -91,7 +97,11 @@ export function createExporterMetrics(opts: ExporterMetricsOptions): ExporterMet
   const overruns = new CounterFamily('veeam_em_poll_overruns_total', ['em']);
   const pollErrors = new CounterFamily('veeam_em_poll_errors_total', ['em', 'reason']);
   const apiRequests = new CounterFamily('veeam_em_api_requests_total', ['em', 'endpoint', 'code']);
-  const apiDuration = new HistogramFamily('veeam_em_api_request_duration_seconds', ['em', 'endpoint'], API_DURATION_BUCKETS);
+  const apiDuration = new HistogramFamily(
+    'veeam_em_api_request_duration_seconds',
+    ['em', 'endpoint'],
+    API_DURATION_BUCKETS,
+  );
   /** The poll families, after the registry's as when prom-client held them: one blank line before each family. */
   const pollFamilies = (): string => {
     // Zero series for every configured EM, so rate() and increase() see the first error as an increase.

@@ -63,7 +63,8 @@ export const MAX_SAMPLE_LINE_TAIL = 32;
  * with its trailing zeros dropped. Anything else (31,000 years and more, fractions) goes the slow way.
  */
 export function writeSeconds(out: Buffer, pos: number, ms: number): number {
-  if (!Number.isInteger(ms) || ms >= 1e15) return pos + out.write(formatSampleValue(Math.max(0, ms / 1000)), pos, 'latin1');
+  if (!Number.isInteger(ms) || ms >= 1e15)
+    return pos + out.write(formatSampleValue(Math.max(0, ms / 1000)), pos, 'latin1');
   if (ms <= 0) {
     out[pos] = 0x30;
     return pos + 1;
@@ -118,7 +119,14 @@ export function secondsLinesSize(prefixes: LinePrefixes): number {
  * `ms[i] / 1000` (sign = 1, minuendMs = 0: a time), then a newline; returns the position after them.
  * `out` must have secondsLinesSize(prefixes) bytes from `pos` on.
  */
-export function writeSecondsLines(out: Buffer, pos: number, prefixes: LinePrefixes, ms: Float64Array, minuendMs: number, sign: 1 | -1): number {
+export function writeSecondsLines(
+  out: Buffer,
+  pos: number,
+  prefixes: LinePrefixes,
+  ms: Float64Array,
+  minuendMs: number,
+  sign: 1 | -1,
+): number {
   const { bytes, ends } = prefixes;
   // All prefixes go in with one copy, room for every value ahead of them; then each moves back to
   // its line. copyWithin allocates nothing, where Buffer#copy makes a view per call and costs more

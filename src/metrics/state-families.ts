@@ -35,20 +35,62 @@ type BackupFamily = { name: string; help: (help: HelpTexts) => string } & (
 
 /** The per-backup families, in exposition order; `veeam_em_backup_info` follows them. */
 const BACKUP_FAMILIES: readonly BackupFamily[] = [
-  { name: 'veeam_em_backup_restore_points', help: (h) => h.restorePoints, kind: 'fixed', sample: (r) => r.summary?.count },
-  { name: 'veeam_em_backup_newest_restore_point_timestamp_seconds', help: (h) => h.newestTimestamp, kind: 'fixed', sample: (r) => seconds(newestPointMs(r)) },
+  {
+    name: 'veeam_em_backup_restore_points',
+    help: (h) => h.restorePoints,
+    kind: 'fixed',
+    sample: (r) => r.summary?.count,
+  },
+  {
+    name: 'veeam_em_backup_newest_restore_point_timestamp_seconds',
+    help: (h) => h.newestTimestamp,
+    kind: 'fixed',
+    sample: (r) => seconds(newestPointMs(r)),
+  },
   // Its digits are newestPointAgeSeconds, written by writeSecondsLines without building the number's text.
-  { name: 'veeam_em_backup_newest_restore_point_age_seconds', help: (h) => h.newestAge, kind: 'age', ms: newestPointMs },
-  { name: 'veeam_em_backup_oldest_restore_point_timestamp_seconds', help: (h) => h.oldestTimestamp, kind: 'fixed', sample: (r) => seconds(oldestPointMs(r)) },
+  {
+    name: 'veeam_em_backup_newest_restore_point_age_seconds',
+    help: (h) => h.newestAge,
+    kind: 'age',
+    ms: newestPointMs,
+  },
+  {
+    name: 'veeam_em_backup_oldest_restore_point_timestamp_seconds',
+    help: (h) => h.oldestTimestamp,
+    kind: 'fixed',
+    sample: (r) => seconds(oldestPointMs(r)),
+  },
   { name: 'veeam_em_backup_rpo_seconds', help: (h) => h.rpo, kind: 'fixed', sample: (r) => r.rpoSeconds },
-  { name: 'veeam_em_backup_poll_success', help: (h) => h.pollSuccess, kind: 'fixed', sample: (r) => (r.lastPoll === undefined ? undefined : r.lastPoll.ok ? 1 : 0) },
-  { name: 'veeam_em_backup_last_success_timestamp_seconds', help: (h) => h.lastSuccessTimestamp, kind: 'time', ms: (r) => r.lastSuccessMs },
+  {
+    name: 'veeam_em_backup_poll_success',
+    help: (h) => h.pollSuccess,
+    kind: 'fixed',
+    sample: (r) => (r.lastPoll === undefined ? undefined : r.lastPoll.ok ? 1 : 0),
+  },
+  {
+    name: 'veeam_em_backup_last_success_timestamp_seconds',
+    help: (h) => h.lastSuccessTimestamp,
+    kind: 'time',
+    ms: (r) => r.lastSuccessMs,
+  },
 ];
 
-const EM_FAMILIES: ReadonlyArray<{ name: string; help: (help: HelpTexts) => string; sample: (em: EmRecord) => number | undefined }> = [
+const EM_FAMILIES: ReadonlyArray<{
+  name: string;
+  help: (help: HelpTexts) => string;
+  sample: (em: EmRecord) => number | undefined;
+}> = [
   { name: 'veeam_em_up', help: (h) => h.up, sample: (em) => (em.up === undefined ? undefined : em.up ? 1 : 0) },
-  { name: 'veeam_em_last_poll_timestamp_seconds', help: (h) => h.lastPollTimestamp, sample: (em) => seconds(em.lastCycleEndMs) },
-  { name: 'veeam_em_poll_duration_seconds', help: (h) => h.pollDuration, sample: (em) => (em.up === undefined ? undefined : em.lastCycleSeconds) },
+  {
+    name: 'veeam_em_last_poll_timestamp_seconds',
+    help: (h) => h.lastPollTimestamp,
+    sample: (em) => seconds(em.lastCycleEndMs),
+  },
+  {
+    name: 'veeam_em_poll_duration_seconds',
+    help: (h) => h.pollDuration,
+    sample: (em) => (em.up === undefined ? undefined : em.lastCycleSeconds),
+  },
 ];
 
 /** Records per block: a poll that changes one backup re-renders its block, not the whole exposition. */
@@ -95,13 +137,20 @@ export function createStateRenderer(): StateRenderer {
   return ({ backups, ems, nowMs }, help) => {
     if (help !== cachedHelp) {
       cachedHelp = help;
-      headers = [...BACKUP_FAMILIES.map((f) => textPart(familyHeader(f.name, 'gauge', f.help(help)), true)), textPart(familyHeader('veeam_em_backup_info', 'gauge', help.info), true)];
+      headers = [
+        ...BACKUP_FAMILIES.map((f) => textPart(familyHeader(f.name, 'gauge', f.help(help)), true)),
+        textPart(familyHeader('veeam_em_backup_info', 'gauge', help.info), true),
+      ];
     }
     const next: Block[] = [];
     for (let start = 0; start < backups.length; start += BLOCK_SIZE) {
       const end = Math.min(start + BLOCK_SIZE, backups.length);
       const previous = blocks[next.length];
-      next.push(previous !== undefined && sameRevisions(previous.revisions, backups, seen, start, end) ? previous : renderBlock(backups.slice(start, end)));
+      next.push(
+        previous !== undefined && sameRevisions(previous.revisions, backups, seen, start, end)
+          ? previous
+          : renderBlock(backups.slice(start, end)),
+      );
     }
     blocks = next;
 
@@ -115,10 +164,12 @@ export function createStateRenderer(): StateRenderer {
         // One part for the family: a poll cycle changes every time in it, and one deflate of the
         // whole costs less than one per block.
         const changed = updateTimes(blocks, f, family.ms, backups, seen);
-        if (changed || times === undefined || !sameBlocks(times.blocks, blocks)) times = { blocks, part: msPart(blocks, f, 0, 1, true) };
+        if (changed || times === undefined || !sameBlocks(times.blocks, blocks))
+          times = { blocks, part: msPart(blocks, f, 0, 1, true) };
         parts.push(times.part);
       } else {
-        for (const block of blocks) if (block.families[f] !== undefined) parts.push(block.families[f] as ExpositionPart);
+        for (const block of blocks)
+          if (block.families[f] !== undefined) parts.push(block.families[f] as ExpositionPart);
       }
     }
 
@@ -129,7 +180,8 @@ export function createStateRenderer(): StateRenderer {
       text.add(familyHeader(family.name, 'gauge', family.help(help)));
       for (const em of ems) {
         const value = family.sample(em);
-        if (value !== undefined) text.add(`${family.name}${formatLabels([['em', em.name]])} ${formatSampleValue(value)}\n`);
+        if (value !== undefined)
+          text.add(`${family.name}${formatLabels([['em', em.name]])} ${formatSampleValue(value)}\n`);
       }
     }
     parts.push(textPart(text.toString(), false));
@@ -142,7 +194,13 @@ export function renderStateFamilies(snapshot: StateSnapshot, help: HelpTexts): s
   return joinParts(createStateRenderer()(snapshot, help));
 }
 
-function sameRevisions(cached: Float64Array, all: readonly BackupRecord[], seen: readonly BackupRecord[], start: number, end: number): boolean {
+function sameRevisions(
+  cached: Float64Array,
+  all: readonly BackupRecord[],
+  seen: readonly BackupRecord[],
+  start: number,
+  end: number,
+): boolean {
   if (cached.length !== end - start) return false;
   for (let i = start; i < end; i++) {
     const record = all[i]!;
@@ -152,7 +210,13 @@ function sameRevisions(cached: Float64Array, all: readonly BackupRecord[], seen:
 }
 
 function renderBlock(records: readonly BackupRecord[]): Block {
-  const labels = records.map((r) => formatLabels([['em', r.em], ['backup_id', r.backupId], ['backup_name', backupName(r)]]));
+  const labels = records.map((r) =>
+    formatLabels([
+      ['em', r.em],
+      ['backup_id', r.backupId],
+      ['backup_name', backupName(r)],
+    ]),
+  );
   const families: Block['families'] = BACKUP_FAMILIES.map((family) => {
     if (family.kind !== 'fixed') return msLines(family.name, family.ms, records, labels);
     const text = new TextBuilder();
@@ -175,7 +239,12 @@ function bytesOf(text: TextBuilder): ExpositionPart | undefined {
   return s === '' ? undefined : textPart(s, true);
 }
 
-function msLines(name: string, msOf: (record: BackupRecord) => number | undefined, records: readonly BackupRecord[], labels: readonly string[]): MsLines | undefined {
+function msLines(
+  name: string,
+  msOf: (record: BackupRecord) => number | undefined,
+  records: readonly BackupRecord[],
+  labels: readonly string[],
+): MsLines | undefined {
   const prefixes: string[] = [];
   const rows: number[] = [];
   const ms: number[] = [];
@@ -186,7 +255,9 @@ function msLines(name: string, msOf: (record: BackupRecord) => number | undefine
     rows.push(i);
     ms.push(value);
   });
-  return rows.length === 0 ? undefined : { prefixes: linePrefixes(prefixes), rows: Uint16Array.from(rows), ms: Float64Array.from(ms) };
+  return rows.length === 0
+    ? undefined
+    : { prefixes: linePrefixes(prefixes), rows: Uint16Array.from(rows), ms: Float64Array.from(ms) };
 }
 
 /**
@@ -210,7 +281,13 @@ function msPart(blocks: readonly Block[], f: number, nowMs: number, sign: 1 | -1
 }
 
 /** Takes the time family's values from the records as they are now; true if any changed. */
-function updateTimes(blocks: readonly Block[], f: number, msOf: (record: BackupRecord) => number | undefined, backups: readonly BackupRecord[], seen: readonly BackupRecord[]): boolean {
+function updateTimes(
+  blocks: readonly Block[],
+  f: number,
+  msOf: (record: BackupRecord) => number | undefined,
+  backups: readonly BackupRecord[],
+  seen: readonly BackupRecord[],
+): boolean {
   let changed = false;
   blocks.forEach((block, b) => {
     const lines = block.families[f] as MsLines | undefined;

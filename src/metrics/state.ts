@@ -64,7 +64,10 @@ export function createExporterState(): ExporterState {
 
     recordMetadata(em, backupId, metadata) {
       const copy = copyMetadata(metadata);
-      update(em, backupId, (record) => ({ ...record, metadata: sameFields(record.metadata, copy) ? record.metadata : copy }));
+      update(em, backupId, (record) => ({
+        ...record,
+        metadata: sameFields(record.metadata, copy) ? record.metadata : copy,
+      }));
     },
 
     recordSuccess(em, backupId, summary, atMs) {
@@ -87,7 +90,12 @@ export function createExporterState(): ExporterState {
 
     recordCycle(em, cycle) {
       if (!emRecords.has(em)) return;
-      emRecords.set(em, { name: em, up: cycle.up, lastCycleEndMs: cycle.endedAtMs, lastCycleSeconds: cycle.durationSeconds });
+      emRecords.set(em, {
+        name: em,
+        up: cycle.up,
+        lastCycleEndMs: cycle.endedAtMs,
+        lastCycleSeconds: cycle.durationSeconds,
+      });
     },
 
     recordSilence(em) {
@@ -125,7 +133,9 @@ function withTarget(existing: BackupRecord | undefined, target: BackupTarget): B
       revision: ++lastRevision,
     };
   }
-  return existing.rpoSeconds === target.rpoSeconds ? existing : { ...existing, rpoSeconds: target.rpoSeconds, revision: ++lastRevision };
+  return existing.rpoSeconds === target.rpoSeconds
+    ? existing
+    : { ...existing, rpoSeconds: target.rpoSeconds, revision: ++lastRevision };
 }
 
 /** `next` with the revision of `previous` when /metrics shows the same of both, else a new one. */

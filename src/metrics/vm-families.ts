@@ -3,7 +3,15 @@
  * backup, its point count and newest point time, plus per EM the series `vms.limit` dropped.
  */
 import type { VmEmRecord } from '../vms/store.js';
-import { TextBuilder, familyHeader, formatLabels, formatSampleValue, joinParts, textPart, type ExpositionPart } from './exposition.js';
+import {
+  TextBuilder,
+  familyHeader,
+  formatLabels,
+  formatSampleValue,
+  joinParts,
+  textPart,
+  type ExpositionPart,
+} from './exposition.js';
 import { backupName } from './state-families.js';
 import type { BackupRecord } from './types.js';
 
@@ -30,7 +38,11 @@ interface EmLines {
   newest: ExpositionPart | undefined;
 }
 
-export type VmFamiliesRenderer = (vms: readonly VmEmRecord[], backups: readonly BackupRecord[], schedule: string) => ExpositionPart[];
+export type VmFamiliesRenderer = (
+  vms: readonly VmEmRecord[],
+  backups: readonly BackupRecord[],
+  schedule: string,
+) => ExpositionPart[];
 
 /**
  * Renders the three families. A series shows only while its backup is watched (the backup record
@@ -40,7 +52,8 @@ export type VmFamiliesRenderer = (vms: readonly VmEmRecord[], backups: readonly 
  */
 export function createVmFamiliesRenderer(): VmFamiliesRenderer {
   const cache = new WeakMap<VmEmRecord, EmLines>();
-  let headers: { schedule: string; counts: ExpositionPart; newest: ExpositionPart; dropped: ExpositionPart } | undefined;
+  let headers:
+    { schedule: string; counts: ExpositionPart; newest: ExpositionPart; dropped: ExpositionPart } | undefined;
 
   return (vms, backups, schedule) => {
     if (vms.length === 0) return [];
@@ -70,13 +83,19 @@ export function createVmFamiliesRenderer(): VmFamiliesRenderer {
     parts.push(headers.newest);
     for (const l of lines) if (l.newest !== undefined) parts.push(l.newest);
     parts.push(headers.dropped);
-    parts.push(textPart(vms.map((r) => `${VM_FAMILIES.dropped}${formatLabels([['em', r.em]])} ${r.dropped}\n`).join(''), false));
+    parts.push(
+      textPart(vms.map((r) => `${VM_FAMILIES.dropped}${formatLabels([['em', r.em]])} ${r.dropped}\n`).join(''), false),
+    );
     return parts;
   };
 }
 
 /** The three families as one text (no caching). */
-export function renderVmFamilies(vms: readonly VmEmRecord[], backups: readonly BackupRecord[], schedule: string): string {
+export function renderVmFamilies(
+  vms: readonly VmEmRecord[],
+  backups: readonly BackupRecord[],
+  schedule: string,
+): string {
   return joinParts(createVmFamiliesRenderer()(vms, backups, schedule));
 }
 

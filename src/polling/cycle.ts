@@ -243,7 +243,8 @@ class CycleTally {
   lastCounts(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const record of this.deps.state.backups()) {
-      if (record.em === this.input.em && record.summary !== undefined) counts.set(record.backupId, record.summary.count);
+      if (record.em === this.input.em && record.summary !== undefined)
+        counts.set(record.backupId, record.summary.count);
     }
     return counts;
   }
@@ -258,7 +259,9 @@ class CycleTally {
 function aborted(signal: AbortSignal | undefined): Promise<CycleAbort> {
   if (signal === undefined) return new Promise(() => undefined);
   if (signal.aborted) return Promise.resolve(signal.reason as CycleAbort);
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason as CycleAbort), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(signal.reason as CycleAbort), { once: true }),
+  );
 }
 
 /**
@@ -303,7 +306,15 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
   const ended = await Promise.race([work().then(() => 'done' as const), aborted(signal)]);
   if (ended === 'abandoned') {
     tally.abandon(targets);
-    return { em, up: tally.up, succeeded: tally.succeeded, failed: tally.failed, durationSeconds: (now() - startedAt) / 1000, reasons: [...tally.reasons], abandoned: true };
+    return {
+      em,
+      up: tally.up,
+      succeeded: tally.succeeded,
+      failed: tally.failed,
+      durationSeconds: (now() - startedAt) / 1000,
+      reasons: [...tally.reasons],
+      abandoned: true,
+    };
   }
   if (ended === 'deadline') tally.expire(targets);
   tally.flushLog();
@@ -320,7 +331,14 @@ export async function runEmCycle(input: EmCycleInput, deps: CycleDeps): Promise<
   };
   deps.state.recordCycle(em, { up: outcome.up, endedAtMs: endedAt, durationSeconds: outcome.durationSeconds });
   log.info(
-    { em, backups: targets.length, succeeded: outcome.succeeded, failed: outcome.failed, up: outcome.up, duration_seconds: outcome.durationSeconds },
+    {
+      em,
+      backups: targets.length,
+      succeeded: outcome.succeeded,
+      failed: outcome.failed,
+      up: outcome.up,
+      duration_seconds: outcome.durationSeconds,
+    },
     'poll cycle finished',
   );
   return outcome;
@@ -376,7 +394,12 @@ async function pollEach(input: EmCycleInput, targets: readonly BackupTargetConfi
  * `not_found`, not a backup with zero restore points. A metadata read that fails otherwise (EM
  * answered 500) is counted on its own and does not keep the restore points from being read.
  */
-async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetConfig[], listed: ReadonlySet<string>, tally: CycleTally): Promise<void> {
+async function pollByQuery(
+  input: EmCycleInput,
+  targets: readonly BackupTargetConfig[],
+  listed: ReadonlySet<string>,
+  tally: CycleTally,
+): Promise<void> {
   const { em, client, limit } = input;
   const failed = new Map<string, EmError>();
   const seenNow = new Set(listed);
@@ -388,7 +411,8 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
       if (outcome.ok) {
         tally.metadata(id, outcome.value);
         seenNow.add(id);
-      } else if (outcome.error.reason === 'not_found' || (blocking && !reachedEm(outcome.error))) failed.set(id, outcome.error);
+      } else if (outcome.error.reason === 'not_found' || (blocking && !reachedEm(outcome.error)))
+        failed.set(id, outcome.error);
       else {
         tally.metadataFailure(id, outcome.error);
         // Read once per cycle: the existence check below must not fail it a second time.
@@ -397,10 +421,16 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
     }
   };
 
-  await readMetadata(targets.filter((t) => !seenNow.has(t.id) && tally.metadataDue(t.id)).map((t) => t.id), true);
+  await readMetadata(
+    targets.filter((t) => !seenNow.has(t.id) && tally.metadataDue(t.id)).map((t) => t.id),
+    true,
+  );
   if (tally.isClosed) return;
   const ids = targets.filter((t) => !failed.has(t.id)).map((t) => t.id);
-  const points = ids.length === 0 ? new Map<string, BackupOutcome<RestorePoint[]>>() : await bulk(em, ids, () => client.queryRestorePoints(ids, limit, tally.lastCounts()));
+  const points =
+    ids.length === 0
+      ? new Map<string, BackupOutcome<RestorePoint[]>>()
+      : await bulk(em, ids, () => client.queryRestorePoints(ids, limit, tally.lastCounts()));
   // The deadline can close the tally during any await; TypeScript keeps the narrowing of the check before it.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   if (tally.isClosed) return;
@@ -409,7 +439,10 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
     return outcome !== undefined && outcome.ok && outcome.value.length === 0;
   };
   // Whether a backup without points still exists: only a clear not_found says it does not.
-  await readMetadata(ids.filter((id) => !seenNow.has(id) && none(id)), false);
+  await readMetadata(
+    ids.filter((id) => !seenNow.has(id) && none(id)),
+    false,
+  );
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: closed during the await
   if (tally.isClosed) return;
 
@@ -425,7 +458,11 @@ async function pollByQuery(input: EmCycleInput, targets: readonly BackupTargetCo
  * A bulk call's outcome for every ID: a call that throws (a defect: the client reports failures
  * per backup) or leaves an ID out fails those backups rather than losing them.
  */
-async function bulk<T>(em: string, ids: readonly string[], call: () => Promise<Map<string, BackupOutcome<T>>>): Promise<Map<string, BackupOutcome<T>>> {
+async function bulk<T>(
+  em: string,
+  ids: readonly string[],
+  call: () => Promise<Map<string, BackupOutcome<T>>>,
+): Promise<Map<string, BackupOutcome<T>>> {
   let result: Map<string, BackupOutcome<T>>;
   try {
     result = await call();
@@ -434,7 +471,10 @@ async function bulk<T>(em: string, ids: readonly string[], call: () => Promise<M
   }
   for (const id of ids) {
     if (!result.has(id)) {
-      result.set(id, { ok: false, error: toFailure(new Error('the bulk request returned nothing for this backup'), { em, backupId: id }) });
+      result.set(id, {
+        ok: false,
+        error: toFailure(new Error('the bulk request returned nothing for this backup'), { em, backupId: id }),
+      });
     }
   }
   return result;

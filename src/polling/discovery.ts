@@ -18,7 +18,10 @@ export interface NameFilter {
 }
 
 export function compileFilter(settings: DiscoverConfig): NameFilter {
-  return { include: compileNamePattern(settings.include), exclude: settings.exclude === undefined ? undefined : compileNamePattern(settings.exclude) };
+  return {
+    include: compileNamePattern(settings.include),
+    exclude: settings.exclude === undefined ? undefined : compileNamePattern(settings.exclude),
+  };
 }
 
 const isParent = (b: BackupMetadata): boolean => b.backupType.toLowerCase() === 'parentbackup';
@@ -30,7 +33,11 @@ const isParent = (b: BackupMetadata): boolean => b.backupType.toLowerCase() === 
  * when its own name or its parent's matches `include` and neither matches `exclude`. Every ID once,
  * in listing order.
  */
-export function selectBackups(listing: readonly BackupMetadata[], children: ReadonlyMap<string, readonly BackupMetadata[]>, filter: NameFilter): BackupMetadata[] {
+export function selectBackups(
+  listing: readonly BackupMetadata[],
+  children: ReadonlyMap<string, readonly BackupMetadata[]>,
+  filter: NameFilter,
+): BackupMetadata[] {
   const excluded = (name: string): boolean => filter.exclude?.test(name) === true;
   const chosen = new Map<string, BackupMetadata>();
   for (const backup of listing) {
@@ -57,9 +64,15 @@ export function parentsToExpand(listing: readonly BackupMetadata[], filter: Name
  * The backups an EM polls: the configured ones, then the discovered ones not configured. A backup
  * in both keeps its configured RPO. Pure.
  */
-export function mergeTargets(configured: readonly BackupTargetConfig[], discovered: readonly DiscoveredBackup[]): BackupTargetConfig[] {
+export function mergeTargets(
+  configured: readonly BackupTargetConfig[],
+  discovered: readonly DiscoveredBackup[],
+): BackupTargetConfig[] {
   const ids = new Set(configured.map((b) => b.id));
-  return [...configured, ...discovered.filter((d) => !ids.has(d.id)).map((d) => ({ id: d.id, rpoSeconds: d.rpoSeconds }))];
+  return [
+    ...configured,
+    ...discovered.filter((d) => !ids.has(d.id)).map((d) => ({ id: d.id, rpoSeconds: d.rpoSeconds })),
+  ];
 }
 
 export interface DiscoveryOutcome {
@@ -155,6 +168,9 @@ export class BackupDiscovery {
       rpoSeconds: this.settings.rpoSeconds,
       metadata,
     }));
-    return before.length !== this.chosen.length || before.some((b, i) => b.id !== this.chosen[i]?.id || b.rpoSeconds !== this.chosen[i].rpoSeconds);
+    return (
+      before.length !== this.chosen.length ||
+      before.some((b, i) => b.id !== this.chosen[i]?.id || b.rpoSeconds !== this.chosen[i].rpoSeconds)
+    );
   }
 }

@@ -141,7 +141,11 @@ export class EmPoller {
     watchdog.unref();
     if (this.abandoned) controller.abort('abandoned' satisfies CycleAbort);
     const prepared =
-      this.options.beforeCycle?.().catch((error: unknown) => this.deps.log.error({ em: this.em, err: error }, 'preparing the poll cycle failed')) ?? Promise.resolve();
+      this.options
+        .beforeCycle?.()
+        .catch((error: unknown) =>
+          this.deps.log.error({ em: this.em, err: error }, 'preparing the poll cycle failed'),
+        ) ?? Promise.resolve();
     const cycle = (): Promise<CycleOutcome> =>
       runEmCycle(
         {
@@ -191,7 +195,10 @@ export class EmPoller {
       const cut = await vms.afterCycle(new Set(this.targets().map((b) => b.id)), this.limit, signal);
       if (cut === 'deadline') return { ...outcome, expired: true };
     } catch (error) {
-      this.deps.log.error({ em: this.em, err: error }, 'reading VM restore points failed unexpectedly; VM series keep their last values (this is a bug in the exporter; please report it)');
+      this.deps.log.error(
+        { em: this.em, err: error },
+        'reading VM restore points failed unexpectedly; VM series keep their last values (this is a bug in the exporter; please report it)',
+      );
     }
     return outcome;
   }

@@ -21,5 +21,9 @@ export function reachedEm(failure: EmError): boolean {
 export function toFailure(error: unknown, target: FailureTarget): EmError {
   if (error instanceof EmError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new EmError({ ...target, reason: 'parse', detail: `unexpected error while polling: ${detail} (this is a bug in the exporter; please report it)` });
+  return new EmError({
+    ...target,
+    reason: 'parse',
+    detail: `unexpected error while polling: ${detail} (this is a bug in the exporter; please report it)`,
+  });
 }

@@ -76,7 +76,16 @@ export async function gzipChunks(parts: readonly ExpositionPart[], level: number
   for (const p of nonEmpty) total += p.bytes.length;
   // Small bodies compress at once: each part alone would lose the label sets the families share
   // (100 backups: 14 KiB at once, 30 KiB in parts), and compressing them whole costs little anyway.
-  if (crc32 === undefined || total < WHOLE_BELOW_BYTES) return [await gzip(Buffer.concat(nonEmpty.map((p) => p.bytes), total), { level })];
+  if (crc32 === undefined || total < WHOLE_BELOW_BYTES)
+    return [
+      await gzip(
+        Buffer.concat(
+          nonEmpty.map((p) => p.bytes),
+          total,
+        ),
+        { level },
+      ),
+    ];
   const all = nonEmpty.map((p) => compressedOf(p, level));
   const pieces = await Promise.all(all.map((c) => c.piece));
   // Combined from each part's own CRC: the stable 90 % of a large exposition is not read again.

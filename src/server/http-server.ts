@@ -1,4 +1,11 @@
-import { createServer as createPlainServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import {
+  createServer as createPlainServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -172,14 +179,18 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     if (open > limits.maxPipelinedRequests) {
       // Node parses a whole read of pipelined requests at once and queues a response for each; a
       // client that sends thousands and reads none would have them all held. Prometheus never pipelines.
-      logger.debug({ remoteAddress: socket.remoteAddress, open }, 'too many pipelined requests on one connection: closing it');
+      logger.debug(
+        { remoteAddress: socket.remoteAddress, open },
+        'too many pipelined requests on one connection: closing it',
+      );
       socket.destroy();
       return;
     }
     // No endpoint reads a request body, and Node discards an unread one before the connection can
     // take the next request: a client streaming gigabytes would keep the exporter reading them until
     // the request timeout. Closing after the answer ends that at once.
-    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0) res.setHeader('Connection', 'close');
+    if (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+      res.setHeader('Connection', 'close');
     let reply: Reply;
     try {
       reply = await dispatch(req, res);
@@ -193,7 +204,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       logger.debug({ err: error }, 'could not send HTTP response');
       res.destroy();
     }
-    logger.debug({ method: req.method, path: req.url, status: reply.status, ms: Math.round(performance.now() - started) }, 'HTTP request');
+    logger.debug(
+      { method: req.method, path: req.url, status: reply.status, ms: Math.round(performance.now() - started) },
+      'HTTP request',
+    );
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
@@ -201,14 +215,20 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     const path = pathOf(req.url);
     const route = path === undefined ? undefined : routes.get(path);
     if (route === undefined) return { status: 404, body: 'Not Found' };
-    const handler = req.method === 'GET' || req.method === 'HEAD' ? route.GET : req.method === 'POST' ? route.POST : undefined;
-    if (handler === undefined) return { status: 405, body: 'Method Not Allowed', headers: { Allow: allowedMethods(route) } };
+    const handler =
+      req.method === 'GET' || req.method === 'HEAD' ? route.GET : req.method === 'POST' ? route.POST : undefined;
+    if (handler === undefined)
+      return { status: 405, body: 'Method Not Allowed', headers: { Allow: allowedMethods(route) } };
     if (route.costly === true && handler === route.GET) {
       // A client that never reads holds its response, and the body with it, until responseTimeout;
       // the cap bounds how many bodies such clients can pin. Health and readiness are not counted.
       if (limits.maxRequestsInFlight > 0 && costlyInFlight >= limits.maxRequestsInFlight) {
         warnBusy('scrape refused with 503: --web.max-requests reached', limits.maxRequestsInFlight);
-        return { status: 503, body: 'Too many requests in flight; try again shortly', headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
+        return {
+          status: 503,
+          body: 'Too many requests in flight; try again shortly',
+          headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+        };
       }
       costlyInFlight++;
       // 'close' follows the last byte handed to the socket, or the connection's end, whichever comes first.
@@ -272,17 +292,28 @@ function buildRoutes(opts: HttpServerOptions, now: () => number): Map<string, Ro
     // Browsers ask for it on their own; an empty 204 keeps their consoles free of 404 noise.
     ['/favicon.ico', { GET: () => ({ status: 204, body: '' }) }],
     ['/-/healthy', { GET: () => ({ status: 200, body: 'Healthy' }) }],
-    ['/-/ready', { GET: () => (opts.isReady() ? { status: 200, body: 'Ready' } : { status: 503, body: 'Not ready: the first poll cycle has not finished' }) }],
+    [
+      '/-/ready',
+      {
+        GET: () =>
+          opts.isReady()
+            ? { status: 200, body: 'Ready' }
+            : { status: 503, body: 'Not ready: the first poll cycle has not finished' },
+      },
+    ],
     [
       '/-/reload',
       {
         // Like Prometheus: the endpoint exists either way and says why it refuses when lifecycle is off.
         POST: async () => {
           if (reload === undefined) return { status: 403, body: 'Lifecycle API is not enabled.' };
-          const result = await reload().catch(
-            (error: unknown): ReloadResult => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-          );
-          return result.ok ? { status: 200, body: 'Reloaded' } : { status: 500, body: `Failed to reload config: ${result.error}` };
+          const result = await reload().catch((error: unknown): ReloadResult => ({
+            ok: false,
+            error: error instanceof Error ? error.message : String(error),
+          }));
+          return result.ok
+            ? { status: 200, body: 'Reloaded' }
+            : { status: 500, body: `Failed to reload config: ${result.error}` };
         },
       },
     ],

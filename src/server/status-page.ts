@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { formatFailure, type PollFailure } from '../domain.js';
 import { backupName } from '../metrics/state-families.js';
 import type { BackupRecord } from '../metrics/types.js';
-import { BACKUP_CONDITIONS, CONDITION_TEXT, formatDuration, formatIsoUtc, rateBackup, type BackupCondition, type BackupRating } from './freshness.js';
+import {
+  BACKUP_CONDITIONS,
+  CONDITION_TEXT,
+  formatDuration,
+  formatIsoUtc,
+  rateBackup,
+  type BackupCondition,
+  type BackupRating,
+} from './freshness.js';
 import { escapeHtml } from './html.js';
 import type { VmEmRecord } from '../vms/store.js';
 import { renderVmStatus } from './vm-status.js';
@@ -206,8 +214,12 @@ export function renderStatusPage(model: StatusPageModel): string {
   ]
     .map(([href, text]) => `<a href="${escapeHtml(href!)}">${escapeHtml(text!)}</a>`)
     .join('');
-  const readiness = model.ready ? 'Ready: the first poll cycle has finished.' : 'Not ready: the first poll cycle has not finished yet.';
-  const ratedByEm = model.ems.map((em) => em.backups.map((record) => ({ record, rating: rateBackup(record, model.nowMs) })));
+  const readiness = model.ready
+    ? 'Ready: the first poll cycle has finished.'
+    : 'Not ready: the first poll cycle has not finished yet.';
+  const ratedByEm = model.ems.map((em) =>
+    em.backups.map((record) => ({ record, rating: rateBackup(record, model.nowMs) })),
+  );
   const rated = sortWorstFirst(ratedByEm.flat());
   const refreshSeconds = model.refreshSeconds ?? STATUS_PAGE_REFRESH_SECONDS;
   return [
@@ -222,12 +234,18 @@ export function renderStatusPage(model: StatusPageModel): string {
     `<nav>${links}</nav>`,
     `<p>${readiness}${model.lifecycleEnabled ? ' Configuration reload: <code>POST /-/reload</code>.' : ''}</p>`,
     '<h2>Enterprise Managers</h2>',
-    model.ems.length === 0 ? '<p>No Enterprise Managers are configured.</p>' : `<ul class="ems">${model.ems.map((em, i) => renderEm(em, ratedByEm[i]!)).join('')}</ul>`,
+    model.ems.length === 0
+      ? '<p>No Enterprise Managers are configured.</p>'
+      : `<ul class="ems">${model.ems.map((em, i) => renderEm(em, ratedByEm[i]!)).join('')}</ul>`,
     '<h2>Backups</h2>',
     renderSummaryBar(rated),
     renderControls(refreshSeconds),
     renderTable(rated),
-    renderVmStatus(model.vms ?? [], model.ems.flatMap((em) => em.backups), model.nowMs),
+    renderVmStatus(
+      model.vms ?? [],
+      model.ems.flatMap((em) => em.backups),
+      model.nowMs,
+    ),
     `<script>${SCRIPT}</script>`,
     '</body></html>',
     '',
@@ -266,7 +284,10 @@ function renderSummaryBar(rated: readonly RatedBackup[]): string {
   const counts = countConditions(rated);
   const chip = (show: string, cls: string, label: string, count: number) =>
     `<button type="button" class="${cls}${count === 0 ? ' zero' : ''}" data-show="${show}" aria-pressed="${show === ''}">${escapeHtml(label)} <b>${count}</b></button>`;
-  const chips = [chip('', 'all', 'All', rated.length), ...BACKUP_CONDITIONS.map((c) => chip(c, c, CONDITION_TEXT[c], counts[c]))];
+  const chips = [
+    chip('', 'all', 'All', rated.length),
+    ...BACKUP_CONDITIONS.map((c) => chip(c, c, CONDITION_TEXT[c], counts[c])),
+  ];
   return `<div class="summary" role="group" aria-label="Show backups by condition">${chips.join('')}</div>`;
 }
 
@@ -292,7 +313,9 @@ function renderTable(rated: readonly RatedBackup[]): string {
 
 function renderEm(em: EmStatus, rated: readonly RatedBackup[]): string {
   const counts = countConditions(rated);
-  const problems = BACKUP_CONDITIONS.filter((c) => counts[c] > 0).map((c) => `${counts[c]} ${CONDITION_TEXT[c].replace(/^(?!OK)./, (x) => x.toLowerCase())}`);
+  const problems = BACKUP_CONDITIONS.filter((c) => counts[c] > 0).map(
+    (c) => `${counts[c]} ${CONDITION_TEXT[c].replace(/^(?!OK)./, (x) => x.toLowerCase())}`,
+  );
   const summary = `${em.backups.length} backup${em.backups.length === 1 ? '' : 's'}${problems.length > 0 ? `: ${problems.join(', ')}` : ''}`;
   return `<li><b>${escapeHtml(em.name)}</b> ${emState(em)} · ${lastCycleText(em)} · ${escapeHtml(summary)}</li>`;
 }
@@ -322,25 +345,42 @@ function unbroken(text: string): string {
 function ageCell(record: BackupRecord, rating: BackupRating): string {
   const rpo = unbroken(formatDuration(record.rpoSeconds));
   const summary = record.summary;
-  if (rating.aheadSeconds !== undefined) return `${CONDITION_TEXT.future}: ${unbroken(formatDuration(rating.aheadSeconds))} ahead of this host (RPO ${rpo})`;
+  if (rating.aheadSeconds !== undefined)
+    return `${CONDITION_TEXT.future}: ${unbroken(formatDuration(rating.aheadSeconds))} ahead of this host (RPO ${rpo})`;
   if (rating.ageSeconds === undefined) {
-    const why = summary !== undefined ? CONDITION_TEXT.empty : record.lastPoll !== undefined ? 'No successful poll yet' : CONDITION_TEXT.pending;
+    const why =
+      summary !== undefined
+        ? CONDITION_TEXT.empty
+        : record.lastPoll !== undefined
+          ? 'No successful poll yet'
+          : CONDITION_TEXT.pending;
     return `${why} (RPO ${rpo})`;
   }
-  const word = rating.conditions.includes('late') ? CONDITION_TEXT.late : rating.conditions.includes('near') ? CONDITION_TEXT.near : CONDITION_TEXT.ok;
+  const word = rating.conditions.includes('late')
+    ? CONDITION_TEXT.late
+    : rating.conditions.includes('near')
+      ? CONDITION_TEXT.near
+      : CONDITION_TEXT.ok;
   return `${word}: ${unbroken(formatDuration(rating.ageSeconds))} of ${rpo} ${unbroken(`(${Math.round((rating.rpoRatio ?? 0) * 100)} %)`)}`;
 }
 
 /** The age cell's colour: the freshness condition of the backup, whatever its last poll did. */
 function ageClass(rating: BackupRating): BackupCondition {
-  const condition = (['late', 'empty', 'future', 'near', 'pending'] as const).find((c) => rating.conditions.includes(c));
+  const condition = (['late', 'empty', 'future', 'near', 'pending'] as const).find((c) =>
+    rating.conditions.includes(c),
+  );
   // Without any successful poll nothing is known about freshness: grey, not green.
   return condition ?? (rating.ageSeconds === undefined ? 'pending' : 'ok');
 }
 
 function renderBackupRow({ record, rating }: RatedBackup): string {
   const summary = record.summary;
-  const newest = summary === undefined ? '—' : summary.count === 0 || summary.newestMs === undefined ? 'none' : timeTag(summary.newestMs);
+  const newest =
+    summary === undefined
+      ? '—'
+      : summary.count === 0 || summary.newestMs === undefined
+        ? 'none'
+        : timeTag(summary.newestMs);
   const cells = [
     // Until EM has named it, the ID column says which backup it is.
     `<td class="backup">${record.metadata === undefined ? '<span class="muted">no name from EM yet</span>' : escapeHtml(backupName(record))}</td>`,
@@ -370,6 +410,9 @@ function pollMessage(failure: PollFailure | undefined): string {
   const rest = formatFailure(failure, 'none');
   // At a space if one comes late enough; a long ID or URL is cut instead of leaving a stub.
   const cut = rest.lastIndexOf(' ', MESSAGE_PREVIEW);
-  const preview = rest.length <= MESSAGE_PREVIEW ? rest : `${rest.slice(0, cut > (MESSAGE_PREVIEW * 2) / 3 ? cut : MESSAGE_PREVIEW)}…`;
+  const preview =
+    rest.length <= MESSAGE_PREVIEW
+      ? rest
+      : `${rest.slice(0, cut > (MESSAGE_PREVIEW * 2) / 3 ? cut : MESSAGE_PREVIEW)}…`;
   return `<details><summary><span class="preview">${escapeHtml(preview)}</span><span class="less">message</span></summary>${escapeHtml(message)}</details>`;
 }

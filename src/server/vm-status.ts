@@ -23,14 +23,18 @@ export function renderVmStatus(vms: readonly VmEmRecord[], backups: readonly Bac
         : read.ok
           ? `last read (${read.kind === 'full' ? 'full' : 'incremental'}) OK`
           : `<span class="failing">last read failed</span>: ${escapeHtml(read.message ?? '')}`;
-    const dropped = record.dropped > 0 ? ` · <span class="failing">${escapeHtml(record.dropped)} series dropped by vms.limit</span>` : '';
+    const dropped =
+      record.dropped > 0
+        ? ` · <span class="failing">${escapeHtml(record.dropped)} series dropped by vms.limit</span>`
+        : '';
     out.push(`<h3>${escapeHtml(record.em)}</h3>`, `<p>${readText}${dropped}</p>`);
     const perBackup = new Map<string, BackupMachines>();
     for (const series of record.series ?? []) {
       const backup = byKey.get(`${record.em}\u0000${series.backupId}`);
       if (backup === undefined) continue;
       let entry = perBackup.get(series.backupId);
-      if (entry === undefined) perBackup.set(series.backupId, (entry = { backup, name: backupName(backup), fresh: 0, stale: [] }));
+      if (entry === undefined)
+        perBackup.set(series.backupId, (entry = { backup, name: backupName(backup), fresh: 0, stale: [] }));
       const age = Math.max(0, (nowMs - series.newestMs) / 1000);
       if (age > backup.rpoSeconds) entry.stale.push({ name: series.vmName, age });
       else entry.fresh++;
@@ -44,7 +48,9 @@ export function renderVmStatus(vms: readonly VmEmRecord[], backups: readonly Bac
     );
     for (const { backup, fresh, stale } of worstFirst([...perBackup.values()])) {
       stale.sort((a, b) => b.age - a.age);
-      const named = stale.slice(0, MAX_NAMED).map((s) => `${escapeHtml(s.name)} (${escapeHtml(formatDuration(s.age))})`);
+      const named = stale
+        .slice(0, MAX_NAMED)
+        .map((s) => `${escapeHtml(s.name)} (${escapeHtml(formatDuration(s.age))})`);
       if (stale.length > MAX_NAMED) named.push(`and ${stale.length - MAX_NAMED} more`);
       const total = fresh + stale.length;
       const condition = stale.length === 0 ? 'ok' : 'late';

@@ -58,9 +58,13 @@ async function main(): Promise<void> {
   const jsonStyle = values['json-style'];
   const nameStyle = values['name-style'];
   if (jsonStyle !== 'v12' && jsonStyle !== 'v13') fail(`--json-style must be v12 or v13, got "${jsonStyle}"`);
-  if (nameStyle !== 'mssql' && nameStyle !== 'postgres') fail(`--name-style must be mssql or postgres, got "${nameStyle}"`);
+  if (nameStyle !== 'mssql' && nameStyle !== 'postgres')
+    fail(`--name-style must be mssql or postgres, got "${nameStyle}"`);
 
-  const backups = generateBackups({ count: int(values.backups, '--backups'), pointsPerBackup: int(values.points, '--points') });
+  const backups = generateBackups({
+    count: int(values.backups, '--backups'),
+    pointsPerBackup: int(values.points, '--points'),
+  });
   const sim = new EmSimulator({
     host: values.host,
     port: int(values.port, '--port'),
@@ -74,7 +78,9 @@ async function main(): Promise<void> {
   if (latencyMs > 0) sim.addFault({ latencyMs });
   const started = await sim.start();
   if (values['ca-out'] !== undefined) writeFileSync(values['ca-out'], started.caPem);
-  process.stdout.write(`EM simulator listening on ${started.url}/api (user ${values.user}, ${backups.length} backups)\n`);
+  process.stdout.write(
+    `EM simulator listening on ${started.url}/api (user ${values.user}, ${backups.length} backups)\n`,
+  );
   for (const b of backups.slice(0, 20)) process.stdout.write(`  ${b.id}  ${b.name}\n`);
   if (backups.length > 20) process.stdout.write(`  ... and ${backups.length - 20} more (GET /api/backups)\n`);
 

@@ -78,7 +78,8 @@ class Parser {
     this.skipSpace();
     FIELD.lastIndex = this.pos;
     const field = FIELD.exec(this.text)?.[0];
-    if (field === undefined) this.fail(this.atEnd() ? 'a field name is missing' : `expected a field name, found "${this.text[this.pos]}"`);
+    if (field === undefined)
+      this.fail(this.atEnd() ? 'a field name is missing' : `expected a field name, found "${this.text[this.pos]}"`);
     this.pos += field.length;
     this.skipSpace();
     const op = OPS.find((candidate) => this.text.startsWith(candidate, this.pos));
@@ -138,7 +139,10 @@ export function matches<T>(node: FilterNode, record: T, read: FieldReader<T>): b
     case 'cmp': {
       const actual = read(record, node.field);
       if (actual === undefined) return false;
-      const order = actual.kind === 'time' ? Math.sign(actual.ms - (parseUtc(node.value) ?? NaN)) : compareText(actual.value, node.value);
+      const order =
+        actual.kind === 'time'
+          ? Math.sign(actual.ms - (parseUtc(node.value) ?? NaN))
+          : compareText(actual.value, node.value);
       if (Number.isNaN(order)) return false;
       return holds(node.op, order);
     }
@@ -175,7 +179,15 @@ export function parseUtc(text: string): number | undefined {
   const m = ISO.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(frac.slice(0, 3).padEnd(3, '0')));
+  const base = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s),
+    Number(frac.slice(0, 3).padEnd(3, '0')),
+  );
   if (Number.isNaN(base)) return undefined;
   if (zone === undefined || zone.toUpperCase() === 'Z') return base;
   const sign = zone.startsWith('-') ? -1 : 1;

@@ -61,7 +61,10 @@ export function generateBackups(opts: GenerateOptions): SimBackup[] {
     }
     out.push({
       id,
-      name: opts.count > KINDS.length ? `${kind.name} ${String(i + 1).padStart(String(opts.count).length, '0')}` : kind.name,
+      name:
+        opts.count > KINDS.length
+          ? `${kind.name} ${String(i + 1).padStart(String(opts.count).length, '0')}`
+          : kind.name,
       platform: kind.platform,
       backupType: 'Standard',
       backupServer: i % 2 === 0 ? 'vbr01.example.local' : 'vbr02.example.local',
@@ -77,8 +80,11 @@ function machines(i: number, platform: string, points: readonly number[], perBac
   const agent = /agent/i.test(platform);
   const count = perBackup ?? (agent ? 1 : 3 + (i % 6));
   const prefix = agent ? 'host' : 'vm';
-  const vms: SimVm[] = Array.from({ length: count }, (_, v) => ({ name: `${prefix}-${String(i + 1).padStart(4, '0')}-${v + 1}` }));
+  const vms: SimVm[] = Array.from({ length: count }, (_, v) => ({
+    name: `${prefix}-${String(i + 1).padStart(4, '0')}-${v + 1}`,
+  }));
   const newestFirst = [...points].sort((a, b) => b - a);
-  if (i % 6 === 0 && vms.length > 1 && newestFirst.length > 3) vms[vms.length - 1]!.inRestorePoints = newestFirst.slice(3);
+  if (i % 6 === 0 && vms.length > 1 && newestFirst.length > 3)
+    vms[vms.length - 1]!.inRestorePoints = newestFirst.slice(3);
   return vms;
 }

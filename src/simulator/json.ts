@@ -100,7 +100,9 @@ export function jsonRenderer(style: JsonStyle): Renderer {
     let entities: Obj | null = null;
     if (q.format === 'entities') {
       entities = {};
-      const slots: readonly string[] = ENTITY_SLOTS.includes(q.list as (typeof ENTITY_SLOTS)[number]) ? ENTITY_SLOTS : [...ENTITY_SLOTS, q.list];
+      const slots: readonly string[] = ENTITY_SLOTS.includes(q.list as (typeof ENTITY_SLOTS)[number])
+        ? ENTITY_SLOTS
+        : [...ENTITY_SLOTS, q.list];
       // Each list keeps its own wrapper: "RestorePoints": {"RestorePoints": [...]}.
       for (const slot of slots) entities[k(slot)] = slot === q.list ? { [k(slot)]: q.items.map(entity) } : null;
     }
@@ -130,7 +132,10 @@ export function jsonRenderer(style: JsonStyle): Renderer {
     apiRoot: (v: ApiRootView) =>
       JSON.stringify({
         [k('SupportedVersions')]: {
-          [k('SupportedVersions')]: v.versions.map((ver) => ({ [k('Links')]: ver.links.map(link), [k('Name')]: ver.name })),
+          [k('SupportedVersions')]: v.versions.map((ver) => ({
+            [k('Links')]: ver.links.map(link),
+            [k('Name')]: ver.name,
+          })),
         },
         [k('Links')]: v.links.map(link),
         [k('Href')]: null,

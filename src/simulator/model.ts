@@ -143,16 +143,28 @@ export class Views {
     return `${this.base}/backups/${b.id}`;
   }
   private serverLink(b: StoredBackup): LinkView {
-    return { rel: 'Up', href: `${this.base}/backupServers/${b.serverId}`, name: b.backupServer, type: 'BackupServerReference' };
+    return {
+      rel: 'Up',
+      href: `${this.base}/backupServers/${b.serverId}`,
+      name: b.backupServer,
+      type: 'BackupServerReference',
+    };
   }
   private repositoryLink(b: StoredBackup): LinkView {
-    return { rel: 'Up', href: `${this.base}/repositories/${b.repositoryId}`, name: b.repository, type: 'RepositoryReference' };
+    return {
+      rel: 'Up',
+      href: `${this.base}/repositories/${b.repositoryId}`,
+      name: b.repository,
+      type: 'RepositoryReference',
+    };
   }
 
   /** A ChildBackup's `Up` link to its ParentBackup, whose name `parent` gives when known. */
   private parentLink(b: StoredBackup, parent: StoredBackup | undefined): LinkView[] {
     if (b.parentId === undefined) return [];
-    return [{ rel: 'Up', href: `${this.base}/backups/${b.parentId}`, name: parent?.name ?? '', type: 'BackupReference' }];
+    return [
+      { rel: 'Up', href: `${this.base}/backups/${b.parentId}`, name: parent?.name ?? '', type: 'BackupReference' },
+    ];
   }
 
   /** A ParentBackup links to its children instead of restore points of its own. */

@@ -3,7 +3,16 @@
  * and Backup. References by default, entities with `format=Entities`; `filter`, `sortAsc` /
  * `sortDesc`, and paging with `pageSize` (100 when absent, as every real answer shows) and `page`.
  */
-import { FilterError, checkFilter, compareText, matches, parseFilter, type FieldReader, type FieldValue, type FilterNode } from './filter.js';
+import {
+  FilterError,
+  checkFilter,
+  compareText,
+  matches,
+  parseFilter,
+  type FieldReader,
+  type FieldValue,
+  type FilterNode,
+} from './filter.js';
 import type { ItemView, LinkView, QueryResultView, StoredBackup, StoredPoint, Views } from './model.js';
 import { formatRestorePointName, stableGuid } from './names.js';
 import { VM_POINT_FIELD_KINDS, readVmPointField, vmPointEntity, vmPointRef, type VmPointRecord } from './vm-points.js';
@@ -73,7 +82,8 @@ function restorePointType(input: QueryInput): QueryType<PointRecord> {
       }
     },
     *records(candidates) {
-      const chosen = candidates === undefined ? backups.values() : [...candidates].flatMap((id) => backups.get(id) ?? []);
+      const chosen =
+        candidates === undefined ? backups.values() : [...candidates].flatMap((id) => backups.get(id) ?? []);
       for (const backup of chosen) for (const point of backup.points()) yield { backup, point };
     },
     ref: ({ backup, point }) => views.restorePointRef(backup, point),
@@ -100,7 +110,8 @@ function vmRestorePointType(input: QueryInput): QueryType<VmPointRecord> {
 
 function backupType(input: QueryInput): QueryType<StoredBackup> {
   const { views, backups } = input;
-  const parentOf = (b: StoredBackup): StoredBackup | undefined => (b.parentId === undefined ? undefined : backups.get(b.parentId));
+  const parentOf = (b: StoredBackup): StoredBackup | undefined =>
+    b.parentId === undefined ? undefined : backups.get(b.parentId);
   return {
     list: 'Backups',
     kinds: {
@@ -136,10 +147,11 @@ function backupType(input: QueryInput): QueryType<StoredBackup> {
     },
     *records(candidates) {
       if (candidates === undefined) yield* backups.values();
-      else for (const id of candidates) {
-        const b = backups.get(id);
-        if (b !== undefined) yield b;
-      }
+      else
+        for (const id of candidates) {
+          const b = backups.get(id);
+          if (b !== undefined) yield b;
+        }
     },
     ref: (b) => views.backupRef(b, parentOf(b)),
     entity: (b) => views.backupEntity(b, parentOf(b)),
@@ -191,7 +203,8 @@ function positiveInt(raw: string | undefined, name: string): number | { error: s
 export function runQuery(input: QueryInput): QueryAnswer {
   const { param } = input;
   const typeName = param('type');
-  if (typeName === undefined || typeName.trim() === '') return { ok: false, status: 400, message: 'Parameter [type] is required.' };
+  if (typeName === undefined || typeName.trim() === '')
+    return { ok: false, status: 400, message: 'Parameter [type] is required.' };
   switch (typeName.trim().toLowerCase()) {
     case 'restorepoint':
       return answer(input, typeName, restorePointType(input), 'backupuid');
@@ -243,7 +256,10 @@ function answer<R>(input: QueryInput, typeName: string, type: QueryType<R>, pinF
   const pagesCount = Math.max(1, Math.ceil(found.length / pageSize));
   const slice = found.slice((page - 1) * pageSize, page * pageSize);
   const entities = param('format')?.toLowerCase() === 'entities';
-  const link = (rel: string, n: number): LinkView => ({ rel, href: pageHref(input, typeName, { filterText, sortAsc, sortDesc }, pageSize, n) });
+  const link = (rel: string, n: number): LinkView => ({
+    rel,
+    href: pageHref(input, typeName, { filterText, sortAsc, sortDesc }, pageSize, n),
+  });
   const links = [link('First', 1)];
   if (page > 1) links.push(link('Previous', Math.min(page - 1, pagesCount)));
   if (page < pagesCount) links.push(link('Next', page + 1));

@@ -85,7 +85,11 @@ export class EmSimulator implements EmSimulatorApi {
     this.maxRecorded = Math.max(1, options.maxRecordedRequests ?? 100_000);
     this.jsonStyle = options.jsonStyle ?? 'v12';
     this.nameStyle = options.nameStyle ?? 'mssql';
-    this.store = new SessionStore(options.sessionIdleTimeoutMs ?? 15 * 60_000, options.now ?? Date.now, options.sessionIdFactory);
+    this.store = new SessionStore(
+      options.sessionIdleTimeoutMs ?? 15 * 60_000,
+      options.now ?? Date.now,
+      options.sessionIdFactory,
+    );
     this.setBackups(options.backups ?? []);
   }
 
@@ -179,7 +183,8 @@ export class EmSimulator implements EmSimulatorApi {
       try {
         this.respond(req, res, rec, method, path, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), fault);
       } catch (err) {
-        if (!res.headersSent) this.send(res, rec, this.error(this.renderer(req), 500, String(err)), this.renderer(req), undefined);
+        if (!res.headersSent)
+          this.send(res, rec, this.error(this.renderer(req), 500, String(err)), this.renderer(req), undefined);
         else res.destroy();
       }
     };
@@ -277,7 +282,9 @@ export class EmSimulator implements EmSimulatorApi {
     if (segs.length === 2 && lit(1) === 'sessionmngr') return { open: true, methods: { POST: () => this.logon(ctx) } };
     if (segs.length === 2 && lit(1) === 'logonsessions') {
       return {
-        methods: { GET: () => this.ok(fmt.logonSessions(this.store.open().map((r) => views.logonSession(r.id, r.user)))) },
+        methods: {
+          GET: () => this.ok(fmt.logonSessions(this.store.open().map((r) => views.logonSession(r.id, r.user)))),
+        },
       };
     }
     if (segs.length === 3 && lit(1) === 'logonsessions') return this.logonSessionRoute(ctx, id);
@@ -289,7 +296,10 @@ export class EmSimulator implements EmSimulatorApi {
             const all = [...this.backups.values()].filter((b) => b.parentId === undefined);
             return this.ok(
               entity
-                ? fmt.entityList('Backups', all.map((b) => views.backupEntity(b)))
+                ? fmt.entityList(
+                    'Backups',
+                    all.map((b) => views.backupEntity(b)),
+                  )
                 : fmt.refList(all.map((b) => views.backupRef(b))),
             );
           },
@@ -315,7 +325,10 @@ export class EmSimulator implements EmSimulatorApi {
               const children = [...this.backups.values()].filter((b) => b.parentId === parent.id);
               return this.ok(
                 entity
-                  ? fmt.entityList('Backups', children.map((b) => views.backupEntity(b, parent)))
+                  ? fmt.entityList(
+                      'Backups',
+                      children.map((b) => views.backupEntity(b, parent)),
+                    )
                   : fmt.refList(children.map((b) => views.backupRef(b, parent))),
               );
             }),
@@ -344,7 +357,10 @@ export class EmSimulator implements EmSimulatorApi {
             this.withBackup(ctx, id, (b) =>
               this.ok(
                 asEntities
-                  ? fmt.entityList('RestorePoints', b.points().map((p) => views.restorePointEntity(b, p)))
+                  ? fmt.entityList(
+                      'RestorePoints',
+                      b.points().map((p) => views.restorePointEntity(b, p)),
+                    )
                   : fmt.refList(b.points().map((p) => views.restorePointRef(b, p))),
               ),
             ),
@@ -367,7 +383,14 @@ export class EmSimulator implements EmSimulatorApi {
             const backup = isGuid(id) ? this.points().restorePoints.get(id) : undefined;
             if (backup === undefined) return this.error(fmt, 404, `Restore point [${rawId}] does not exist.`);
             const mine = backup.vmPoints().filter((p) => p.restorePoint.id === id);
-            return this.ok(entity ? fmt.entityList('VmRestorePoints', mine.map((p) => vmPointEntity(backup, p, views))) : fmt.refList(mine.map((p) => vmPointRef(backup, p, views))));
+            return this.ok(
+              entity
+                ? fmt.entityList(
+                    'VmRestorePoints',
+                    mine.map((p) => vmPointEntity(backup, p, views)),
+                  )
+                : fmt.refList(mine.map((p) => vmPointRef(backup, p, views))),
+            );
           },
         },
       };
@@ -378,7 +401,11 @@ export class EmSimulator implements EmSimulatorApi {
           GET: () => {
             const found = isGuid(id) ? this.points().vmPoints.get(id) : undefined;
             if (found === undefined) return this.error(fmt, 404, `VM restore point [${rawId}] does not exist.`);
-            return this.ok(entity ? fmt.entity(vmPointEntity(found.backup, found.point, views)) : fmt.ref(vmPointRef(found.backup, found.point, views)));
+            return this.ok(
+              entity
+                ? fmt.entity(vmPointEntity(found.backup, found.point, views))
+                : fmt.ref(vmPointRef(found.backup, found.point, views)),
+            );
           },
         },
       };
@@ -465,7 +492,13 @@ export class EmSimulator implements EmSimulatorApi {
     return { status, body: fmt.error(status, message) };
   }
 
-  private send(res: ServerResponse, rec: RecordedRequest, reply: Reply, fmt: Renderer, fault: FaultRule | undefined): void {
+  private send(
+    res: ServerResponse,
+    rec: RecordedRequest,
+    reply: Reply,
+    fmt: Renderer,
+    fault: FaultRule | undefined,
+  ): void {
     if (res.destroyed) return;
     const hasBody = reply.body !== undefined;
     let body: Buffer = Buffer.from(reply.body ?? '', 'utf8');

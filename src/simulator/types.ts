@@ -91,7 +91,11 @@ export interface FaultRule {
   /** Answer with this status and an `Error` body in the negotiated format. */
   status?: number;
   /** Replace the body: malformed XML/JSON, a body truncated halfway, an empty body, or literal bytes (with extra headers, e.g. a Content-Encoding they do not match). */
-  body?: 'malformed' | 'truncated' | 'empty' | { raw: string | Buffer; contentType?: string; headers?: Record<string, string> };
+  body?:
+    | 'malformed'
+    | 'truncated'
+    | 'empty'
+    | { raw: string | Buffer; contentType?: string; headers?: Record<string, string> };
   /** Destroy the socket: before any response bytes, or after half of the body. */
   drop?: 'before-response' | 'mid-body';
   /** Answer 302 to this absolute URL. */

@@ -36,13 +36,18 @@ export function defaultObjRef(owner: VmPointOwner, name: string): string {
   return `urn:${kind}:Vm:${owner.serverId}.vm-${n}`;
 }
 
-export function storedVmPoints(owner: VmPointOwner, points: readonly StoredPoint[], vms: readonly SimVm[]): StoredVmPoint[] {
+export function storedVmPoints(
+  owner: VmPointOwner,
+  points: readonly StoredPoint[],
+  vms: readonly SimVm[],
+): StoredVmPoint[] {
   if (vms.length === 0) return [];
   const byTime = [...points].sort((a, b) => a.ms - b.ms);
   const out: StoredVmPoint[] = [];
   for (const vm of vms) {
     const wanted = vm.inRestorePoints === undefined ? undefined : new Set(vm.inRestorePoints);
-    const delay = vm.delayMs ?? 20_000 + (parseInt(stableGuid(`vmdelay:${owner.id}:${vm.name}`).slice(0, 6), 16) % 60_000);
+    const delay =
+      vm.delayMs ?? 20_000 + (parseInt(stableGuid(`vmdelay:${owner.id}:${vm.name}`).slice(0, 6), 16) % 60_000);
     const objRef = vm.objRef === undefined ? defaultObjRef(owner, vm.name) : vm.objRef;
     let first = true;
     for (const rp of byTime) {
@@ -68,16 +73,32 @@ const pad2 = (n: number): string => String(n).padStart(2, '0');
 function vmPointName(p: StoredVmPoint, views: Views): string {
   const d = new Date(p.ms);
   const stamp = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-  const frac = views.nameStyle === 'postgres' ? formatBackupDateUtc(p.ms, 'postgres', p.id).replace(/^[^.]*(\.\d+)?Z$/, '$1') : '';
+  const frac =
+    views.nameStyle === 'postgres' ? formatBackupDateUtc(p.ms, 'postgres', p.id).replace(/^[^.]*(\.\d+)?Z$/, '$1') : '';
   return `${p.displayName}@${stamp}${frac}`;
 }
 
 function vmLinks(owner: VmPointOwner, p: StoredVmPoint, views: Views, alternate: LinkView): LinkView[] {
   const rpName = formatRestorePointName(p.restorePoint.ms, views.nameStyle, p.restorePoint.id);
   return [
-    { rel: 'Up', href: `${views.base}/backupServers/${owner.serverId}`, name: owner.backupServer, type: 'BackupServerReference' },
-    { rel: 'Up', href: `${views.base}/restorePoints/${p.restorePoint.id}`, name: rpName, type: 'RestorePointReference' },
-    { rel: 'Up', href: `${views.base}/backupFiles/${stableGuid('file:' + p.restorePoint.id)}`, name: `${owner.name}.vbk`, type: 'BackupFileReference' },
+    {
+      rel: 'Up',
+      href: `${views.base}/backupServers/${owner.serverId}`,
+      name: owner.backupServer,
+      type: 'BackupServerReference',
+    },
+    {
+      rel: 'Up',
+      href: `${views.base}/restorePoints/${p.restorePoint.id}`,
+      name: rpName,
+      type: 'RestorePointReference',
+    },
+    {
+      rel: 'Up',
+      href: `${views.base}/backupFiles/${stableGuid('file:' + p.restorePoint.id)}`,
+      name: `${owner.name}.vbk`,
+      type: 'BackupFileReference',
+    },
     alternate,
   ];
 }
@@ -132,7 +153,11 @@ export const VM_POINT_FIELD_KINDS: Record<string, FieldValue['kind']> = {
   backupservername: 'text',
 };
 
-export function readVmPointField({ backup, point }: VmPointRecord, field: string, views: Views): FieldValue | undefined {
+export function readVmPointField(
+  { backup, point }: VmPointRecord,
+  field: string,
+  views: Views,
+): FieldValue | undefined {
   const text = (value: string): FieldValue => ({ kind: 'text', value });
   switch (field.toLowerCase()) {
     case 'uid':

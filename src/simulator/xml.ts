@@ -9,7 +9,8 @@ const ROOT_NS = ` ${NS} ${NS_XSD} ${NS_XSI}`;
 // Characters XML 1.0 cannot carry at all. EM's serializer would fail on them; the simulator drops
 // them so a backup name with odd bytes still yields a well-formed document.
 /* eslint-disable no-control-regex -- control characters are what it matches */
-const INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const INVALID =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /* eslint-enable no-control-regex */
 const ATTR_SPECIAL = /[&<>"\t\n\r]/g;
 const TEXT_SPECIAL = /[&<>\r]/g;
@@ -51,14 +52,18 @@ function links(out: string[], ls: LinkView[], ind: string): void {
   out.push(`${ind}<Links>\n`);
   const inner = ind + '  ';
   for (const l of ls) {
-    out.push(`${inner}<Link${attr('Href', l.href)}${attr('Name', l.name)}${attr('Type', l.type)}${attr('Rel', l.rel)} />\n`);
+    out.push(
+      `${inner}<Link${attr('Href', l.href)}${attr('Name', l.name)}${attr('Type', l.type)}${attr('Rel', l.rel)} />\n`,
+    );
   }
   out.push(`${ind}</Links>\n`);
 }
 
 // References: UID Name Href Type.
 function ref(out: string[], tag: string, it: ItemView, ind: string, rootNs = ''): void {
-  out.push(`${ind}<${tag}${rootNs}${attr('UID', it.uid)}${attr('Name', it.name)}${attr('Href', it.href)}${attr('Type', it.type)}>\n`);
+  out.push(
+    `${ind}<${tag}${rootNs}${attr('UID', it.uid)}${attr('Name', it.name)}${attr('Href', it.href)}${attr('Type', it.type)}>\n`,
+  );
   links(out, it.links, ind + '  ');
   out.push(`${ind}</${tag}>\n`);
 }
@@ -67,7 +72,9 @@ function ref(out: string[], tag: string, it: ItemView, ind: string, rootNs = '')
 function entity(out: string[], it: ItemView, ind: string, rootNs = ''): void {
   let extra = '';
   for (const [k, v] of it.attributes ?? []) extra += attr(k, v);
-  out.push(`${ind}<${it.type}${rootNs}${attr('Href', it.href)}${attr('Type', it.type)}${attr('Name', it.name)}${attr('UID', it.uid)}${extra}>\n`);
+  out.push(
+    `${ind}<${it.type}${rootNs}${attr('Href', it.href)}${attr('Type', it.type)}${attr('Name', it.name)}${attr('UID', it.uid)}${extra}>\n`,
+  );
   const inner = ind + '  ';
   links(out, it.links, inner);
   for (const [k, v] of it.fields ?? []) if (v !== null) out.push(`${inner}<${k}>${escText(v)}</${k}>\n`);

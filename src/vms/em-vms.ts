@@ -72,14 +72,25 @@ export class EmVms {
    * it aborts, this resolves at once, without waiting for EM, and what EM answers later is dropped.
    * Resolves with how the signal cut the read, undefined when it ran to its end.
    */
-  async afterCycle(targets: ReadonlySet<string>, run: TaskRunner, signal?: AbortSignal): Promise<VmReadCut | undefined> {
+  async afterCycle(
+    targets: ReadonlySet<string>,
+    run: TaskRunner,
+    signal?: AbortSignal,
+  ): Promise<VmReadCut | undefined> {
     const { em } = this;
     const { log, now } = this.deps;
     const tracker = this.trackerNow;
     tracker.keepBackups(targets);
     const startedAt = now();
     const plan = tracker.plan(startedAt);
-    const read = readVmPoints({ em, client: this.client, tracker, run, now, ...(signal !== undefined ? { signal } : {}) });
+    const read = readVmPoints({
+      em,
+      client: this.client,
+      tracker,
+      run,
+      now,
+      ...(signal !== undefined ? { signal } : {}),
+    });
     const outcome = signal === undefined ? await read : await Promise.race([read, cutBy(signal)]);
     const atMs = now();
     if ('cut' in outcome) {
@@ -100,7 +111,16 @@ export class EmVms {
     }
     this.readOnce = true;
     const exported = this.publish({ ok: true, kind: outcome.plan.kind, atMs });
-    log.info({ em, vms: exported, read: outcome.plan.kind, vm_points_read: outcome.points, duration_seconds: (atMs - startedAt) / 1000 }, 'VM restore points read');
+    log.info(
+      {
+        em,
+        vms: exported,
+        read: outcome.plan.kind,
+        vm_points_read: outcome.points,
+        duration_seconds: (atMs - startedAt) / 1000,
+      },
+      'VM restore points read',
+    );
     return undefined;
   }
 
@@ -117,7 +137,10 @@ export class EmVms {
     const { em } = this;
     const { series, dropped } = selectVms(this.trackerNow.series(), this.config);
     if (dropped > 0 && dropped !== this.lastDropped) {
-      this.deps.log.warn({ em, dropped, limit: this.config.limit }, 'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)');
+      this.deps.log.warn(
+        { em, dropped, limit: this.config.limit },
+        'more VM series than vms.limit: the rest are not exported (raise vms.limit, or narrow vms.include / vms.exclude)',
+      );
     }
     this.lastDropped = dropped;
     if (read !== undefined) this.deps.store.recordSuccess(em, series, dropped, read);

@@ -12,7 +12,9 @@ const RESTORE_POINT_URN = /^urn:veeam:RestorePoint:/i;
 /** The points that have a UID, by bare lower-case GUID, with their time. */
 export function restorePointIds(points: readonly RestorePoint[]): Array<{ id: string; timeMs: number }> {
   const out: Array<{ id: string; timeMs: number }> = [];
-  for (const point of points) if (point.uid !== '') out.push({ id: point.uid.replace(RESTORE_POINT_URN, '').toLowerCase(), timeMs: point.timeMs });
+  for (const point of points)
+    if (point.uid !== '')
+      out.push({ id: point.uid.replace(RESTORE_POINT_URN, '').toLowerCase(), timeMs: point.timeMs });
   return out;
 }
 
@@ -32,15 +34,24 @@ export function tapRestorePoints(client: EmClient, tracker: () => VmTracker | un
       tracker()?.setRestorePoints(bare(backupId), restorePointIds(points));
       return points;
     },
-    async queryRestorePoints(ids: readonly string[], run?: TaskRunner, expected?: ReadonlyMap<string, number>): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
+    async queryRestorePoints(
+      ids: readonly string[],
+      run?: TaskRunner,
+      expected?: ReadonlyMap<string, number>,
+    ): Promise<Map<string, BackupOutcome<RestorePoint[]>>> {
       const outcomes = await client.queryRestorePoints(ids, run, expected);
       const t = tracker();
-      if (t !== undefined) for (const [id, outcome] of outcomes) if (outcome.ok) t.setRestorePoints(bare(id), restorePointIds(outcome.value));
+      if (t !== undefined)
+        for (const [id, outcome] of outcomes)
+          if (outcome.ok) t.setRestorePoints(bare(id), restorePointIds(outcome.value));
       return outcomes;
     },
   };
 }
 
 function bare(backupId: string): string {
-  return backupId.trim().replace(/^urn:veeam:Backup:/i, '').toLowerCase();
+  return backupId
+    .trim()
+    .replace(/^urn:veeam:Backup:/i, '')
+    .toLowerCase();
 }

@@ -14,7 +14,10 @@ export interface VmSelection {
  * The patterns run on the same linear-time engine as discovery's: machine names come from EM, and a
  * backtracking pattern over tens of thousands of them would hold the whole process.
  */
-export function selectVms(all: readonly VmSeries[], config: Pick<VmsConfig, 'include' | 'exclude' | 'limit'>): VmSelection {
+export function selectVms(
+  all: readonly VmSeries[],
+  config: Pick<VmsConfig, 'include' | 'exclude' | 'limit'>,
+): VmSelection {
   const include = compileNamePattern(config.include);
   const exclude = config.exclude === undefined ? undefined : compileNamePattern(config.exclude);
   const wanted = all.filter((s) => include.test(s.vmName) && !(exclude?.test(s.vmName) ?? false));

@@ -69,7 +69,14 @@ export class VmTracker {
     for (const point of restorePoints) {
       const id = (typeof point === 'string' ? point : point.id).toLowerCase();
       next.add(id);
-      if (known !== undefined && !known.has(id) && typeof point !== 'string' && horizon !== undefined && point.timeMs < horizon) this.fullNeeded = true;
+      if (
+        known !== undefined &&
+        !known.has(id) &&
+        typeof point !== 'string' &&
+        horizon !== undefined &&
+        point.timeMs < horizon
+      )
+        this.fullNeeded = true;
     }
     for (const id of known ?? []) if (!next.has(id) && this.ownerOf.get(id) === backupId) this.ownerOf.delete(id);
     for (const id of next) this.ownerOf.set(id, backupId);
@@ -90,7 +97,13 @@ export class VmTracker {
    * old; else the points since the mark minus the overlap.
    */
   plan(nowMs: number): VmReadPlan {
-    if (this.fullNeeded || this.lastFullMs === undefined || this.highWaterMs === undefined || nowMs - this.lastFullMs >= this.options.resyncMs) return { kind: 'full' };
+    if (
+      this.fullNeeded ||
+      this.lastFullMs === undefined ||
+      this.highWaterMs === undefined ||
+      nowMs - this.lastFullMs >= this.options.resyncMs
+    )
+      return { kind: 'full' };
     return { kind: 'since', sinceMs: this.highWaterMs - this.options.overlapMs };
   }
 

@@ -33,7 +33,10 @@ export async function readVmPoints(input: VmReadInput): Promise<VmReadOutcome> {
   const nowMs = input.now();
   const plan = tracker.plan(nowMs);
   try {
-    const points = await input.client.queryVmRestorePoints(plan.kind === 'full' ? undefined : createdSinceFilter(plan.sinceMs), input.run);
+    const points = await input.client.queryVmRestorePoints(
+      plan.kind === 'full' ? undefined : createdSinceFilter(plan.sinceMs),
+      input.run,
+    );
     if (input.signal?.aborted === true) return { ok: false, plan, cut: true };
     if (plan.kind === 'full') tracker.applyFull(points, nowMs);
     else tracker.applySince(points, nowMs);

@@ -25,7 +25,12 @@ export class FileWatchSet {
       if (this.listeners.has(file)) continue;
       const listener = (curr: Stats, prev: Stats): void => {
         // ctime and inode catch a replacement that kept the old mtime (cp -p, tar, rename of an older file).
-        if (curr.mtimeMs !== prev.mtimeMs || curr.ctimeMs !== prev.ctimeMs || curr.ino !== prev.ino || curr.size !== prev.size) {
+        if (
+          curr.mtimeMs !== prev.mtimeMs ||
+          curr.ctimeMs !== prev.ctimeMs ||
+          curr.ino !== prev.ino ||
+          curr.size !== prev.size
+        ) {
           this.onChange(file);
         }
       };

@@ -35,7 +35,11 @@ interface GuardState {
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 /** Loads the web config, then keeps it current: file changes are picked up, bad versions are refused. */
-export async function createWebGuard(path: string, logger: WebConfigLogger, options: WebGuardOptions = {}): Promise<WebGuardResult> {
+export async function createWebGuard(
+  path: string,
+  logger: WebConfigLogger,
+  options: WebGuardOptions = {},
+): Promise<WebGuardResult> {
   const attempt = await attemptWebConfig(path);
   if (!attempt.result.ok) return { ok: false, issues: attempt.result.issues };
   logWarnings(logger, attempt.result.warnings);
@@ -127,7 +131,11 @@ export class WebGuard {
    * reload at a time: of two at once, the one that read first could be applied last.
    */
   reload(): Promise<WebGuardReload> {
-    if (this.closed) return Promise.resolve({ ok: false, issues: [{ file: this.config.file, path: '', message: 'the web config guard is closed' }] });
+    if (this.closed)
+      return Promise.resolve({
+        ok: false,
+        issues: [{ file: this.config.file, path: '', message: 'the web config guard is closed' }],
+      });
     return this.reloadNow();
   }
 
@@ -148,17 +156,21 @@ export class WebGuard {
   private scheduleReload(): void {
     if (this.closed || this.reloadTimer) return;
     // A rotation writes cert and key one after the other: wait a moment so both land in one reload.
-    this.reloadTimer = setTimeout(() => {
-      this.reloadTimer = undefined;
-      this.onFilesChanged();
-    }, Math.min(this.pollIntervalMs, 500));
+    this.reloadTimer = setTimeout(
+      () => {
+        this.reloadTimer = undefined;
+        this.onFilesChanged();
+      },
+      Math.min(this.pollIntervalMs, 500),
+    );
     this.reloadTimer.unref();
   }
 
   private async reloadNow(): Promise<WebGuardReload> {
     const current = this.state.config;
     const attempt = await attemptWebConfig(current.file);
-    if (this.closed) return { ok: false, issues: [{ file: current.file, path: '', message: 'the web config guard is closed' }] };
+    if (this.closed)
+      return { ok: false, issues: [{ file: current.file, path: '', message: 'the web config guard is closed' }] };
     if (!attempt.result.ok) {
       // Keep following the files the rejected version names too, so fixing one of them is noticed.
       this.watcher.update(new Set([...this.watchedByConfig, ...attempt.referencedFiles]));

@@ -14,4 +14,11 @@ export {
 export { createSecuredServer, type RequestHandler, type SecuredServerOptions } from './secured-server.js';
 export { bcryptCompare, parseBasicAuthorization, type PasswordCompare } from './basic-auth.js';
 export { Secret } from './secret.js';
-export type { ClientAuthType, TlsServerSettings, WebConfig, WebConfigIssue, WebConfigLogger, WebConfigResult } from './types.js';
+export type {
+  ClientAuthType,
+  TlsServerSettings,
+  WebConfig,
+  WebConfigIssue,
+  WebConfigLogger,
+  WebConfigResult,
+} from './types.js';

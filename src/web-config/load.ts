@@ -36,7 +36,9 @@ export async function attemptWebConfig(path: string, now: Date = new Date()): Pr
     text = await readFile(file, 'utf8');
   } catch (error) {
     // Worded like the main config's file errors: "no such file", not ENOENT.
-    return fail([{ file, path: '', message: `cannot read the web config file (--web.config.file): ${describeFsError(error)}` }]);
+    return fail([
+      { file, path: '', message: `cannot read the web config file (--web.config.file): ${describeFsError(error)}` },
+    ]);
   }
 
   const parsed = parseYaml(text);
@@ -59,9 +61,12 @@ export async function attemptWebConfig(path: string, now: Date = new Date()): Pr
   const tlsRaw = raw.tls_server_config;
   // Relative paths resolve against the web config's directory, as exporter-toolkit does.
   const resolveIn = (p: string | undefined): string | undefined => (p ? resolve(dir, p) : undefined);
-  const referencedFiles = [file, resolveIn(tlsRaw?.cert_file), resolveIn(tlsRaw?.key_file), resolveIn(tlsRaw?.client_ca_file)].filter(
-    (f): f is string => f !== undefined,
-  );
+  const referencedFiles = [
+    file,
+    resolveIn(tlsRaw?.cert_file),
+    resolveIn(tlsRaw?.key_file),
+    resolveIn(tlsRaw?.client_ca_file),
+  ].filter((f): f is string => f !== undefined);
 
   const validated = validateWebConfig(raw);
   const warnings = validated.warnings.map(pin);
@@ -81,7 +86,12 @@ export async function attemptWebConfig(path: string, now: Date = new Date()): Pr
   return {
     result: {
       ok: true,
-      config: { file, ...(tlsLoaded?.settings ? { tls: tlsLoaded.settings } : {}), headers: validated.value.headers, users },
+      config: {
+        file,
+        ...(tlsLoaded?.settings ? { tls: tlsLoaded.settings } : {}),
+        headers: validated.value.headers,
+        users,
+      },
       warnings,
     },
     referencedFiles,
@@ -95,7 +105,9 @@ function schemaIssues(issue: z.core.$ZodIssue): PendingIssue[] {
     return issue.keys.map((key) => ({
       path: [...path, key],
       atKey: true,
-      message: unsupported[key] ? `not supported by this exporter: ${unsupported[key]}` : `unknown key ${JSON.stringify(key)}`,
+      message: unsupported[key]
+        ? `not supported by this exporter: ${unsupported[key]}`
+        : `unknown key ${JSON.stringify(key)}`,
     }));
   }
   if (issue.code === 'invalid_type' && issue.expected === 'object') {

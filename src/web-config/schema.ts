@@ -17,7 +17,10 @@ const path = z.string({ error: 'must be a file path (string)' });
 const tlsServerConfig = z.strictObject({
   cert_file: path.optional(),
   key_file: path.optional(),
-  client_auth_type: oneOf([...CLIENT_AUTH_TYPES, ...Object.keys(LEGACY_CLIENT_AUTH_ALIASES)], 'client_auth_type').optional(),
+  client_auth_type: oneOf(
+    [...CLIENT_AUTH_TYPES, ...Object.keys(LEGACY_CLIENT_AUTH_ALIASES)],
+    'client_auth_type',
+  ).optional(),
   client_ca_file: path.optional(),
   min_version: oneOf(Object.keys(TLS_VERSIONS), 'TLS version').optional(),
   max_version: oneOf(Object.keys(TLS_VERSIONS), 'TLS version').optional(),

@@ -99,7 +99,9 @@ export function clientCertRefusal(type: ClientAuthType, socket: TLSSocket): stri
     case 'RequireAnyClientCert':
       return presented ? undefined : 'no client certificate';
     case 'VerifyClientCertIfGiven':
-      return presented && !socket.authorized ? `client certificate not trusted: ${String(socket.authorizationError)}` : undefined;
+      return presented && !socket.authorized
+        ? `client certificate not trusted: ${String(socket.authorizationError)}`
+        : undefined;
     case 'RequireAndVerifyClientCert':
       if (!presented) return 'no client certificate';
       return socket.authorized ? undefined : `client certificate not trusted: ${String(socket.authorizationError)}`;

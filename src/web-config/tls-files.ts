@@ -30,13 +30,22 @@ export async function loadTlsFiles(
   if (caPem !== undefined && plan.clientCaFile) checkCaBundle(caPem, plan.clientCaFile, issues);
 
   if (leaf && key && !leaf.checkPrivateKey(key)) {
-    issues.push({ path: at('key_file'), message: `the private key in ${plan.keyFile} does not belong to the certificate in ${plan.certFile}` });
+    issues.push({
+      path: at('key_file'),
+      message: `the private key in ${plan.keyFile} does not belong to the certificate in ${plan.certFile}`,
+    });
   }
   if (leaf) {
     if (new Date(leaf.validTo) < now) {
-      warnings.push({ path: at('cert_file'), message: `the certificate in ${plan.certFile} expired on ${leaf.validTo}; clients will refuse it` });
+      warnings.push({
+        path: at('cert_file'),
+        message: `the certificate in ${plan.certFile} expired on ${leaf.validTo}; clients will refuse it`,
+      });
     } else if (new Date(leaf.validFrom) > now) {
-      warnings.push({ path: at('cert_file'), message: `the certificate in ${plan.certFile} is not valid before ${leaf.validFrom}` });
+      warnings.push({
+        path: at('cert_file'),
+        message: `the certificate in ${plan.certFile} is not valid before ${leaf.validFrom}`,
+      });
     }
   }
   if (issues.length > 0 || !leaf || certPem === undefined || keyPem === undefined) return { issues, warnings };
@@ -61,7 +70,10 @@ export async function loadTlsFiles(
     // The final word on what OpenSSL accepts (cipher lists, curves, version limits) before a server uses it.
     createSecureContext(secureContextOptions(settings));
   } catch (error) {
-    issues.push({ path: ['tls_server_config'], message: `OpenSSL rejects these TLS settings: ${openSslReason(error)}` });
+    issues.push({
+      path: ['tls_server_config'],
+      message: `OpenSSL rejects these TLS settings: ${openSslReason(error)}`,
+    });
     return { issues, warnings };
   }
   return { settings, issues, warnings };
@@ -92,13 +104,19 @@ async function readText(file: string, path: PendingIssue['path'], issues: Pendin
 function parseLeaf(pem: string, file: string, issues: PendingIssue[]): X509Certificate | undefined {
   const first = pem.match(PEM_CERTIFICATE)?.[0];
   if (!first) {
-    issues.push({ path: ['tls_server_config', 'cert_file'], message: `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+    issues.push({
+      path: ['tls_server_config', 'cert_file'],
+      message: `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    });
     return undefined;
   }
   try {
     return new X509Certificate(first);
   } catch (error) {
-    issues.push({ path: ['tls_server_config', 'cert_file'], message: `${file}: the first certificate cannot be parsed: ${openSslReason(error)}` });
+    issues.push({
+      path: ['tls_server_config', 'cert_file'],
+      message: `${file}: the first certificate cannot be parsed: ${openSslReason(error)}`,
+    });
     return undefined;
   }
 }
@@ -106,13 +124,19 @@ function parseLeaf(pem: string, file: string, issues: PendingIssue[]): X509Certi
 function parseKey(pem: string, file: string, issues: PendingIssue[]): KeyObject | undefined {
   const path: PendingIssue['path'] = ['tls_server_config', 'key_file'];
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
-    issues.push({ path, message: `${file} holds an encrypted private key; passphrases are not supported, store it unencrypted with tight file permissions` });
+    issues.push({
+      path,
+      message: `${file} holds an encrypted private key; passphrases are not supported, store it unencrypted with tight file permissions`,
+    });
     return undefined;
   }
   try {
     return createPrivateKey(pem);
   } catch {
-    issues.push({ path, message: `${file} holds no readable PEM private key (expected -----BEGIN PRIVATE KEY----- or an RSA/EC key)` });
+    issues.push({
+      path,
+      message: `${file} holds no readable PEM private key (expected -----BEGIN PRIVATE KEY----- or an RSA/EC key)`,
+    });
     return undefined;
   }
 }

@@ -49,8 +49,7 @@ export interface WebConfig {
 }
 
 export type WebConfigResult =
-  | { ok: true; config: WebConfig; warnings: WebConfigIssue[] }
-  | { ok: false; issues: WebConfigIssue[] };
+  { ok: true; config: WebConfig; warnings: WebConfigIssue[] } | { ok: false; issues: WebConfigIssue[] };
 
 /** The subset of a pino logger this module needs, so it stays usable without pino. */
 export interface WebConfigLogger {

@@ -43,7 +43,11 @@ export function bcryptCost(hash: string): number | undefined {
   return cost >= MIN_BCRYPT_COST && cost <= MAX_BCRYPT_COST ? cost : undefined;
 }
 
-export function validateWebConfig(raw: RawWebConfig): { value: ValidatedWebConfig; issues: PendingIssue[]; warnings: PendingIssue[] } {
+export function validateWebConfig(raw: RawWebConfig): {
+  value: ValidatedWebConfig;
+  issues: PendingIssue[];
+  warnings: PendingIssue[];
+} {
   const issues: PendingIssue[] = [];
   const warnings: PendingIssue[] = [];
   const tls = raw.tls_server_config ? validateTls(raw.tls_server_config, issues, warnings) : undefined;
@@ -75,14 +79,25 @@ function validateTls(raw: RawTlsServerConfig, issues: PendingIssue[], warnings: 
   if (!certFile && !keyFile && !clientCaFile && !authName) return undefined;
 
   const before = issues.length;
-  if (!certFile) issues.push({ path: at('cert_file'), message: 'missing: TLS is configured, so cert_file (PEM certificate) is required' });
-  if (!keyFile) issues.push({ path: at('key_file'), message: 'missing: TLS is configured, so key_file (PEM private key) is required' });
+  if (!certFile)
+    issues.push({
+      path: at('cert_file'),
+      message: 'missing: TLS is configured, so cert_file (PEM certificate) is required',
+    });
+  if (!keyFile)
+    issues.push({
+      path: at('key_file'),
+      message: 'missing: TLS is configured, so key_file (PEM private key) is required',
+    });
 
-  const clientAuthType = ((authName && LEGACY_CLIENT_AUTH_ALIASES[authName]) ?? authName ?? 'NoClientCert') as ClientAuthType;
+  const clientAuthType = ((authName && LEGACY_CLIENT_AUTH_ALIASES[authName]) ??
+    authName ??
+    'NoClientCert') as ClientAuthType;
   if (clientCaFile && clientAuthType === 'NoClientCert') {
     issues.push({
       path: at('client_ca_file'),
-      message: 'client_ca_file is set but client_auth_type is NoClientCert; set client_auth_type: RequireAndVerifyClientCert to check clients against this CA',
+      message:
+        'client_ca_file is set but client_auth_type is NoClientCert; set client_auth_type: RequireAndVerifyClientCert to check clients against this CA',
     });
   }
   if (!clientCaFile && VERIFYING_AUTH_TYPES.includes(clientAuthType)) {
@@ -112,7 +127,9 @@ function validateTls(raw: RawTlsServerConfig, issues: PendingIssue[], warnings: 
       });
     }
   });
-  const curves = (raw.curve_preferences ?? []).map((name) => CURVES[name]).filter((name): name is string => name !== undefined);
+  const curves = (raw.curve_preferences ?? [])
+    .map((name) => CURVES[name])
+    .filter((name): name is string => name !== undefined);
 
   if (issues.length > before || !certFile || !keyFile) return undefined;
   return {
@@ -135,7 +152,9 @@ function validateHeaders(raw: Record<string, string | null>, issues: PendingIssu
     const path: PathSegment[] = ['http_server_config', 'headers', name];
     if (!allowedNames.includes(name)) {
       const sameIgnoringCase = allowedNames.find((n) => n.toLowerCase() === name.toLowerCase());
-      const hint = sameIgnoringCase ? `did you mean ${sameIgnoringCase}? Names are case-sensitive` : `allowed: ${allowedNames.join(', ')}`;
+      const hint = sameIgnoringCase
+        ? `did you mean ${sameIgnoringCase}? Names are case-sensitive`
+        : `allowed: ${allowedNames.join(', ')}`;
       issues.push({ path, atKey: true, message: `header ${JSON.stringify(name)} cannot be configured (${hint})` });
       continue;
     }
@@ -143,12 +162,18 @@ function validateHeaders(raw: Record<string, string | null>, issues: PendingIssu
     if (value === null || value === '') continue;
     const allowedValues = ALLOWED_HEADERS[name];
     if (allowedValues && !allowedValues.includes(value)) {
-      issues.push({ path, message: `invalid value ${JSON.stringify(value)}; expected one of ${allowedValues.join(', ')} (case-sensitive)` });
+      issues.push({
+        path,
+        message: `invalid value ${JSON.stringify(value)}; expected one of ${allowedValues.join(', ')} (case-sensitive)`,
+      });
       continue;
     }
     // eslint-disable-next-line no-control-regex -- control characters are what this refuses
     if (/[\u0000-\u001f\u007f]/.test(value)) {
-      issues.push({ path, message: 'the value contains control characters (line breaks?), which HTTP headers cannot carry' });
+      issues.push({
+        path,
+        message: 'the value contains control characters (line breaks?), which HTTP headers cannot carry',
+      });
       continue;
     }
     headers[name] = value;
@@ -161,7 +186,11 @@ function validateUsers(raw: Record<string, string>, issues: PendingIssue[]): Map
   for (const [user, hash] of Object.entries(raw)) {
     const path: PathSegment[] = ['basic_auth_users', user];
     if (user.includes(':')) {
-      issues.push({ path, atKey: true, message: 'a user name cannot contain ":" because Basic auth splits user and password there' });
+      issues.push({
+        path,
+        atKey: true,
+        message: 'a user name cannot contain ":" because Basic auth splits user and password there',
+      });
       continue;
     }
     if (bcryptCost(hash) === undefined) {

@@ -19,7 +19,8 @@ export interface YamlSource {
   locate(path: readonly PathSegment[], target: 'key' | 'value'): Position | undefined;
 }
 
-export type YamlParseResult = { ok: true; source: YamlSource } | { ok: false; errors: Array<{ message: string } & Partial<Position>> };
+export type YamlParseResult =
+  { ok: true; source: YamlSource } | { ok: false; errors: Array<{ message: string } & Partial<Position>> };
 
 export function parseYaml(text: string): YamlParseResult {
   const lineCounter = new LineCounter();
@@ -31,7 +32,10 @@ export function parseYaml(text: string): YamlParseResult {
     return { line, column: col };
   };
   if (doc.errors.length > 0) {
-    return { ok: false, errors: placeYamlErrors(doc.errors, lineCounter, doc).map((e) => ({ message: e.message, ...position(e.offset) })) };
+    return {
+      ok: false,
+      errors: placeYamlErrors(doc.errors, lineCounter, doc).map((e) => ({ message: e.message, ...position(e.offset) })),
+    };
   }
   return {
     ok: true,

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LEAN_QUICK, median, runLean } from '../../src/bench/lean.js';
 import { PARSE_QUICK, runParse } from '../../src/bench/parse.js';
 import { POLL_QUICK, runPoll } from '../../src/bench/poll.js';
-import { carriedOver, consoleTable, describeMachine, markdownReport, type ScenarioResult } from '../../src/bench/report.js';
+import {
+  carriedOver,
+  consoleTable,
+  describeMachine,
+  markdownReport,
+  type ScenarioResult,
+} from '../../src/bench/report.js';
 import { SCRAPE_QUICK, runScrape } from '../../src/bench/scrape.js';
 
 // A smoke run of `npm run bench` at toy sizes: each scenario must run end to end and report every
@@ -87,7 +93,7 @@ describe('benchmark smoke run', () => {
     expect(median([])).toBeNaN();
   });
 
-  it('a partial run keeps the other scenarios\' rows and sections from the report it replaces', () => {
+  it("a partial run keeps the other scenarios' rows and sections from the report it replaces", () => {
     const machine = describeMachine(new Date(Date.UTC(2026, 0, 1)));
     const table = (title: string) => ({ title, columns: ['a'], rows: [['1']], notes: [] });
     const earlier = markdownReport({
@@ -97,8 +103,16 @@ describe('benchmark smoke run', () => {
       elapsedSeconds: 1,
       method: ['method'],
       results: [
-        { name: 'Scrape', tables: [table('old scrape')], targets: [{ target: 'a | b', measured: '1', met: false, whyMissed: 'slow' }] },
-        { name: 'Poll cycle', tables: [table('old poll')], targets: [{ target: 'poll fast', measured: '2', met: false, whyMissed: 'old reason' }] },
+        {
+          name: 'Scrape',
+          tables: [table('old scrape')],
+          targets: [{ target: 'a | b', measured: '1', met: false, whyMissed: 'slow' }],
+        },
+        {
+          name: 'Poll cycle',
+          tables: [table('old poll')],
+          targets: [{ target: 'poll fast', measured: '2', met: false, whyMissed: 'old reason' }],
+        },
       ],
     });
     const withNotes = `${earlier}\n## Measured elsewhere\n\nBy hand.\n`;
@@ -116,7 +130,13 @@ describe('benchmark smoke run', () => {
       quick: false,
       elapsedSeconds: 1,
       method: ['method'],
-      results: [{ name: 'Poll cycle', tables: [table('new poll')], targets: [{ target: 'poll fast', measured: '3', met: true }] }],
+      results: [
+        {
+          name: 'Poll cycle',
+          tables: [table('new poll')],
+          targets: [{ target: 'poll fast', measured: '3', met: true }],
+        },
+      ],
       carried,
     });
     expect(next).toContain('| Scrape | a \\| b | 1 | MISSED |\n| Poll cycle | poll fast | 3 | met |');
@@ -136,7 +156,13 @@ describe('benchmark smoke run', () => {
       quick: true,
       elapsedSeconds: 1,
       method: ['method'],
-      results: [{ name: 'Parse', tables: [{ title: 't', columns: ['a', 'b'], rows: [['1', 'x|y']], notes: ['n'] }], targets: [] }],
+      results: [
+        {
+          name: 'Parse',
+          tables: [{ title: 't', columns: ['a', 'b'], rows: [['1', 'x|y']], notes: ['n'] }],
+          targets: [],
+        },
+      ],
     });
     expect(report).toContain('| Node.js | v');
     expect(report).toContain('2026-01-01T00:00:00Z');

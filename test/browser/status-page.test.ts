@@ -52,7 +52,11 @@ function siteBackups(now: number): SimBackup[] {
     { id: IDS.daily, name: 'Daily VM Backup', restorePoints: [now - 5 * HOUR, now - 29 * HOUR, now - 53 * HOUR] },
     // 22 h of a 26 h RPO: close to it, not over it.
     { id: IDS.near, name: 'SQL & Exchange "prod"', restorePoints: [now - 22 * HOUR, now - 46 * HOUR] },
-    { id: IDS.stale, name: 'Stale File Server', restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY, now - 6 * DAY] },
+    {
+      id: IDS.stale,
+      name: 'Stale File Server',
+      restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY, now - 6 * DAY],
+    },
     { id: IDS.empty, name: 'New Agent Backup', restorePoints: [] },
     { id: IDS.hostile, name: HOSTILE_NAME, restorePoints: [now - HOUR, now - 25 * HOUR] },
     { id: IDS.skewed, name: 'Branch Office Copy', restorePoints: [now + 3 * HOUR, now - 21 * HOUR] },
@@ -107,7 +111,10 @@ function browserGate(): 'run' | 'skip' | 'fail' {
   return process.env.CI === 'true' ? 'fail' : 'skip';
 }
 
-async function launch(dir: string, options: { isMobile?: boolean; viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
+async function launch(
+  dir: string,
+  options: { isMobile?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
   return chromium.launchPersistentContext(await mkdtemp(join(dir, 'chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
@@ -129,20 +136,28 @@ async function launch(dir: string, options: { isMobile?: boolean; viewport?: { w
 async function stopExporter(exporter: Running | undefined): Promise<void> {
   if (exporter?.child.exitCode !== null) return;
   exporter.child.kill('SIGTERM');
-  const stopped = await Promise.race([exporter.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+  const stopped = await Promise.race([
+    exporter.exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+  ]);
   if (!stopped) exporter.child.kill('SIGKILL');
 }
 
 async function listeningBase(exporter: Running): Promise<string> {
   const listening = await exporter.waitForLog((l) => l.msg === 'listening');
   const base = `http://${String(listening.address)}`;
-  await waitUntil(async () => (await httpGet(`${base}/-/ready`)).status === 200, 'the exporter to finish its first poll cycle');
+  await waitUntil(
+    async () => (await httpGet(`${base}/-/ready`)).status === 200,
+    'the exporter to finish its first poll cycle',
+  );
   return base;
 }
 
 async function tableRows(page: Page): Promise<Row[]> {
   return page.$$eval('#backups tbody tr', (trs) => {
-    const headers = Array.from(document.querySelectorAll('#backups thead th')).map((th) => (th.textContent ?? '').trim());
+    const headers = Array.from(document.querySelectorAll('#backups thead th')).map((th) =>
+      (th.textContent ?? '').trim(),
+    );
     return trs.map((tr) => {
       const cells = Array.from((tr as HTMLTableRowElement).cells);
       const text = Object.fromEntries(cells.map((c, i) => [headers[i] ?? String(i), (c.textContent ?? '').trim()]));
@@ -162,7 +177,8 @@ async function tableRows(page: Page): Promise<Row[]> {
 
 function rowOf(rows: Row[], id: string): Row {
   const row = rows.find((r) => r.id === id);
-  if (row === undefined) throw new Error(`no table row for backup ${id}; rows: ${JSON.stringify(rows.map((r) => r.cells))}`);
+  if (row === undefined)
+    throw new Error(`no table row for backup ${id}; rows: ${JSON.stringify(rows.map((r) => r.cells))}`);
   return row;
 }
 
@@ -171,14 +187,18 @@ const visibleIds = (rows: Row[]): string[] => rows.filter((r) => r.visible).map(
 const gate = browserGate();
 
 if (gate === 'skip') {
-  console.warn(`[browser tests] ${CHROMIUM} not found: skipping the status page browser test (Debian: apt-get install chromium). With CI=true this fails instead.`);
+  console.warn(
+    `[browser tests] ${CHROMIUM} not found: skipping the status page browser test (Debian: apt-get install chromium). With CI=true this fails instead.`,
+  );
   describe.skip(`status page in a browser (skipped: ${CHROMIUM} not installed; Debian package "chromium")`, () => {
     it('needs chromium', () => undefined);
   });
 } else if (gate === 'fail') {
   describe('status page in a browser', () => {
     it('needs chromium', () => {
-      throw new Error(`${CHROMIUM} is missing and CI=true, so the browser test may not be skipped; install the Debian package "chromium"`);
+      throw new Error(
+        `${CHROMIUM} is missing and CI=true, so the browser test may not be skipped; install the Debian package "chromium"`,
+      );
     });
   });
 } else {
@@ -222,7 +242,9 @@ if (gate === 'skip') {
           ],
         }),
       );
-      exporter = startExporter([`--config.file=${configFile}`, '--web.listen-address=127.0.0.1:0'], { VEEAM_EM_PASSWORD: PASSWORD });
+      exporter = startExporter([`--config.file=${configFile}`, '--web.listen-address=127.0.0.1:0'], {
+        VEEAM_EM_PASSWORD: PASSWORD,
+      });
       base = await listeningBase(exporter);
       context = await launch(dir, { viewport: DESK });
       // A phone lays a page without a viewport meta tag out 980 px wide and shrinks it; isMobile makes Chromium do the same.
@@ -319,7 +341,10 @@ if (gate === 'skip') {
         for (const backup of backups) {
           const row = rowOf(rows, backup.id);
           expect(row.cells.Backup, `name of ${backup.id}`).toBe(backup.name);
-          if (backup.id !== IDS.broken) expect(row.cells['Restore points'], `restore points of ${backup.name}`).toBe(String(backup.restorePoints.length));
+          if (backup.id !== IDS.broken)
+            expect(row.cells['Restore points'], `restore points of ${backup.name}`).toBe(
+              String(backup.restorePoints.length),
+            );
           expect(row.cells.EM).toBe('em01');
         }
         // EM does not know this one: no name, no count, and the last poll says why.
@@ -338,12 +363,28 @@ if (gate === 'skip') {
       const { page } = await openStatusPage();
       try {
         const rows = await tableRows(page);
-        expect(rows.map((r) => r.rowClass)).toEqual(['row-late', 'row-failing', 'row-failing', 'row-empty', 'row-future', 'row-near', 'row-ok', 'row-ok']);
+        expect(rows.map((r) => r.rowClass)).toEqual([
+          'row-late',
+          'row-failing',
+          'row-failing',
+          'row-empty',
+          'row-future',
+          'row-near',
+          'row-ok',
+          'row-ok',
+        ]);
         expect(rows[0]!.id).toBe(IDS.stale);
-        expect(rows.slice(1, 3).map((r) => r.id).sort()).toEqual([IDS.broken, IDS.unknown].sort());
+        expect(
+          rows
+            .slice(1, 3)
+            .map((r) => r.id)
+            .sort(),
+        ).toEqual([IDS.broken, IDS.unknown].sort());
         expect(rows.slice(3).map((r) => r.id)).toEqual([IDS.empty, IDS.skewed, IDS.near, IDS.daily, IDS.hostile]);
         // Clock skew is not shown as a fresh backup with age 0.
-        expect(rowOf(rows, IDS.skewed).cells['Age vs RPO']).toMatch(/^Newest point in the future: (2h 59m|3h) ahead of this host/);
+        expect(rowOf(rows, IDS.skewed).cells['Age vs RPO']).toMatch(
+          /^Newest point in the future: (2h 59m|3h) ahead of this host/,
+        );
       } finally {
         await page.close();
       }
@@ -364,7 +405,9 @@ if (gate === 'skip') {
         // VeeamBackupPollFailing is a warning: the reason is shown in the warning colour.
         const broken = rowOf(rows, IDS.broken);
         expect(broken.cells['Last poll']).toMatch(/^Failed \(http_5xx\)/);
-        expect(isOrange(broken.failedBackground ?? ''), `failed badge background ${broken.failedBackground}`).toBe(true);
+        expect(isOrange(broken.failedBackground ?? ''), `failed badge background ${broken.failedBackground}`).toBe(
+          true,
+        );
         expect(rowOf(rows, IDS.unknown).failedBackground).toBe(broken.failedBackground);
 
         const skewed = rowOf(rows, IDS.skewed);
@@ -377,7 +420,8 @@ if (gate === 'skip') {
         const fresh = rowOf(rows, IDS.daily);
         expect(fresh.cells['Age vs RPO']).toMatch(/^OK: 5h/);
         expect(isGreenish(fresh.ageBackground), `fresh age cell background ${fresh.ageBackground}`).toBe(true);
-        for (const colour of [near.ageBackground, fresh.ageBackground, broken.failedBackground!]) expect(isReddish(colour), colour).toBe(false);
+        for (const colour of [near.ageBackground, fresh.ageBackground, broken.failedBackground!])
+          expect(isReddish(colour), colour).toBe(false);
       } finally {
         await page.close();
       }
@@ -426,7 +470,8 @@ if (gate === 'skip') {
       const { page } = await openStatusPage(context, (p) => p.clock.install());
       try {
         // A mark on the window survives everything but a reload.
-        const marker = (): Promise<boolean> => page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
+        const marker = (): Promise<boolean> =>
+          page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
         await page.evaluate(() => ((window as unknown as { marker?: boolean }).marker = true));
 
         const reloaded = page.waitForEvent('load');
@@ -440,8 +485,12 @@ if (gate === 'skip') {
         expect(await details.count()).toBe(1);
         expect(await details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
         await details.locator('summary').click();
-        expect(await details.textContent()).toContain("EM answered 500 \"The repository database could not be read while listing restore points: the SQL Server instance");
-        expect(await details.locator("summary").evaluate((s) => s.nextSibling?.textContent ?? "")).toMatch(/^em "em01": backup /);
+        expect(await details.textContent()).toContain(
+          'EM answered 500 "The repository database could not be read while listing restore points: the SQL Server instance',
+        );
+        expect(await details.locator('summary').evaluate((s) => s.nextSibling?.textContent ?? '')).toMatch(
+          /^em "em01": backup /,
+        );
         await page.clock.runFor(95_000);
         await new Promise((r) => setTimeout(r, 500));
         expect(await marker()).toBe(true);
@@ -460,7 +509,8 @@ if (gate === 'skip') {
     it('keeps its view and says so while the exporter does not answer, and reloads once it does again', async () => {
       const { page, consoleErrors } = await openStatusPage(context, (p) => p.clock.install());
       try {
-        const marker = (): Promise<boolean> => page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
+        const marker = (): Promise<boolean> =>
+          page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true);
         await page.evaluate(() => ((window as unknown as { marker?: boolean }).marker = true));
         // The exporter is restarting: its port refuses connections.
         let refused = 0;
@@ -471,7 +521,9 @@ if (gate === 'skip') {
         });
         await page.clock.runFor(31_000);
         await page.locator('#offline').waitFor({ state: 'visible' });
-        expect(await page.locator('#offline').textContent()).toMatch(/^The exporter does not answer \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); this view is from the time above\. Retrying\.$/);
+        expect(await page.locator('#offline').textContent()).toMatch(
+          /^The exporter does not answer \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); this view is from the time above\. Retrying\.$/,
+        );
         expect(refused).toBe(1);
         expect(await marker()).toBe(true);
         expect(await page.locator('#backups tbody tr').count()).toBe(Object.keys(IDS).length);
@@ -510,7 +562,9 @@ if (gate === 'skip') {
             timeLines: Array.from(document.querySelectorAll('time, td.age .nowrap')).map(lines),
             foldedHeight,
             openHeight,
-            summaryRight: Math.max(...Array.from(document.querySelectorAll('.summary button')).map((b) => b.getBoundingClientRect().right)),
+            summaryRight: Math.max(
+              ...Array.from(document.querySelectorAll('.summary button')).map((b) => b.getBoundingClientRect().right),
+            ),
           };
         });
         // The viewport meta tag makes the layout viewport the phone's width, not 980 px shrunk.
@@ -520,8 +574,14 @@ if (gate === 'skip') {
         expect(layout.wrapWidth).toBeLessThanOrEqual(PHONE.width);
         expect(layout.summaryRight).toBeLessThanOrEqual(PHONE.width);
         expect(layout.idLines.length).toBe(Object.keys(IDS).length);
-        expect(layout.idLines.every((n) => n === 1), `line boxes per ID: ${layout.idLines.join(',')}`).toBe(true);
-        expect(layout.timeLines.every((n) => n === 1), `line boxes per time: ${layout.timeLines.join(',')}`).toBe(true);
+        expect(
+          layout.idLines.every((n) => n === 1),
+          `line boxes per ID: ${layout.idLines.join(',')}`,
+        ).toBe(true);
+        expect(
+          layout.timeLines.every((n) => n === 1),
+          `line boxes per time: ${layout.timeLines.join(',')}`,
+        ).toBe(true);
         // A long EM error is folded to its preview.
         expect(layout.foldedHeight).toBeLessThan(layout.openHeight / 2);
         expect(consoleErrors).toEqual([]);
@@ -539,7 +599,8 @@ if (gate === 'skip') {
           return {
             pageWidth: document.documentElement.scrollWidth,
             wrapScrolls: wrap.scrollWidth > wrap.clientWidth,
-            wrapped: Array.from(document.querySelectorAll('#backups code, time')).filter((el) => lines(el) !== 1).length,
+            wrapped: Array.from(document.querySelectorAll('#backups code, time')).filter((el) => lines(el) !== 1)
+              .length,
           };
         });
         expect(layout).toEqual({ pageWidth: DESK.width, wrapScrolls: false, wrapped: 0 });
@@ -551,7 +612,11 @@ if (gate === 'skip') {
     it('links to the metrics, health and readiness endpoints, and they answer', async () => {
       const { page, consoleErrors } = await openStatusPage();
       const targets: Array<{ name: string; path: string; body: RegExp }> = [
-        { name: 'Metrics', path: '/metrics', body: new RegExp(`veeam_em_backup_restore_points\\{em="em01",backup_id="${IDS.stale}"[^}]*\\} 4`) },
+        {
+          name: 'Metrics',
+          path: '/metrics',
+          body: new RegExp(`veeam_em_backup_restore_points\\{em="em01",backup_id="${IDS.stale}"[^}]*\\} 4`),
+        },
         { name: 'Health', path: '/-/healthy', body: /^Healthy$/ },
         { name: 'Readiness', path: '/-/ready', body: /^Ready$/ },
       ];
@@ -559,7 +624,9 @@ if (gate === 'skip') {
         for (const target of targets) {
           const link = page.getByRole('link', { name: target.name, exact: true });
           expect(await link.getAttribute('href')).toBe(target.path);
-          const navigation = page.waitForResponse((r) => r.request().isNavigationRequest() && new URL(r.url()).pathname === target.path);
+          const navigation = page.waitForResponse(
+            (r) => r.request().isNavigationRequest() && new URL(r.url()).pathname === target.path,
+          );
           await link.click();
           const response = await navigation;
           await page.waitForLoadState('load');
@@ -596,7 +663,14 @@ if (gate === 'skip') {
       const page = await context.newPage();
       await page.goto(`${base}/`, { waitUntil: 'load' });
       const rows = await tableRows(page);
-      expect(rows.map((r) => r.rowClass)).toEqual(['row-late', 'row-failing', 'row-empty', 'row-ok', 'row-ok', 'row-ok']);
+      expect(rows.map((r) => r.rowClass)).toEqual([
+        'row-late',
+        'row-failing',
+        'row-empty',
+        'row-ok',
+        'row-ok',
+        'row-ok',
+      ]);
       expect(rows[0]!.cells.Backup).toBe('Exchange Backup (stale)');
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'status-page-demo.png') });

@@ -22,7 +22,11 @@ interface Run {
 }
 
 function run(args: string[], cwd: string, env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -71,7 +75,11 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Run
   };
 }
 
-async function finished(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function finished(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const r = run(args, cwd, env);
   const code = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
@@ -147,7 +155,10 @@ describe('usage errors', { timeout: 60_000 }, () => {
   it.each([
     [['--verison'], 'unknown flag --verison; did you mean --version?'],
     [['--config-file=config.yaml'], 'unknown flag --config-file; did you mean --config.file?'],
-    [['config.yaml'], 'unexpected argument "config.yaml": this program takes only flags; did you mean --config.file=config.yaml?'],
+    [
+      ['config.yaml'],
+      'unexpected argument "config.yaml": this program takes only flags; did you mean --config.file=config.yaml?',
+    ],
     [['--no-such-flag'], 'unknown flag --no-such-flag'],
   ])('%j: one line naming the fix, then the usage hint once', async (argv, message) => {
     const { code, stderr } = await finished(argv, dir);
@@ -171,7 +182,9 @@ describe('--config.check', { timeout: 60_000 }, () => {
     await writeFile(join(cwd, 'config.yaml'), configText('serverName: 127.0.0.1'), { mode: 0o600 });
     const { code, stderr } = await finished(['--config.check'], cwd, ENV);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^config\.yaml:8:19: enterpriseManagers\[0\]\.tls\.serverName: 127\.0\.0\.1 is an IP address, .*put the IP in url and leave serverName out/);
+    expect(stderr).toMatch(
+      /^config\.yaml:8:19: enterpriseManagers\[0\]\.tls\.serverName: 127\.0\.0\.1 is an IP address, .*put the IP in url and leave serverName out/,
+    );
     expect(stderr).not.toMatch(/DeprecationWarning|DEP0123/);
   });
 
@@ -180,7 +193,9 @@ describe('--config.check', { timeout: 60_000 }, () => {
     await writeFile(join(cwd, 'config.yaml'), configText().replace('"0 0 1 1 *"', '"0 0 1 1 *'), { mode: 0o600 });
     const { code, stderr } = await finished(['--config.check'], cwd, ENV);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^config\.yaml:2:13: YAML syntax error: Missing closing "quote \(the quoted value that starts here is still open at line 9\)\n$/);
+    expect(stderr).toMatch(
+      /^config\.yaml:2:13: YAML syntax error: Missing closing "quote \(the quoted value that starts here is still open at line 9\)\n$/,
+    );
   });
 });
 
@@ -243,7 +258,11 @@ describe('firstRunHint', () => {
   });
 
   it('names the example by its path when it is there, by its name when it is not', () => {
-    expect(firstRunHint('config.yaml', (path) => path === '/opt/x/config.example.yaml', '/opt/x/config.example.yaml')).toContain('copy /opt/x/config.example.yaml to config.yaml');
-    expect(firstRunHint('config.yaml', () => false, '/opt/x/config.example.yaml')).toContain('copy config.example.yaml (in the package or the source repository)');
+    expect(
+      firstRunHint('config.yaml', (path) => path === '/opt/x/config.example.yaml', '/opt/x/config.example.yaml'),
+    ).toContain('copy /opt/x/config.example.yaml to config.yaml');
+    expect(firstRunHint('config.yaml', () => false, '/opt/x/config.example.yaml')).toContain(
+      'copy config.example.yaml (in the package or the source repository)',
+    );
   });
 });

@@ -91,9 +91,15 @@ describe('parseFlags', () => {
     [['-x'], /^unknown flag -x$/],
     [['--verison'], /^unknown flag --verison; did you mean --version\?$/],
     [['--config-file=x.yaml'], /^unknown flag --config-file; did you mean --config\.file\?$/],
-    [['-config.file=x.yaml'], /^unknown flag -config\.file=x\.yaml: long flags take two dashes, e\.g\. --config\.file$/],
+    [
+      ['-config.file=x.yaml'],
+      /^unknown flag -config\.file=x\.yaml: long flags take two dashes, e\.g\. --config\.file$/,
+    ],
     [['-verison'], /^unknown flag -verison: long flags take two dashes, e\.g\. --version$/],
-    [['config.yaml'], /^unexpected argument "config\.yaml": this program takes only flags; did you mean --config\.file=config\.yaml\?$/],
+    [
+      ['config.yaml'],
+      /^unexpected argument "config\.yaml": this program takes only flags; did you mean --config\.file=config\.yaml\?$/,
+    ],
     [['--', 'config.yaml'], /^unexpected argument "config\.yaml"/],
     [['start'], /^unexpected argument "start": this program takes only flags$/],
     [['--config.file'], /^flag --config\.file needs a value$/],
@@ -115,12 +121,19 @@ describe('parseFlags', () => {
   });
 
   it('never says "try --help" itself', () => {
-    for (const argv of [['--bogus'], ['--verison'], ['config.yaml'], ['-x'], ['-config.file=x']]) expect(error(argv)).not.toMatch(/help/i);
+    for (const argv of [['--bogus'], ['--verison'], ['config.yaml'], ['-x'], ['-config.file=x']])
+      expect(error(argv)).not.toMatch(/help/i);
   });
 
   it('serves the demo on loopback unless told otherwise', () => {
-    expect(flags(['--demo'])).toMatchObject({ listenAddress: '127.0.0.1:10398', listen: { host: '127.0.0.1', port: 10398 } });
-    expect(flags(['--demo', '--web.listen-address=:9000'])).toMatchObject({ listenAddress: ':9000', listen: { port: 9000 } });
+    expect(flags(['--demo'])).toMatchObject({
+      listenAddress: '127.0.0.1:10398',
+      listen: { host: '127.0.0.1', port: 10398 },
+    });
+    expect(flags(['--demo', '--web.listen-address=:9000'])).toMatchObject({
+      listenAddress: ':9000',
+      listen: { port: 9000 },
+    });
     expect(flags(['--demo', '--web.listen-address=:9000']).listen.host).toBeUndefined();
     // Without --demo the contract's default stands: every interface.
     expect(flags([]).listen.host).toBeUndefined();
@@ -132,8 +145,12 @@ describe('parseFlags', () => {
 
   it('refuses connection and request caps that are not whole numbers, naming the flag', () => {
     for (const bad of ['-1', '1.5', 'many', '0x10', '1e3', '1000001']) {
-      expect(error([`--web.max-connections=${bad}`])).toBe(`flag --web.max-connections: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`);
-      expect(error([`--web.max-requests=${bad}`])).toBe(`flag --web.max-requests: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`);
+      expect(error([`--web.max-connections=${bad}`])).toBe(
+        `flag --web.max-connections: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`,
+      );
+      expect(error([`--web.max-requests=${bad}`])).toBe(
+        `flag --web.max-requests: "${bad}" is not a whole number from 0 to 1000000 (0 means no limit)`,
+      );
     }
   });
 

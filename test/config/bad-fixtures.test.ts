@@ -9,7 +9,9 @@ type Expected = [path: string, line: number | undefined, column?: number, messag
 /** Every file in bad/ and the exact issues it must produce, in file order. */
 const CASES: Record<string, Expected[]> = {
   'unknown-key.yaml': [['poll.scheduel', 3, 3, /^unknown key; did you mean "schedule"\?/]],
-  'unknown-top-level-key.yaml': [['scrape_interval', 2, 1, /unknown key; valid keys here: poll, defaults, enterpriseManagers/]],
+  'unknown-top-level-key.yaml': [
+    ['scrape_interval', 2, 1, /unknown key; valid keys here: poll, defaults, enterpriseManagers/],
+  ],
   'unknown-key-in-backup.yaml': [['enterpriseManagers[0].backups[0].RPO', 8, 9, /did you mean "rpo"/]],
   'bad-duration.yaml': [['poll.timeout', 3, 12, /not a valid duration "30x"/]],
   'duration-without-unit.yaml': [['poll.timeout', 3, 12, /got a number; add a unit/]],
@@ -17,9 +19,20 @@ const CASES: Record<string, Expected[]> = {
   'bad-cron.yaml': [['poll.schedule', 3, 13, /"61" is not valid in the minute field/]],
   'cron-wrong-field-count.yaml': [['poll.schedule', 3, 13, /expected 5 or 6 fields but got 3/]],
   'missing-password.yaml': [['enterpriseManagers[0]', 3, 5, /one of password or passwordFile is required/]],
-  'password-and-password-file.yaml': [['enterpriseManagers[0].passwordFile', 6, 5, /only one of password and passwordFile/]],
-  'unset-env-var.yaml': [['enterpriseManagers[0].password', 5, 15, /^environment variable VEEAM_EM_PASSWORD_UNSET is not set$/]],
-  'duplicate-backup.yaml': [['enterpriseManagers[0].backups[1].id', 8, 13, /duplicate backup 0f7d1c2b-.*already listed at enterpriseManagers\[0\]\.backups\[0\]/]],
+  'password-and-password-file.yaml': [
+    ['enterpriseManagers[0].passwordFile', 6, 5, /only one of password and passwordFile/],
+  ],
+  'unset-env-var.yaml': [
+    ['enterpriseManagers[0].password', 5, 15, /^environment variable VEEAM_EM_PASSWORD_UNSET is not set$/],
+  ],
+  'duplicate-backup.yaml': [
+    [
+      'enterpriseManagers[0].backups[1].id',
+      8,
+      13,
+      /duplicate backup 0f7d1c2b-.*already listed at enterpriseManagers\[0\]\.backups\[0\]/,
+    ],
+  ],
   'bad-guid.yaml': [['enterpriseManagers[0].backups[1].id', 8, 13, /^not a GUID/]],
   'bad-guid-bare.yaml': [['enterpriseManagers[0].backups[0]', 7, 9, /^not a GUID/]],
   'backup-wrong-type.yaml': [['enterpriseManagers[0].backups[0]', 7, 9, /a backup GUID, or a mapping with id/]],
@@ -28,9 +41,30 @@ const CASES: Record<string, Expected[]> = {
   'missing-url.yaml': [['enterpriseManagers[0].url', 3, 5, /^is required$/]],
   // The unclosed [ is reported where it opens (line 4), not where the file ends (line 6); what yaml
   // misread inside it (line 5) is left out.
-  'yaml-syntax-error.yaml': [['', 4, 21, /^YAML syntax error: Flow sequence .* end with a \] \(the \[ list that starts here is still open at line 6\)$/]],
-  'unclosed-quote.yaml': [['', 3, 13, /^YAML syntax error: Missing closing "quote \(the quoted value that starts here is still open at line 11\)$/]],
-  'server-name-ip.yaml': [['enterpriseManagers[0].tls.serverName', 7, 19, /^192\.0\.2\.10 is an IP address, which TLS cannot send as a server name.*put the IP in url and leave serverName out/]],
+  'yaml-syntax-error.yaml': [
+    [
+      '',
+      4,
+      21,
+      /^YAML syntax error: Flow sequence .* end with a \] \(the \[ list that starts here is still open at line 6\)$/,
+    ],
+  ],
+  'unclosed-quote.yaml': [
+    [
+      '',
+      3,
+      13,
+      /^YAML syntax error: Missing closing "quote \(the quoted value that starts here is still open at line 11\)$/,
+    ],
+  ],
+  'server-name-ip.yaml': [
+    [
+      'enterpriseManagers[0].tls.serverName',
+      7,
+      19,
+      /^192\.0\.2\.10 is an IP address, which TLS cannot send as a server name.*put the IP in url and leave serverName out/,
+    ],
+  ],
   'duplicate-yaml-key.yaml': [['', 4, 3, /YAML syntax error: Map keys must be unique/]],
   'multiple-documents.yaml': [['', 8, 1, /YAML syntax error: .*multiple documents/]],
   'unresolved-alias.yaml': [['', 3, 8, /alias \*weekly refers to no anchor/]],
@@ -41,25 +75,74 @@ const CASES: Record<string, Expected[]> = {
   'quoted-number.yaml': [['poll.concurrency', 3, 16, /got a string; remove the quotes/]],
   'bad-format.yaml': [['enterpriseManagers[0].format', 6, 13, /^must be xml or json$/]],
   'no-backups.yaml': [['enterpriseManagers[0].backups', 6, 14, /list at least one backup, or add discover:/]],
-  'neither-backups-nor-discover.yaml': [['enterpriseManagers[0].backups', 3, 5, /^is required: list the backups to watch, or add discover:/]],
+  'neither-backups-nor-discover.yaml': [
+    ['enterpriseManagers[0].backups', 3, 5, /^is required: list the backups to watch, or add discover:/],
+  ],
   'discover-bad-regex.yaml': [
-    ['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): missing closing \): `\^\(Daily\|Weekly`$/],
-    ['enterpriseManagers[0].discover.exclude', 8, 16, /^not a valid regular expression \(RE2 syntax\): invalid character class range: `z-a`$/],
+    [
+      'enterpriseManagers[0].discover.include',
+      7,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): missing closing \): `\^\(Daily\|Weekly`$/,
+    ],
+    [
+      'enterpriseManagers[0].discover.exclude',
+      8,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): invalid character class range: `z-a`$/,
+    ],
   ],
-  'discover-backreference.yaml': [['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): backreferences .* are not supported$/]],
+  'discover-backreference.yaml': [
+    [
+      'enterpriseManagers[0].discover.include',
+      7,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): backreferences .* are not supported$/,
+    ],
+  ],
   'discover-lookaround.yaml': [
-    ['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/],
-    ['enterpriseManagers[0].discover.exclude', 8, 16, /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/],
+    [
+      'enterpriseManagers[0].discover.include',
+      7,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/,
+    ],
+    [
+      'enterpriseManagers[0].discover.exclude',
+      8,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): lookahead and lookbehind .* are not supported$/,
+    ],
   ],
-  'discover-javascript-escape.yaml': [['enterpriseManagers[0].discover.include', 7, 16, /^not a valid regular expression \(RE2 syntax\): write a character by code point as \\x\{00e9\}/]],
-  'discover-unknown-key.yaml': [['enterpriseManagers[0].discover.includes', 7, 7, /did you mean "include"\? \(valid keys here: include, exclude, rpo\)/]],
+  'discover-javascript-escape.yaml': [
+    [
+      'enterpriseManagers[0].discover.include',
+      7,
+      16,
+      /^not a valid regular expression \(RE2 syntax\): write a character by code point as \\x\{00e9\}/,
+    ],
+  ],
+  'discover-unknown-key.yaml': [
+    [
+      'enterpriseManagers[0].discover.includes',
+      7,
+      7,
+      /did you mean "include"\? \(valid keys here: include, exclude, rpo\)/,
+    ],
+  ],
   'no-enterprise-managers.yaml': [['enterpriseManagers', 2, 1, /^is required$/]],
   'empty-enterprise-managers.yaml': [['enterpriseManagers', 2, 21, /list at least one Enterprise Manager/]],
   'empty.yaml': [['', undefined, undefined, /the config is empty/]],
-  'duplicate-em-name.yaml': [['enterpriseManagers[1].url', 8, 10, /duplicate Enterprise Manager name "em01.example.local".*set a distinct name/]],
-  'missing-ca-file.yaml': [['enterpriseManagers[0].tls.caFile', 7, 15, /cannot read .*does-not-exist\.pem: no such file/]],
+  'duplicate-em-name.yaml': [
+    ['enterpriseManagers[1].url', 8, 10, /duplicate Enterprise Manager name "em01.example.local".*set a distinct name/],
+  ],
+  'missing-ca-file.yaml': [
+    ['enterpriseManagers[0].tls.caFile', 7, 15, /cannot read .*does-not-exist\.pem: no such file/],
+  ],
   'ca-file-not-pem.yaml': [['enterpriseManagers[0].tls.caFile', 7, 15, /holds no PEM certificate/]],
-  'missing-password-file.yaml': [['enterpriseManagers[0].passwordFile', 5, 19, /cannot read .*does-not-exist\.password: no such file/]],
+  'missing-password-file.yaml': [
+    ['enterpriseManagers[0].passwordFile', 5, 19, /cannot read .*does-not-exist\.password: no such file/],
+  ],
   'several-errors.yaml': [
     ['poll.schedule', 3, 13],
     ['poll.concurrency', 4, 16],

@@ -8,14 +8,29 @@ import { parseConfigText } from '../../src/config/index.js';
  * the URL host, and an entry that failed for another reason still counts when its own value is valid.
  */
 
-const GUIDS = ['0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3', '7b6a400c-452c-41d1-bb81-ea682e89492d', '2d1e0f3a-9b8c-4d7e-a6f5-0e1d2c3b4a59'] as const;
+const GUIDS = [
+  '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3',
+  '7b6a400c-452c-41d1-bb81-ea682e89492d',
+  '2d1e0f3a-9b8c-4d7e-a6f5-0e1d2c3b4a59',
+] as const;
 
 type Entry =
   | { kind: 'bare'; guid: number; urn: boolean; upper: boolean }
-  | { kind: 'mapping'; guid: number; urn: boolean; upper: boolean; rpo: 'none' | 'valid' | 'invalid'; unknownKey: boolean }
+  | {
+      kind: 'mapping';
+      guid: number;
+      urn: boolean;
+      upper: boolean;
+      rpo: 'none' | 'valid' | 'invalid';
+      unknownKey: boolean;
+    }
   | { kind: 'invalid' };
 
-type Em = { host: 'em01' | 'EM01' | 'em02' | 'bad'; name: 'none' | 'a' | 'b' | 'em01' | 'empty' | 'number'; entries: Entry[] };
+type Em = {
+  host: 'em01' | 'EM01' | 'em02' | 'bad';
+  name: 'none' | 'a' | 'b' | 'em01' | 'empty' | 'number';
+  entries: Entry[];
+};
 
 const entryArb: fc.Arbitrary<Entry> = fc.oneof(
   fc.record({ kind: fc.constant('bare' as const), guid: fc.nat(2), urn: fc.boolean(), upper: fc.boolean() }),
@@ -32,7 +47,14 @@ const entryArb: fc.Arbitrary<Entry> = fc.oneof(
 
 const emArb: fc.Arbitrary<Em> = fc.record({
   host: fc.constantFrom('em01' as const, 'EM01' as const, 'em02' as const, 'bad' as const),
-  name: fc.constantFrom('none' as const, 'a' as const, 'b' as const, 'em01' as const, 'empty' as const, 'number' as const),
+  name: fc.constantFrom(
+    'none' as const,
+    'a' as const,
+    'b' as const,
+    'em01' as const,
+    'empty' as const,
+    'number' as const,
+  ),
   entries: fc.array(entryArb, { minLength: 1, maxLength: 5 }),
 });
 
@@ -72,7 +94,11 @@ function expectedDuplicates(ems: readonly Em[]): Array<[path: string, message: s
       if (first === undefined) firstWithName.set(name, i);
       else {
         const clash = `duplicate Enterprise Manager name "${name}": enterpriseManagers[${first}] has it too, and the name is the em label`;
-        out.push(explicit ? [`enterpriseManagers[${i}].name`, clash] : [`enterpriseManagers[${i}].url`, `${clash}; set a distinct name`]);
+        out.push(
+          explicit
+            ? [`enterpriseManagers[${i}].name`, clash]
+            : [`enterpriseManagers[${i}].url`, `${clash}; set a distinct name`],
+        );
       }
     }
     const firstWithId = new Map<number, number>();
@@ -84,7 +110,10 @@ function expectedDuplicates(ems: readonly Em[]): Array<[path: string, message: s
         return;
       }
       const path = `enterpriseManagers[${i}].backups[${j}]${entry.kind === 'mapping' ? '.id' : ''}`;
-      out.push([path, `duplicate backup ${GUIDS[entry.guid]}: already listed at enterpriseManagers[${i}].backups[${first}]`]);
+      out.push([
+        path,
+        `duplicate backup ${GUIDS[entry.guid]}: already listed at enterpriseManagers[${i}].backups[${first}]`,
+      ]);
     });
   });
   return out;
@@ -100,7 +129,15 @@ describe('rules across entries, against a model', () => {
         expect(duplicates.map((issue) => [issue.path, issue.message])).toEqual(expectedDuplicates(ems));
         // Every issue is placed, and the config is accepted exactly when nothing is wrong.
         for (const issue of issues) expect(issue.line, issue.path).toBeDefined();
-        const wrong = ems.some((em) => em.host === 'bad' || em.name === 'empty' || em.name === 'number' || em.entries.some((e) => e.kind === 'invalid' || (e.kind === 'mapping' && (e.rpo === 'invalid' || e.unknownKey))));
+        const wrong = ems.some(
+          (em) =>
+            em.host === 'bad' ||
+            em.name === 'empty' ||
+            em.name === 'number' ||
+            em.entries.some(
+              (e) => e.kind === 'invalid' || (e.kind === 'mapping' && (e.rpo === 'invalid' || e.unknownKey)),
+            ),
+        );
         expect(result.ok).toBe(!wrong && duplicates.length === 0);
       }),
       { numRuns: 150 },

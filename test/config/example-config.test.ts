@@ -34,7 +34,11 @@ describe('config.example.yaml', () => {
             apiVersion: 'latest',
             format: 'xml',
             restorePoints: 'entity',
-            tls: { caFile: '/etc/veeam-em-exporter/em-ca.pem', insecureSkipVerify: false, serverName: 'em01.example.local' },
+            tls: {
+              caFile: '/etc/veeam-em-exporter/em-ca.pem',
+              insecureSkipVerify: false,
+              serverName: 'em01.example.local',
+            },
             backups: [
               { id: '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3', rpoSeconds: 26 * 3600 },
               { id: '7b6a400c-452c-41d1-bb81-ea682e89492d', rpoSeconds: 8 * 24 * 3600 },
@@ -55,7 +59,9 @@ describe('config.example.yaml', () => {
     return readFile(EXAMPLE, 'utf8').then((text) => {
       expect(parseConfigText(text, EXAMPLE, {})).toMatchObject({
         ok: false,
-        issues: [{ path: 'enterpriseManagers[0].password', message: 'environment variable VEEAM_EM_PASSWORD is not set' }],
+        issues: [
+          { path: 'enterpriseManagers[0].password', message: 'environment variable VEEAM_EM_PASSWORD is not set' },
+        ],
       });
     });
   });

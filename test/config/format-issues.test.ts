@@ -20,7 +20,9 @@ describe('formatIssues', () => {
   });
 
   it('keeps a multi-line message on its issue line', () => {
-    expect(formatIssues([{ file: 'c.yaml', path: 'a', message: 'first\n  second', line: 1, column: 1 }])).toBe('c.yaml:1:1: a: first second');
+    expect(formatIssues([{ file: 'c.yaml', path: 'a', message: 'first\n  second', line: 1, column: 1 }])).toBe(
+      'c.yaml:1:1: a: first second',
+    );
   });
 
   it('prints nothing for no issues', () => {

@@ -23,15 +23,28 @@ const MINIMAL_EM = {
   backups: [{ id: '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3', rpoSeconds: 26 * H }],
 };
 
-const DEFAULT_POLL = { schedule: '*/5 * * * *', concurrency: 4, timeoutMs: 30_000, retries: 2, metadataRefreshMs: 3_600_000 };
+const DEFAULT_POLL = {
+  schedule: '*/5 * * * *',
+  concurrency: 4,
+  timeoutMs: 30_000,
+  retries: 2,
+  metadataRefreshMs: 3_600_000,
+};
 
 describe('good configs', () => {
-  it.each(readdirSync(GOOD).filter((name) => name.endsWith('.yaml')))('%s loads without issues or warnings', async (file) => {
-    await load(file);
-  });
+  it.each(readdirSync(GOOD).filter((name) => name.endsWith('.yaml')))(
+    '%s loads without issues or warnings',
+    async (file) => {
+      await load(file);
+    },
+  );
 
   it('fills every default of the contract into a minimal config', async () => {
-    expect(await load('minimal.yaml')).toStrictEqual({ poll: DEFAULT_POLL, defaults: { rpoSeconds: 26 * H }, enterpriseManagers: [MINIMAL_EM] });
+    expect(await load('minimal.yaml')).toStrictEqual({
+      poll: DEFAULT_POLL,
+      defaults: { rpoSeconds: 26 * H },
+      enterpriseManagers: [MINIMAL_EM],
+    });
   });
 
   it('treats empty sections as absent ones', async () => {
@@ -40,9 +53,26 @@ describe('good configs', () => {
 
   it('reads discover, with its defaults, and lets it stand in for backups', async () => {
     const config = await load('discover.yaml');
-    expect(config.enterpriseManagers.map(({ name, restorePoints, backups, discover }) => ({ name, restorePoints, backups, discover }))).toStrictEqual([
-      { name: 'em01', restorePoints: 'query', backups: [], discover: { include: '^(Daily|Weekly) ', exclude: '[Tt]est', rpoSeconds: 8 * 24 * H } },
-      { name: 'em02', restorePoints: 'entity', backups: [{ id: '7b6a400c-452c-41d1-bb81-ea682e89492d', rpoSeconds: 2 * H }], discover: { include: '.*', rpoSeconds: 30 * H } },
+    expect(
+      config.enterpriseManagers.map(({ name, restorePoints, backups, discover }) => ({
+        name,
+        restorePoints,
+        backups,
+        discover,
+      })),
+    ).toStrictEqual([
+      {
+        name: 'em01',
+        restorePoints: 'query',
+        backups: [],
+        discover: { include: '^(Daily|Weekly) ', exclude: '[Tt]est', rpoSeconds: 8 * 24 * H },
+      },
+      {
+        name: 'em02',
+        restorePoints: 'entity',
+        backups: [{ id: '7b6a400c-452c-41d1-bb81-ea682e89492d', rpoSeconds: 2 * H }],
+        discover: { include: '.*', rpoSeconds: 30 * H },
+      },
     ]);
   });
 
@@ -52,7 +82,13 @@ describe('good configs', () => {
 
   it('reads every key of a full config and normalises URL, IDs and file paths', async () => {
     expect(await load('full.yaml')).toStrictEqual({
-      poll: { schedule: '0 */10 * * * *', concurrency: 8, timeoutMs: 90_000, retries: 0, metadataRefreshMs: 6 * H * 1000 },
+      poll: {
+        schedule: '0 */10 * * * *',
+        concurrency: 8,
+        timeoutMs: 90_000,
+        retries: 0,
+        metadataRefreshMs: 6 * H * 1000,
+      },
       defaults: { rpoSeconds: 48 * H },
       enterpriseManagers: [
         {

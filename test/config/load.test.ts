@@ -31,17 +31,28 @@ async function writeConfig(text: string, mode: number): Promise<string> {
 describe('loadConfigFile', () => {
   it('reports an unreadable config file against the file itself', async () => {
     const file = join(dir, 'missing.yaml');
-    expect(await loadConfigFile(file, {})).toEqual({ ok: false, issues: [{ file, path: '', message: 'cannot read the config file: no such file' }] });
+    expect(await loadConfigFile(file, {})).toEqual({
+      ok: false,
+      issues: [{ file, path: '', message: 'cannot read the config file: no such file' }],
+    });
   });
 
   it('warns when everyone may read a file that holds a password literally', async () => {
     const result = await loadConfigFile(await writeConfig(config('hunter2'), 0o644), {});
-    expect(result).toMatchObject({ ok: true, warnings: [{ path: 'enterpriseManagers[0].password', line: 4, message: expect.stringMatching(/readable by every user/) }] });
+    expect(result).toMatchObject({
+      ok: true,
+      warnings: [
+        { path: 'enterpriseManagers[0].password', line: 4, message: expect.stringMatching(/readable by every user/) },
+      ],
+    });
     expect(JSON.stringify(result.ok && result.warnings)).not.toContain('hunter2');
   });
 
   it('does not warn when only the owner may read it', async () => {
-    expect(await loadConfigFile(await writeConfig(config('hunter2'), 0o600), {})).toMatchObject({ ok: true, warnings: [] });
+    expect(await loadConfigFile(await writeConfig(config('hunter2'), 0o600), {})).toMatchObject({
+      ok: true,
+      warnings: [],
+    });
   });
 
   it('does not warn when the password comes from the environment', async () => {
@@ -63,12 +74,18 @@ describe('loadConfigFile', () => {
     await writeFile(join(dir, 'empty.password'), '\n');
     const text = config('x').replace('password: x', 'passwordFile: empty.password');
     const result = await loadConfigFile(await writeConfig(text, 0o600), {});
-    expect(result).toMatchObject({ ok: false, issues: [{ path: 'enterpriseManagers[0].passwordFile', message: `${join(dir, 'empty.password')} is empty` }] });
+    expect(result).toMatchObject({
+      ok: false,
+      issues: [{ path: 'enterpriseManagers[0].passwordFile', message: `${join(dir, 'empty.password')} is empty` }],
+    });
   });
 
   it('refuses a directory as caFile', async () => {
     const text = config('x', `    tls:\n      caFile: ${dir}\n`);
     const result = await loadConfigFile(await writeConfig(text, 0o600), {});
-    expect(result).toMatchObject({ ok: false, issues: [{ path: 'enterpriseManagers[0].tls.caFile', message: `cannot read ${dir}: is a directory` }] });
+    expect(result).toMatchObject({
+      ok: false,
+      issues: [{ path: 'enterpriseManagers[0].tls.caFile', message: `cannot read ${dir}: is a directory` }],
+    });
   });
 });

@@ -46,5 +46,4 @@ describe('discovery name patterns', () => {
     expect(namePatternError('a{1001}')).toMatch(/invalid repeat count/);
     expect(namePatternError(String.raw`^(\w+\s?)+$`)).toBeUndefined();
   });
-
 });

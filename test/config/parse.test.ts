@@ -45,7 +45,14 @@ describe('url and name', () => {
     expect(firstEm(oneEm(input))).toMatchObject({ url, name });
   });
 
-  it.each(['em01.example.local:9398', 'ftp://em01', 'https://', 'https://em01/?v=1', 'https://em01/#x', 'https://u:p@em01'])('rejects %s', (url) => {
+  it.each([
+    'em01.example.local:9398',
+    'ftp://em01',
+    'https://',
+    'https://em01/?v=1',
+    'https://em01/#x',
+    'https://u:p@em01',
+  ])('rejects %s', (url) => {
     expect(issues(oneEm(url)).map((issue) => issue.path)).toEqual(['enterpriseManagers[0].url']);
   });
 
@@ -55,7 +62,10 @@ describe('url and name', () => {
 
   it('allows the same host twice when names tell them apart', () => {
     const text = `${oneEm('https://em01:9398', '    name: a\n')}${oneEm('https://em01:9398', '    name: b\n').replace('enterpriseManagers:\n', '')}`;
-    expect(accepted(parseConfigText(text, 'config.yaml', ENV)).config.enterpriseManagers.map((em) => em.name)).toEqual(['a', 'b']);
+    expect(accepted(parseConfigText(text, 'config.yaml', ENV)).config.enterpriseManagers.map((em) => em.name)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });
 
@@ -78,13 +88,19 @@ enterpriseManagers:
   });
 
   it('keeps sub-second rpo precision in seconds', () => {
-    expect(firstEm(oneEm('https://em01', '    restorePoints: reference\n').replace(`[${GUID}]`, `[{id: ${GUID}, rpo: 1500ms}]`)).backups[0]?.rpoSeconds).toBe(1.5);
+    expect(
+      firstEm(
+        oneEm('https://em01', '    restorePoints: reference\n').replace(`[${GUID}]`, `[{id: ${GUID}, rpo: 1500ms}]`),
+      ).backups[0]?.rpoSeconds,
+    ).toBe(1.5);
   });
 });
 
 describe('schedule', () => {
   it.each(['*/5 * * * *', '0 */5 * * * *', '30 2 * * 1-5'])('accepts %j', (schedule) => {
-    const result = accepted(parseConfigText(`poll:\n  schedule: "${schedule}"\n${oneEm('https://em01')}`, 'config.yaml', ENV));
+    const result = accepted(
+      parseConfigText(`poll:\n  schedule: "${schedule}"\n${oneEm('https://em01')}`, 'config.yaml', ENV),
+    );
     expect(result.config.poll.schedule).toBe(schedule);
   });
 
@@ -97,8 +113,14 @@ describe('schedule', () => {
 
 describe('environment variables', () => {
   it('expands ${VAR} in any string, including the URL', () => {
-    const result = accepted(parseConfigText(oneEm('https://${EM_HOST}:9398'), 'config.yaml', { ...ENV, EM_HOST: 'em07' }));
-    expect(result.config.enterpriseManagers[0]).toMatchObject({ url: 'https://em07:9398', name: 'em07', password: 'env-password' });
+    const result = accepted(
+      parseConfigText(oneEm('https://${EM_HOST}:9398'), 'config.yaml', { ...ENV, EM_HOST: 'em07' }),
+    );
+    expect(result.config.enterpriseManagers[0]).toMatchObject({
+      url: 'https://em07:9398',
+      name: 'em07',
+      password: 'env-password',
+    });
   });
 
   it('turns $${ into a literal ${', () => {
@@ -107,19 +129,33 @@ describe('environment variables', () => {
   });
 
   it('reports a variable set to the empty string as an empty password, not as unset', () => {
-    expect(issues(oneEm('https://em01'), { VEEAM_EM_PASSWORD: '' })).toMatchObject([{ path: 'enterpriseManagers[0].password', message: 'must not be empty' }]);
+    expect(issues(oneEm('https://em01'), { VEEAM_EM_PASSWORD: '' })).toMatchObject([
+      { path: 'enterpriseManagers[0].password', message: 'must not be empty' },
+    ]);
   });
 
   it('reports an unset variable once, not again as an invalid value', () => {
     const found = issues(oneEm('${EM_URL}'));
-    expect(found).toMatchObject([{ path: 'enterpriseManagers[0].url', message: 'environment variable EM_URL is not set' }]);
+    expect(found).toMatchObject([
+      { path: 'enterpriseManagers[0].url', message: 'environment variable EM_URL is not set' },
+    ]);
   });
 
   it('still reports a rule relating two keys at a key whose variable is unset, and a shape error beside it', () => {
     const found = issues(oneEm('https://em01', '    passwordFile: ${PW_FILE}\n    retries: 3\n'));
     expect(found.map(({ path, message, line, column }) => ({ path, message, line, column }))).toEqual([
-      { path: 'enterpriseManagers[0].passwordFile', message: 'set only one of password and passwordFile', line: 6, column: 5 },
-      { path: 'enterpriseManagers[0].passwordFile', message: 'environment variable PW_FILE is not set', line: 6, column: 19 },
+      {
+        path: 'enterpriseManagers[0].passwordFile',
+        message: 'set only one of password and passwordFile',
+        line: 6,
+        column: 5,
+      },
+      {
+        path: 'enterpriseManagers[0].passwordFile',
+        message: 'environment variable PW_FILE is not set',
+        line: 6,
+        column: 19,
+      },
       { path: 'enterpriseManagers[0].retries', message: expect.stringMatching(/^unknown key/), line: 7, column: 5 },
     ]);
   });
@@ -127,42 +163,78 @@ describe('environment variables', () => {
 
 describe('warnings', () => {
   it('warns, at its line, when TLS verification is off', () => {
-    const result = accepted(parseConfigText(oneEm('https://em01', '    tls:\n      insecureSkipVerify: true\n'), 'config.yaml', ENV));
-    expect(result.warnings).toMatchObject([{ path: 'enterpriseManagers[0].tls.insecureSkipVerify', line: 7, message: expect.stringMatching(/verification is off/) }]);
+    const result = accepted(
+      parseConfigText(oneEm('https://em01', '    tls:\n      insecureSkipVerify: true\n'), 'config.yaml', ENV),
+    );
+    expect(result.warnings).toMatchObject([
+      {
+        path: 'enterpriseManagers[0].tls.insecureSkipVerify',
+        line: 7,
+        message: expect.stringMatching(/verification is off/),
+      },
+    ]);
     expect(result.config.enterpriseManagers[0]?.tls.insecureSkipVerify).toBe(true);
   });
 
   it('warns about plain http to another host, not to loopback', () => {
-    expect(accepted(parseConfigText(oneEm('http://em01:9399'), 'c.yaml', ENV)).warnings).toMatchObject([{ path: 'enterpriseManagers[0].url' }]);
+    expect(accepted(parseConfigText(oneEm('http://em01:9399'), 'c.yaml', ENV)).warnings).toMatchObject([
+      { path: 'enterpriseManagers[0].url' },
+    ]);
     expect(accepted(parseConfigText(oneEm('http://127.0.0.1:9399'), 'c.yaml', ENV)).warnings).toEqual([]);
   });
 });
 
 describe('rules across entries', () => {
   const OTHER = '7b6a400c-452c-41d1-bb81-ea682e89492d';
-  const pathsAndMessages = (found: ConfigIssue[]) => found.map(({ path, message, line, column }) => ({ path, message, line, column }));
+  const pathsAndMessages = (found: ConfigIssue[]) =>
+    found.map(({ path, message, line, column }) => ({ path, message, line, column }));
 
   it('reports a repeated explicit name at the name, and a repeated host at the url', () => {
     const text = `${oneEm('https://em01:9398', '    name: primary\n')}${oneEm('https://em02:9398', '    name: primary\n').replace('enterpriseManagers:\n', '')}${oneEm('https://EM02/api').replace('enterpriseManagers:\n', '')}`;
     expect(pathsAndMessages(issues(text))).toEqual([
-      { path: 'enterpriseManagers[1].name', line: 11, column: 11, message: 'duplicate Enterprise Manager name "primary": enterpriseManagers[0] has it too, and the name is the em label' },
+      {
+        path: 'enterpriseManagers[1].name',
+        line: 11,
+        column: 11,
+        message:
+          'duplicate Enterprise Manager name "primary": enterpriseManagers[0] has it too, and the name is the em label',
+      },
     ]);
     const hosts = `${oneEm('https://em02:9398', '    name: em02\n')}${oneEm('https://EM02/api').replace('enterpriseManagers:\n', '')}`;
     expect(pathsAndMessages(issues(hosts))).toEqual([
-      { path: 'enterpriseManagers[1].url', line: 7, column: 10, message: 'duplicate Enterprise Manager name "em02": enterpriseManagers[0] has it too, and the name is the em label; set a distinct name' },
+      {
+        path: 'enterpriseManagers[1].url',
+        line: 7,
+        column: 10,
+        message:
+          'duplicate Enterprise Manager name "em02": enterpriseManagers[0] has it too, and the name is the em label; set a distinct name',
+      },
     ]);
   });
 
   it('allows the same backup on two Enterprise Managers', () => {
     const text = `${oneEm('https://em01')}${oneEm('https://em02').replace('enterpriseManagers:\n', '')}`;
-    expect(accepted(parseConfigText(text, 'config.yaml', ENV)).config.enterpriseManagers.map((em) => em.backups.map((backup) => backup.id))).toEqual([[GUID], [GUID]]);
+    expect(
+      accepted(parseConfigText(text, 'config.yaml', ENV)).config.enterpriseManagers.map((em) =>
+        em.backups.map((backup) => backup.id),
+      ),
+    ).toEqual([[GUID], [GUID]]);
   });
 
   it('points at a repeated bare GUID itself and at the id of a repeated mapping, comparing normalised IDs', () => {
-    const text = oneEm('https://em01').replace(`[${GUID}]`, `[${OTHER}, ${GUID.toUpperCase()}, {id: ${OTHER}}, urn:veeam:Backup:${GUID}]`);
+    const text = oneEm('https://em01').replace(
+      `[${GUID}]`,
+      `[${OTHER}, ${GUID.toUpperCase()}, {id: ${OTHER}}, urn:veeam:Backup:${GUID}]`,
+    );
     expect(pathsAndMessages(issues(text))).toMatchObject([
-      { path: 'enterpriseManagers[0].backups[2].id', message: `duplicate backup ${OTHER}: already listed at enterpriseManagers[0].backups[0]` },
-      { path: 'enterpriseManagers[0].backups[3]', message: `duplicate backup ${GUID}: already listed at enterpriseManagers[0].backups[1]` },
+      {
+        path: 'enterpriseManagers[0].backups[2].id',
+        message: `duplicate backup ${OTHER}: already listed at enterpriseManagers[0].backups[0]`,
+      },
+      {
+        path: 'enterpriseManagers[0].backups[3]',
+        message: `duplicate backup ${GUID}: already listed at enterpriseManagers[0].backups[1]`,
+      },
     ]);
   });
 
@@ -215,7 +287,9 @@ describe('warnings and errors together', () => {
 
   it('warns once per key, each at its own position, in file order', () => {
     const text = `${oneEm('http://em01', '    tls:\n      insecureSkipVerify: true\n')}${oneEm('http://[::1]:9399', '    name: local\n    tls: { insecureSkipVerify: true }\n').replace('enterpriseManagers:\n', '')}`;
-    expect(accepted(parseConfigText(text, 'c.yaml', ENV)).warnings.map(({ path, line, column }) => ({ path, line, column }))).toEqual([
+    expect(
+      accepted(parseConfigText(text, 'c.yaml', ENV)).warnings.map(({ path, line, column }) => ({ path, line, column })),
+    ).toEqual([
       { path: 'enterpriseManagers[0].url', line: 2, column: 10 },
       { path: 'enterpriseManagers[0].tls.insecureSkipVerify', line: 7, column: 27 },
       { path: 'enterpriseManagers[1].tls.insecureSkipVerify', line: 13, column: 32 },
@@ -230,7 +304,10 @@ describe('purity and paths', () => {
   });
 
   it('resolves relative file paths against the config file directory', () => {
-    const text = oneEm('https://em01', '    tls:\n      caFile: certs/ca.pem\n').replace('password: ${VEEAM_EM_PASSWORD}', 'passwordFile: secret');
+    const text = oneEm('https://em01', '    tls:\n      caFile: certs/ca.pem\n').replace(
+      'password: ${VEEAM_EM_PASSWORD}',
+      'passwordFile: secret',
+    );
     const em = firstEm(text, '/etc/veeam-em-exporter/config.yaml');
     expect(em.tls.caFile).toBe('/etc/veeam-em-exporter/certs/ca.pem');
     expect(em.passwordFile).toBe('/etc/veeam-em-exporter/secret');
@@ -240,12 +317,16 @@ describe('purity and paths', () => {
 describe('issue reporting', () => {
   it('never repeats a password that has the wrong type', () => {
     const found = issues(oneEm('https://em01').replace('${VEEAM_EM_PASSWORD}', '987654321'));
-    expect(found).toMatchObject([{ path: 'enterpriseManagers[0].password', message: expect.stringMatching(/expected a string, got a number/) }]);
+    expect(found).toMatchObject([
+      { path: 'enterpriseManagers[0].password', message: expect.stringMatching(/expected a string, got a number/) },
+    ]);
     expect(JSON.stringify(found)).not.toContain('987654321');
   });
 
   it('rejects a __proto__ key as unknown instead of letting it through', () => {
-    expect(issues(`__proto__:\n  polluted: true\n${oneEm('https://em01')}`)).toMatchObject([{ path: '__proto__', message: expect.stringMatching(/^unknown key/) }]);
+    expect(issues(`__proto__:\n  polluted: true\n${oneEm('https://em01')}`)).toMatchObject([
+      { path: '__proto__', message: expect.stringMatching(/^unknown key/) },
+    ]);
   });
 
   it('reports issues in file order, each with a position', () => {

@@ -56,12 +56,16 @@ describe('readEmPassword', () => {
 
   it('names the EM and the file when the file is missing', async () => {
     const file = join(dir, 'absent');
-    await expect(readEmPassword(em({ passwordFile: file }))).rejects.toThrow(`Enterprise Manager em01: cannot read passwordFile ${file}: no such file`);
+    await expect(readEmPassword(em({ passwordFile: file }))).rejects.toThrow(
+      `Enterprise Manager em01: cannot read passwordFile ${file}: no such file`,
+    );
   });
 
   it('refuses an empty file without quoting anything from it', async () => {
     const file = await fileWith('\n');
-    await expect(readEmPassword(em({ passwordFile: file }))).rejects.toThrow(`Enterprise Manager em01: passwordFile ${file} is empty`);
+    await expect(readEmPassword(em({ passwordFile: file }))).rejects.toThrow(
+      `Enterprise Manager em01: passwordFile ${file} is empty`,
+    );
   });
 
   it('refuses a config with neither source', async () => {

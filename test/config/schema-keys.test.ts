@@ -29,7 +29,11 @@ describe('key roles marked in the schema', () => {
   });
 
   it('lists the keys of a mapping behind wrappers without reading zod internals', () => {
-    expect(knownKeysAt(configSchema, ['enterpriseManagers', 0, 'tls'])).toEqual(['caFile', 'insecureSkipVerify', 'serverName']);
+    expect(knownKeysAt(configSchema, ['enterpriseManagers', 0, 'tls'])).toEqual([
+      'caFile',
+      'insecureSkipVerify',
+      'serverName',
+    ]);
     expect(knownKeysAt(configSchema, ['enterpriseManagers', 0, 'backups', 0])).toEqual(['id', 'rpo']);
     expect(knownKeysAt(configSchema, ['nowhere'])).toEqual([]);
   });

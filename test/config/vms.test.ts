@@ -30,12 +30,25 @@ describe('vms', () => {
   });
 
   it('an empty vms: turns it on with every default', () => {
-    expect(vmsOf(config('    vms:\n'))).toEqual({ include: '.*', limit: 50_000, overlapMs: 3_600_000, resyncMs: 6 * 3_600_000 });
+    expect(vmsOf(config('    vms:\n'))).toEqual({
+      include: '.*',
+      limit: 50_000,
+      overlapMs: 3_600_000,
+      resyncMs: 6 * 3_600_000,
+    });
   });
 
   it('takes include, exclude, limit, overlap and resync', () => {
-    const text = config('    vms:\n      include: "^prod-"\n      exclude: "^tmp-"\n      limit: 100\n      overlap: 2h\n      resync: 1d\n');
-    expect(vmsOf(text)).toEqual({ include: '^prod-', exclude: '^tmp-', limit: 100, overlapMs: 7_200_000, resyncMs: 86_400_000 });
+    const text = config(
+      '    vms:\n      include: "^prod-"\n      exclude: "^tmp-"\n      limit: 100\n      overlap: 2h\n      resync: 1d\n',
+    );
+    expect(vmsOf(text)).toEqual({
+      include: '^prod-',
+      exclude: '^tmp-',
+      limit: 100,
+      overlapMs: 7_200_000,
+      resyncMs: 86_400_000,
+    });
   });
 
   it('reports every bad key at once, by path and position, with a suggestion for a typo', () => {
@@ -45,7 +58,9 @@ describe('vms', () => {
     expect(byPath['enterpriseManagers[0].vms.exclude']).toMatchObject({ line: 7, column: 16 });
     expect(byPath['enterpriseManagers[0].vms.limit']?.message).toMatch(/integer from 1/);
     expect(byPath['enterpriseManagers[0].vms.overlap']?.message).toMatch(/unit/);
-    expect(found.some((i) => /inclde/.test(i.path + i.message) && /did you mean "?include"?/i.test(i.message))).toBe(true);
+    expect(found.some((i) => /inclde/.test(i.path + i.message) && /did you mean "?include"?/i.test(i.message))).toBe(
+      true,
+    );
   });
 
   it('takes patterns in the linear-time syntax of discover patterns, with the same errors', () => {

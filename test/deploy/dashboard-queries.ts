@@ -72,7 +72,10 @@ export function allPanels(dashboard: Dashboard): Panel[] {
   return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 }
 
-export function dashboardQueries(values: Readonly<Record<string, string>> = {}, dashboard: Dashboard = loadDashboard()): DashboardQuery[] {
+export function dashboardQueries(
+  values: Readonly<Record<string, string>> = {},
+  dashboard: Dashboard = loadDashboard(),
+): DashboardQuery[] {
   const vars = { ...DEFAULT_VARIABLES, ...values };
   return allPanels(dashboard).flatMap((panel) =>
     (panel.targets ?? [])

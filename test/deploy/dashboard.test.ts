@@ -57,7 +57,8 @@ describe('dashboard JSON', () => {
     expect(ds?.query).toBe('prometheus');
     for (const panel of panels.filter((p) => p.type !== 'row')) {
       expect(panel.datasource, panel.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
-      for (const t of panel.targets ?? []) expect(t.datasource, `${panel.title} ${t.refId}`).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      for (const t of panel.targets ?? [])
+        expect(t.datasource, `${panel.title} ${t.refId}`).toEqual({ type: 'prometheus', uid: '${datasource}' });
     }
   });
 });
@@ -95,7 +96,8 @@ describe('dashboard variables', () => {
         const has = labels.get(sel.metric!) ?? [];
         const where = `${q.panelTitle} ${q.refId}: ${sel.metric}`;
         if (has.includes('em')) expect(q.rawExpr, where).toMatch(new RegExp(`${sel.metric}\\{[^}]*em=~"\\$em"`));
-        if (has.includes('backup_name')) expect(q.rawExpr, where).toMatch(new RegExp(`${sel.metric}\\{[^}]*backup_name=~"\\$backup_name"`));
+        if (has.includes('backup_name'))
+          expect(q.rawExpr, where).toMatch(new RegExp(`${sel.metric}\\{[^}]*backup_name=~"\\$backup_name"`));
       }
     }
   });
@@ -108,9 +110,12 @@ describe('dashboard queries', () => {
     expect(queries.length).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(queries.map((q) => [`${q.panelTitle} ${q.refId}`, q] as const))('%s uses only contract metrics and labels', (_, q) => {
-    expect(contractViolations(q.expr)).toEqual([]);
-  });
+  it.each(queries.map((q) => [`${q.panelTitle} ${q.refId}`, q] as const))(
+    '%s uses only contract metrics and labels',
+    (_, q) => {
+      expect(contractViolations(q.expr)).toEqual([]);
+    },
+  );
 
   it('leaves no Grafana variable behind and takes the caller’s values', () => {
     for (const q of queries) expect(q.expr).not.toMatch(/\$|\[\[/);
@@ -122,14 +127,19 @@ describe('dashboard queries', () => {
 
   it('refuses a variable it has no value for', () => {
     expect(() => substituteVariables('up{x="$nope"}', {})).toThrow(/\$nope/);
-    expect(substituteVariables('a{em=~"${em:regex}"}[$__range] [[em]]', { em: 'x', __range: '1h' })).toBe('a{em=~"x"}[1h] x');
+    expect(substituteVariables('a{em=~"${em:regex}"}[$__range] [[em]]', { em: 'x', __range: '1h' })).toBe(
+      'a{em=~"x"}[1h] x',
+    );
   });
 });
 
 describe('backup overview table', () => {
   const table = panelByTitle('Backup overview');
   const targets = table.targets!;
-  const transformations = table.transformations as Array<{ id: string; options: Record<string, Record<string, unknown>> }>;
+  const transformations = table.transformations as Array<{
+    id: string;
+    options: Record<string, Record<string, unknown>>;
+  }>;
   const renames = transformations.find((t) => t.id === 'organize')!.options.renameByName as Record<string, string>;
   const columnOf = (metricFragment: string) => {
     const t = targets.find((x) => x.expr!.includes(metricFragment));
@@ -137,9 +147,11 @@ describe('backup overview table', () => {
     return renames[`Value #${t!.refId}`];
   };
   const override = (name: string) =>
-    ((table.fieldConfig as { overrides: Array<{ matcher: { options: string }; properties: Array<{ id: string; value: unknown }> }> }).overrides.find(
-      (o) => o.matcher.options === name,
-    )?.properties ?? []);
+    (
+      table.fieldConfig as {
+        overrides: Array<{ matcher: { options: string }; properties: Array<{ id: string; value: unknown }> }>;
+      }
+    ).overrides.find((o) => o.matcher.options === name)?.properties ?? [];
 
   it('joins instant queries, one row per backup', () => {
     expect(table.type).toBe('table');
@@ -168,7 +180,9 @@ describe('backup overview table', () => {
   it('colours age / RPO green, amber from 80 %, red from 100 %', () => {
     const props = override('Age / RPO');
     expect(props.find((p) => p.id === 'unit')?.value).toBe('percentunit');
-    const steps = (props.find((p) => p.id === 'thresholds')?.value as { steps: Array<{ color: string; value: number | null }> }).steps;
+    const steps = (
+      props.find((p) => p.id === 'thresholds')?.value as { steps: Array<{ color: string; value: number | null }> }
+    ).steps;
     expect(steps.map((s) => s.value)).toEqual([null, 0.8, 1]);
     expect(steps[0]!.color).toBe('green');
     expect(steps[1]!.color).toMatch(/^(#EAB839|orange|yellow)$/i);
@@ -177,7 +191,9 @@ describe('backup overview table', () => {
   });
 
   it('turns the poll result into words', () => {
-    const mapping = override('Last poll').find((p) => p.id === 'mappings')?.value as Array<{ options: Record<string, { text: string }> }>;
+    const mapping = override('Last poll').find((p) => p.id === 'mappings')?.value as Array<{
+      options: Record<string, { text: string }>;
+    }>;
     expect(mapping[0]!.options['1']!.text).toBe('OK');
     expect(mapping[0]!.options['0']!.text).toBe('failed');
   });
@@ -192,7 +208,11 @@ describe('time series panels', () => {
     const rpo = p.targets!.find((t) => t.expr!.includes('veeam_em_backup_rpo_seconds'));
     expect(rpo).toBeDefined();
     const legend = (rpo as { legendFormat?: string }).legendFormat!;
-    const overrides = (p.fieldConfig as { overrides: Array<{ matcher: { id: string; options: string }; properties: Array<{ id: string }> }> }).overrides;
+    const overrides = (
+      p.fieldConfig as {
+        overrides: Array<{ matcher: { id: string; options: string }; properties: Array<{ id: string }> }>;
+      }
+    ).overrides;
     const dashed = overrides.find((o) => o.properties.some((pr) => pr.id === 'custom.lineStyle'))!;
     expect(dashed.matcher.id).toBe('byRegexp');
     expect(new RegExp(dashed.matcher.options).test(legend.replace(/\{\{\w+\}\}/g, 'x'))).toBe(true);
@@ -219,9 +239,15 @@ describe('exporter health row', () => {
     ['EM reachability', /veeam_em_up\{/],
     ['cycle duration', /veeam_em_poll_duration_seconds\{/],
     ['errors by reason', /sum by \(em, reason\) \(rate\(veeam_em_poll_errors_total\{[^}]*\}\[\$__rate_interval\]\)\)/],
-    ['API latency percentiles', /histogram_quantile\(0\.99, sum by \([^)]*\ble\b[^)]*\) \(rate\(veeam_em_api_request_duration_seconds_bucket\{/],
+    [
+      'API latency percentiles',
+      /histogram_quantile\(0\.99, sum by \([^)]*\ble\b[^)]*\) \(rate\(veeam_em_api_request_duration_seconds_bucket\{/,
+    ],
   ])('shows %s', (_, pattern) => {
-    expect(exprs.some((e) => pattern.test(e)), exprs.join('\n')).toBe(true);
+    expect(
+      exprs.some((e) => pattern.test(e)),
+      exprs.join('\n'),
+    ).toBe(true);
   });
 });
 

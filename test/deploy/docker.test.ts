@@ -91,10 +91,14 @@ describe('memory settings of the shipped entry points', () => {
   });
 
   it('Node.js accepts NODE_OPTIONS as set (a flag NODE_OPTIONS does not allow stops every start)', () => {
-    const out = execFileSync(process.execPath, ['-e', 'console.log(require("node:v8").getHeapStatistics().total_available_size > 0)'], {
-      env: { PATH: process.env.PATH ?? '', ...memory },
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['-e', 'console.log(require("node:v8").getHeapStatistics().total_available_size > 0)'],
+      {
+        env: { PATH: process.env.PATH ?? '', ...memory },
+        encoding: 'utf8',
+      },
+    );
     expect(out.trim()).toBe('true');
   });
 });

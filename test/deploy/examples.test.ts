@@ -140,16 +140,32 @@ describeWithTool('amtool', AMTOOL_INSTALL, 'amtool on alertmanager.yml', (amtool
     expect(result.output).toContain('undefined receiver "nobody"');
   });
 
-  it.each(rules.map((r) => [r.alert, r.labels!.severity!] as const))('routes %s (%s) to the right receiver', (alert, severity) => {
-    const result = run(amtool, ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, `alertname=${alert}`, `severity=${severity}`, 'em=em01']);
-    expect(result.code, result.output).toBe(0);
-    expect(result.stdout.trim()).toBe(severity === 'critical' ? 'page' : 'ticket');
-  });
+  it.each(rules.map((r) => [r.alert, r.labels!.severity!] as const))(
+    'routes %s (%s) to the right receiver',
+    (alert, severity) => {
+      const result = run(amtool, [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${ALERTMANAGER_CONFIG}`,
+        `alertname=${alert}`,
+        `severity=${severity}`,
+        'em=em01',
+      ]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout.trim()).toBe(severity === 'critical' ? 'page' : 'ticket');
+    },
+  );
 });
 
 describe('docker-compose.yml', () => {
   it('has the exporter, Prometheus, Alertmanager and Grafana', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'grafana', 'prometheus', 'veeam-em-exporter']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'alertmanager',
+      'grafana',
+      'prometheus',
+      'veeam-em-exporter',
+    ]);
   });
 
   it('builds the exporter from the repository Dockerfile and publishes :10398', () => {

@@ -73,17 +73,22 @@ describe('metric-names.ts against the golden exposition', () => {
   describe.each(goldenFiles)('%s', (file) => {
     const families = parseExposition(readFileSync(join(GOLDEN_DIR, file), 'utf8'));
 
-    it.each(METRIC_FAMILIES.map((f) => [f.name, f] as const))('serves %s with the design type and labels', (name, expected) => {
-      const actual = families.get(name);
-      expect(actual, `${name} missing from ${file}`).toBeDefined();
-      expect(actual!.type).toBe(expected.type);
-      // Families without samples (no error yet, say) cannot show their labels.
-      if (actual!.samples > 0) expect([...actual!.labels].sort()).toEqual([...expected.labels].sort());
-    });
+    it.each(METRIC_FAMILIES.map((f) => [f.name, f] as const))(
+      'serves %s with the design type and labels',
+      (name, expected) => {
+        const actual = families.get(name);
+        expect(actual, `${name} missing from ${file}`).toBeDefined();
+        expect(actual!.type).toBe(expected.type);
+        // Families without samples (no error yet, say) cannot show their labels.
+        if (actual!.samples > 0) expect([...actual!.labels].sort()).toEqual([...expected.labels].sort());
+      },
+    );
 
     it('serves no veeam_em family the contract does not know', () => {
       const known = new Set(METRIC_FAMILIES.map((f) => f.name));
-      const unknown = [...families.keys()].filter((n) => n.startsWith('veeam_em_') && !known.has(n) && !BEYOND_DESIGN.has(n));
+      const unknown = [...families.keys()].filter(
+        (n) => n.startsWith('veeam_em_') && !known.has(n) && !BEYOND_DESIGN.has(n),
+      );
       expect(unknown, 'add new families to the README metrics table and to metric-names.ts').toEqual([]);
     });
   });

@@ -9,7 +9,9 @@ describe('queryNames', () => {
     const names = queryNames(
       'histogram_quantile(0.99, sum by (em, le) (rate(veeam_em_api_request_duration_seconds_bucket{em=~"a|b", endpoint!="lo{gin}"}[5m] offset 1h)))',
     );
-    expect(names.selectors).toEqual([{ metric: 'veeam_em_api_request_duration_seconds_bucket', labels: ['em', 'endpoint'] }]);
+    expect(names.selectors).toEqual([
+      { metric: 'veeam_em_api_request_duration_seconds_bucket', labels: ['em', 'endpoint'] },
+    ]);
     expect(names.groupingLabels).toEqual(['em', 'le']);
   });
 
@@ -26,12 +28,16 @@ describe('queryNames', () => {
 
 describe('contractViolations', () => {
   it('accepts contract metrics with their labels and the target labels', () => {
-    expect(contractViolations('sum by (em, reason) (rate(veeam_em_poll_errors_total{job="veeam-em",em=~".*"}[5m]))')).toEqual([]);
+    expect(
+      contractViolations('sum by (em, reason) (rate(veeam_em_poll_errors_total{job="veeam-em",em=~".*"}[5m]))'),
+    ).toEqual([]);
     expect(contractViolations('up{job=~".*veeam.*"} == 0')).toEqual([]);
   });
 
   it('flags a misspelt metric, a foreign label and a grouping label nothing has', () => {
-    expect(contractViolations('veeam_em_backup_restore_point')).toEqual(['unknown metric veeam_em_backup_restore_point']);
+    expect(contractViolations('veeam_em_backup_restore_point')).toEqual([
+      'unknown metric veeam_em_backup_restore_point',
+    ]);
     expect(contractViolations('veeam_em_up{backup_id="x"}')).toEqual(['veeam_em_up has no label backup_id']);
     expect(contractViolations('sum by (reason) (veeam_em_up)')).toEqual(['no selected metric has label reason']);
     expect(contractViolations('time()')).toEqual(['no metric selected']);

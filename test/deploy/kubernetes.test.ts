@@ -62,12 +62,21 @@ describeWithTool('kubectl', KUBECTL_INSTALL, 'Kubernetes manifests', (kubectl) =
 
   it('renders the base into a ConfigMap, a Service and a Deployment, and the overlay adds monitoring', () => {
     expect(base.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Service']);
-    expect(overlay.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PrometheusRule', 'Service', 'ServiceMonitor']);
+    expect(overlay.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'PrometheusRule',
+      'Service',
+      'ServiceMonitor',
+    ]);
   });
 
-  it.each([...base, ...overlay].map((o) => [`${o.kind} ${o.metadata.name}`, o] as const))('%s passes its schema', (_, object) => {
-    expect(() => validate(object)).not.toThrow();
-  });
+  it.each([...base, ...overlay].map((o) => [`${o.kind} ${o.metadata.name}`, o] as const))(
+    '%s passes its schema',
+    (_, object) => {
+      expect(() => validate(object)).not.toThrow();
+    },
+  );
 
   it('the schema check catches a broken object', () => {
     const deployment = structuredClone(find(base, 'Deployment'));
@@ -80,7 +89,11 @@ describeWithTool('kubectl', KUBECTL_INSTALL, 'Kubernetes manifests', (kubectl) =
 
   it('runs unprivileged on a read-only root filesystem', () => {
     const pod = find(base, 'Deployment').spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     const container = pod.containers[0];
     expect(container.securityContext).toMatchObject({
@@ -128,12 +141,20 @@ describeWithTool('kubectl', KUBECTL_INSTALL, 'Kubernetes manifests', (kubectl) =
     const key = parsed.flags.configFile.slice(`${mount.mountPath}/`.length);
     expect(Object.keys(configMap.data)).toContain(key);
 
-    expect(container.env).toEqual([{ name: 'VEEAM_EM_PASSWORD', valueFrom: { secretKeyRef: { name: 'veeam-em-exporter-em', key: 'password' } } }]);
+    expect(container.env).toEqual([
+      { name: 'VEEAM_EM_PASSWORD', valueFrom: { secretKeyRef: { name: 'veeam-em-exporter-em', key: 'password' } } },
+    ]);
     const text: string = configMap.data[key];
     expect(text).toContain('${VEEAM_EM_PASSWORD}');
     const file = join(scratch, key);
     writeFileSync(file, text);
-    const check = run('/usr/bin/env', ['VEEAM_EM_PASSWORD=not-a-real-password', process.execPath, MAIN, '--config.check', `--config.file=${file}`]);
+    const check = run('/usr/bin/env', [
+      'VEEAM_EM_PASSWORD=not-a-real-password',
+      process.execPath,
+      MAIN,
+      '--config.check',
+      `--config.file=${file}`,
+    ]);
     expect(check.code, check.output).toBe(0);
   });
 

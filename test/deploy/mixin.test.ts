@@ -68,16 +68,25 @@ describeWithTool('jsonnet', JSONNET_INSTALL, 'monitoring mixin', (jsonnet) => {
     const rules = parseRules(custom['deploy/prometheus/veeam-em-alerts.yml']!);
     const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
     expect(byName.VeeamExporterDown!.expr).toBe('up{job="veeam"} == 0');
-    expect(byName.VeeamBackupRestorePointInFuture!.expr).toBe('veeam_em_backup_newest_restore_point_timestamp_seconds - time() > 600');
+    expect(byName.VeeamBackupRestorePointInFuture!.expr).toBe(
+      'veeam_em_backup_newest_restore_point_timestamp_seconds - time() > 600',
+    );
     expect(byName.VeeamBackupRestorePointInFuture!.for).toBe('30m');
     expect(byName.VeeamEnterpriseManagerDown!.for).toBe('10m');
-    expect(byName.VeeamBackupPollFailing!.annotations?.runbook_url).toBe('https://wiki.example.com/alerts#veeambackuppollfailing');
+    expect(byName.VeeamBackupPollFailing!.annotations?.runbook_url).toBe(
+      'https://wiki.example.com/alerts#veeambackuppollfailing',
+    );
   });
 
   it('puts the dashboard identity from _config and keeps the ${datasource} and em variables', () => {
-    const dashboard = evaluateMixin({ jsonnet, configOverride: "{ dashboardUid: 'my-uid', dashboardTitle: 'Backups' }" }).dashboards[
-      'veeam-em-dashboard.json'
-    ] as { uid: string; title: string; templating: { list: Array<{ name: string; type: string }> } };
+    const dashboard = evaluateMixin({
+      jsonnet,
+      configOverride: "{ dashboardUid: 'my-uid', dashboardTitle: 'Backups' }",
+    }).dashboards['veeam-em-dashboard.json'] as {
+      uid: string;
+      title: string;
+      templating: { list: Array<{ name: string; type: string }> };
+    };
     expect([dashboard.uid, dashboard.title]).toEqual(['my-uid', 'Backups']);
     expect(dashboard.templating.list.map((v) => [v.name, v.type])).toEqual(
       expect.arrayContaining([

@@ -20,8 +20,32 @@ export interface QueryNames {
 
 const GROUPING = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 // Aggregations are listed because `sum by (x) (...)` puts the grouping before the parenthesis.
-const AGGREGATIONS = ['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile'];
-const KEYWORDS = new Set([...GROUPING, ...AGGREGATIONS, 'and', 'or', 'unless', 'bool', 'offset', 'atan2', 'inf', 'nan']);
+const AGGREGATIONS = [
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'group',
+  'stddev',
+  'stdvar',
+  'count',
+  'count_values',
+  'bottomk',
+  'topk',
+  'quantile',
+];
+const KEYWORDS = new Set([
+  ...GROUPING,
+  ...AGGREGATIONS,
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'atan2',
+  'inf',
+  'nan',
+]);
 const IDENT = /[A-Za-z_:][A-Za-z0-9_:]*/y;
 const NUMBER = /(?:\d+(?:ms|[smhdwy]))+|0x[0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
 const LABEL_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;

@@ -52,7 +52,9 @@ describe('renderRules', () => {
   it('moves every runbook link to a published copy, keeping the anchor', () => {
     const after = parseRules(renderRules(source, { runbookUrl: 'https://wiki.example.com/veeam-em/alerts' }));
     for (const rule of after) {
-      expect(rule.annotations?.runbook_url).toBe(`https://wiki.example.com/veeam-em/alerts#${rule.alert.toLowerCase()}`);
+      expect(rule.annotations?.runbook_url).toBe(
+        `https://wiki.example.com/veeam-em/alerts#${rule.alert.toLowerCase()}`,
+      );
     }
   });
 
@@ -122,10 +124,18 @@ describeWithTool('promtool', PROMTOOL_INSTALL, 'rendered rules in promtool', (pr
   it('fire and resolve on the short durations', () => {
     const rules = join(scratch, 'short-1m.yml');
     writeFileSync(rules, renderRules(source, { for: '1m', keepFiringFor: '0s' }));
-    const labels = { severity: 'critical', job: 'veeam-em', instance: 'x:10398', em: 'em01', backup_id: 'b1', backup_name: 'B1' };
+    const labels = {
+      severity: 'critical',
+      job: 'veeam-em',
+      instance: 'x:10398',
+      em: 'em01',
+      backup_id: 'b1',
+      backup_name: 'B1',
+    };
     const annotations = {
       summary: 'Backup B1 on em01 has no restore points',
-      description: 'Enterprise Manager em01 lists no restore points for backup "B1" (ID b1): there is nothing to restore from.',
+      description:
+        'Enterprise Manager em01 lists no restore points for backup "B1" (ID b1): there is nothing to restore from.',
       runbook_url: 'docs/alerts.md#veeambackupnorestorepoints',
     };
     const tests = join(scratch, 'short.test.yml');
@@ -138,11 +148,19 @@ describeWithTool('promtool', PROMTOOL_INSTALL, 'rendered rules in promtool', (pr
           {
             interval: '1m',
             input_series: [
-              { series: 'veeam_em_backup_restore_points{job="veeam-em",instance="x:10398",em="em01",backup_id="b1",backup_name="B1"}', values: '0x3 5x3' },
+              {
+                series:
+                  'veeam_em_backup_restore_points{job="veeam-em",instance="x:10398",em="em01",backup_id="b1",backup_name="B1"}',
+                values: '0x3 5x3',
+              },
             ],
             alert_rule_test: [
               { eval_time: '0m', alertname: 'VeeamBackupNoRestorePoints', exp_alerts: [] },
-              { eval_time: '1m', alertname: 'VeeamBackupNoRestorePoints', exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }] },
+              {
+                eval_time: '1m',
+                alertname: 'VeeamBackupNoRestorePoints',
+                exp_alerts: [{ exp_labels: labels, exp_annotations: annotations }],
+              },
               { eval_time: '4m', alertname: 'VeeamBackupNoRestorePoints', exp_alerts: [] },
             ],
           },

@@ -50,7 +50,11 @@ describe('alert rules file', () => {
 
   it('pages only when restores are at risk', () => {
     const paging = rules.filter((r) => r.labels?.severity === 'critical').map((r) => r.alert);
-    expect(paging.sort()).toEqual(['VeeamBackupNoRestorePoints', 'VeeamBackupRestorePointTooOld', 'VeeamVmRestorePointTooOld']);
+    expect(paging.sort()).toEqual([
+      'VeeamBackupNoRestorePoints',
+      'VeeamBackupRestorePointTooOld',
+      'VeeamVmRestorePointTooOld',
+    ]);
   });
 
   it.each(rules.map((r) => [r.alert, r] as const))('%s only uses metrics and labels of the contract', (_, rule) => {
@@ -59,7 +63,9 @@ describe('alert rules file', () => {
 
   // Annotation templates run their own queries; a renamed metric would silently print "unknown".
   it('names only contract metrics in annotation queries', () => {
-    const names = rules.flatMap((r) => Object.values(r.annotations ?? {}).flatMap((t) => t.match(/veeam_em_[a-z_]+/g) ?? []));
+    const names = rules.flatMap((r) =>
+      Object.values(r.annotations ?? {}).flatMap((t) => t.match(/veeam_em_[a-z_]+/g) ?? []),
+    );
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(contractViolations(name), name).toEqual([]);
   });
@@ -84,13 +90,22 @@ describe('rule unit tests cover every alert', () => {
   });
 
   it('finds the main and the multi-day test file', () => {
-    expect(ruleTestFiles().map((f) => f.split(/[\\/]/).pop())).toEqual(['veeam-em-alerts-long.test.yml', 'veeam-em-alerts.test.yml']);
+    expect(ruleTestFiles().map((f) => f.split(/[\\/]/).pop())).toEqual([
+      'veeam-em-alerts-long.test.yml',
+      'veeam-em-alerts.test.yml',
+    ]);
   });
 
   it.each(EXPECTED_ALERTS)('%s has a firing and a non-firing case', (alert) => {
     const mine = cases.filter((c) => c.alertname === alert);
-    expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), 'firing case').toBe(true);
-    expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), 'non-firing case').toBe(true);
+    expect(
+      mine.some((c) => (c.exp_alerts ?? []).length > 0),
+      'firing case',
+    ).toBe(true);
+    expect(
+      mine.some((c) => (c.exp_alerts ?? []).length === 0),
+      'non-firing case',
+    ).toBe(true);
   });
 });
 
@@ -125,7 +140,11 @@ describeWithTool('promtool', PROMTOOL_INSTALL, 'promtool on the alert rules', (p
             interval: '1m',
             input_series: [{ series: 'up{job="veeam-em",instance="x:10398"}', values: '1x20' }],
             alert_rule_test: [
-              { eval_time: '15m', alertname: 'VeeamExporterDown', exp_alerts: [{ exp_labels: { severity: 'warning', job: 'veeam-em', instance: 'x:10398' } }] },
+              {
+                eval_time: '15m',
+                alertname: 'VeeamExporterDown',
+                exp_alerts: [{ exp_labels: { severity: 'warning', job: 'veeam-em', instance: 'x:10398' } }],
+              },
             ],
           },
         ],

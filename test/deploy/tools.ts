@@ -45,7 +45,9 @@ export function describeWithTool(tool: string, install: string, title: string, b
       });
     });
   } else {
-    console.warn(`[deploy tests] ${tool} not on PATH: skipping "${title}" (${install}). With CI=true this fails instead.`);
+    console.warn(
+      `[deploy tests] ${tool} not on PATH: skipping "${title}" (${install}). With CI=true this fails instead.`,
+    );
     describe.skip(`${title} (skipped: ${tool} not installed)`, () => {
       it(`needs ${tool}`, () => undefined);
     });
@@ -67,5 +69,10 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
     timeout: 120_000,
   });
   if (result.error !== undefined) throw result.error;
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}${result.stderr}` };
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    output: `${result.stdout}${result.stderr}`,
+  };
 }

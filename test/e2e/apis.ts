@@ -59,9 +59,13 @@ export class PrometheusApi {
   }
 
   async query(expr: string): Promise<InstantSample[]> {
-    const data = await this.api<{ resultType: string; result: InstantSample[] | [number, string] }>('/api/v1/query', { query: expr });
+    const data = await this.api<{ resultType: string; result: InstantSample[] | [number, string] }>('/api/v1/query', {
+      query: expr,
+    });
     // A scalar expression answers with one bare value; present it as one sample without labels.
-    return data.resultType === 'vector' ? (data.result as InstantSample[]) : [{ metric: {}, value: data.result as [number, string] }];
+    return data.resultType === 'vector'
+      ? (data.result as InstantSample[])
+      : [{ metric: {}, value: data.result as [number, string] }];
   }
 
   async queryRange(expr: string, startS: number, endS: number, stepS: number): Promise<RangeSeries[]> {

@@ -65,9 +65,19 @@ function em01Backups(now: number): SimBackup[] {
       restorePoints: Array.from({ length: 24 }, (_, i) => now - 30 * 60_000 - i * HOUR),
     },
     // Two days old: stale against the 26h default, fresh against its own 8d RPO.
-    { id: IDS.weekly, name: 'Weekly Archive', repository: 'Archive Repository', restorePoints: [now - 2 * DAY, now - 9 * DAY] },
+    {
+      id: IDS.weekly,
+      name: 'Weekly Archive',
+      repository: 'Archive Repository',
+      restorePoints: [now - 2 * DAY, now - 9 * DAY],
+    },
     // Stale as a whole: its machines are as old, and must not page on top of the backup alert.
-    { id: IDS.stale, name: STALE_NAME, restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY], vms: [{ name: 'fs-01' }, { name: 'fs-02' }] },
+    {
+      id: IDS.stale,
+      name: STALE_NAME,
+      restorePoints: [now - 3 * DAY, now - 4 * DAY, now - 5 * DAY],
+      vms: [{ name: 'fs-01' }, { name: 'fs-02' }],
+    },
     {
       id: IDS.vmJob,
       name: 'SQL Cluster Backup',
@@ -79,7 +89,14 @@ function em01Backups(now: number): SimBackup[] {
 }
 
 function em02Backups(now: number): SimBackup[] {
-  return [{ id: IDS.branch, name: 'Branch Office VMs', backupServer: 'vbr-branch.example.local', restorePoints: [now - 2 * HOUR, now - 26 * HOUR] }];
+  return [
+    {
+      id: IDS.branch,
+      name: 'Branch Office VMs',
+      backupServer: 'vbr-branch.example.local',
+      restorePoints: [now - 2 * HOUR, now - 26 * HOUR],
+    },
+  ];
 }
 
 /** The README's Metrics table, per-backup series: which exist for a backup with points, without points, and one EM does not know. */
@@ -152,7 +169,14 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     }
     expected.set(IDS.unknown, { em: 'em01', name: IDS.unknown, series: NEVER_POLLED, rpoSeconds: 26 * 3600 });
     for (const backup of em02Backups(now)) {
-      expected.set(backup.id, { em: 'em02', name: backup.name, series: PER_BACKUP, rpoSeconds: 26 * 3600, points: backup.restorePoints.length, sim: backup });
+      expected.set(backup.id, {
+        em: 'em02',
+        name: backup.name,
+        series: PER_BACKUP,
+        rpoSeconds: 26 * 3600,
+        points: backup.restorePoints.length,
+        sim: backup,
+      });
     }
 
     const emEntry = (name: string, url: string, backups: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -174,22 +198,32 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
         poll: { schedule: '* * * * * *', timeout: '10s', retries: 1 },
         defaults: { rpo: '26h' },
         enterpriseManagers: [
-          emEntry('em01', site1.url, [
-            IDS.daily,
-            { id: IDS.hourly, rpo: '2h' },
-            { id: IDS.weekly, rpo: '8d' },
-            IDS.stale,
-            IDS.empty,
-            IDS.unknown,
-            IDS.vmJob,
-          ], { vms: {} }),
+          emEntry(
+            'em01',
+            site1.url,
+            [
+              IDS.daily,
+              { id: IDS.hourly, rpo: '2h' },
+              { id: IDS.weekly, rpo: '8d' },
+              IDS.stale,
+              IDS.empty,
+              IDS.unknown,
+              IDS.vmJob,
+            ],
+            { vms: {} },
+          ),
           emEntry('em02', site2.url, [IDS.branch]),
         ],
       }),
     );
-    exporter = new Proc('veeam-em-exporter', process.execPath, [MAIN, `--config.file=${exporterConfig}`, '--web.listen-address=127.0.0.1:0'], {
-      VEEAM_EM_PASSWORD: PASSWORD,
-    });
+    exporter = new Proc(
+      'veeam-em-exporter',
+      process.execPath,
+      [MAIN, `--config.file=${exporterConfig}`, '--web.listen-address=127.0.0.1:0'],
+      {
+        VEEAM_EM_PASSWORD: PASSWORD,
+      },
+    );
     procs.push(exporter);
     exporterAddress = await eventually(
       'the exporter to log "listening"',
@@ -212,12 +246,21 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     await writeFile(
       amConfig,
       stringify({
-        route: { receiver: 'nowhere', group_by: ['alertname', 'em'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+        route: {
+          receiver: 'nowhere',
+          group_by: ['alertname', 'em'],
+          group_wait: '1s',
+          group_interval: '1s',
+          repeat_interval: '1h',
+        },
         receivers: [{ name: 'nowhere' }],
       }),
     );
     const rulesFile = join(dir, 'veeam-em-alerts.yml');
-    await writeFile(rulesFile, renderRules(await readFile(defaultRulesPath, 'utf8'), { for: RULE_FOR, keepFiringFor: RULE_KEEP_FIRING_FOR }));
+    await writeFile(
+      rulesFile,
+      renderRules(await readFile(defaultRulesPath, 'utf8'), { for: RULE_FOR, keepFiringFor: RULE_KEEP_FIRING_FOR }),
+    );
     const promConfig = join(dir, 'prometheus.yml');
     await writeFile(
       promConfig,
@@ -256,11 +299,15 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     );
     prom = new PrometheusApi(`http://127.0.0.1:${promPort}`);
     am = new AlertmanagerApi(`http://127.0.0.1:${amPort}`);
-    await eventually('Alertmanager and Prometheus to be ready', async () => {
-      for (const p of procs) if (!p.running) throw new Error(`${p.name} exited`);
-      const ready = (await am.ready()) && (await prom.ready());
-      return { value: ready ? true : undefined, seen: 'not ready yet' };
-    }, { timeoutMs: 30_000, diagnostics });
+    await eventually(
+      'Alertmanager and Prometheus to be ready',
+      async () => {
+        for (const p of procs) if (!p.running) throw new Error(`${p.name} exited`);
+        const ready = (await am.ready()) && (await prom.ready());
+        return { value: ready ? true : undefined, seen: 'not ready yet' };
+      },
+      { timeoutMs: 30_000, diagnostics },
+    );
   });
 
   afterAll(async () => {
@@ -277,12 +324,18 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
   });
 
   /** Waits until Prometheus shows `alertname` for the series matching `labels` in one of `states`. */
-  async function promAlert(alertname: string, labels: Record<string, string>, states: ReadonlyArray<PromAlert['state']> = ['firing']): Promise<PromAlert> {
+  async function promAlert(
+    alertname: string,
+    labels: Record<string, string>,
+    states: ReadonlyArray<PromAlert['state']> = ['firing'],
+  ): Promise<PromAlert> {
     return eventually(
       `Prometheus to show ${alertname} ${JSON.stringify(labels)} as ${states.join(' or ')}`,
       async () => {
         const alerts = await prom.alerts();
-        const hit = alerts.find((a) => a.labels.alertname === alertname && states.includes(a.state) && matches(a.labels, labels));
+        const hit = alerts.find(
+          (a) => a.labels.alertname === alertname && states.includes(a.state) && matches(a.labels, labels),
+        );
         return { value: hit, seen: alerts };
       },
       { diagnostics },
@@ -294,7 +347,9 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
       `Alertmanager to receive ${alertname} ${JSON.stringify(labels)}`,
       async () => {
         const alerts = await am.alerts();
-        const hit = alerts.find((a) => a.labels.alertname === alertname && a.status.state === 'active' && matches(a.labels, labels));
+        const hit = alerts.find(
+          (a) => a.labels.alertname === alertname && a.status.state === 'active' && matches(a.labels, labels),
+        );
         return { value: hit, seen: alerts };
       },
       { diagnostics },
@@ -307,20 +362,31 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
       async () => {
         const samples = await prom.query(`{__name__=~"veeam_em_backup_.+", job="${JOB}"}`);
         const found = groupByBackup(samples);
-        const missing = [...expected].flatMap(([id, want]) => want.series.filter((name) => !found.get(id)?.has(name)).map((name) => `${name}{backup_id="${id}"}`));
-        return { value: missing.length === 0 ? found : undefined, seen: { missing, scraped: [...found].map(([id, names]) => [id, [...names].sort()]) } };
+        const missing = [...expected].flatMap(([id, want]) =>
+          want.series.filter((name) => !found.get(id)?.has(name)).map((name) => `${name}{backup_id="${id}"}`),
+        );
+        return {
+          value: missing.length === 0 ? found : undefined,
+          seen: { missing, scraped: [...found].map(([id, names]) => [id, [...names].sort()]) },
+        };
       },
       { diagnostics },
     );
     // Exactly these: nothing for backups the config does not hold, no timestamps without restore points.
     expect([...byBackup.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [id, want] of expected) expect([...byBackup.get(id)!].sort(), `series of ${want.name} (${id})`).toEqual([...want.series].sort());
+    for (const [id, want] of expected)
+      expect([...byBackup.get(id)!].sort(), `series of ${want.name} (${id})`).toEqual([...want.series].sort());
 
     const samples = await prom.query(`{__name__=~"veeam_em_backup_.+", job="${JOB}"}`);
     for (const s of samples) {
       const want = expected.get(s.metric.backup_id!)!;
       // The exporter sets neither job nor instance; a clash would show up as exported_* labels.
-      expect(s.metric, `labels of ${s.metric.__name__}`).toMatchObject({ job: JOB, instance: exporterAddress, em: want.em, backup_name: want.name });
+      expect(s.metric, `labels of ${s.metric.__name__}`).toMatchObject({
+        job: JOB,
+        instance: exporterAddress,
+        em: want.em,
+        backup_name: want.name,
+      });
       expect(Object.keys(s.metric).filter((k) => k.startsWith('exported_'))).toEqual([]);
     }
     const value = (name: string, id: string): number | undefined => {
@@ -329,12 +395,18 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     };
     for (const [id, want] of expected) {
       expect(value('veeam_em_backup_rpo_seconds', id), `RPO of ${want.name}`).toBe(want.rpoSeconds);
-      expect(value('veeam_em_backup_poll_success', id), `poll success of ${want.name}`).toBe(want.sim === undefined ? 0 : 1);
+      expect(value('veeam_em_backup_poll_success', id), `poll success of ${want.name}`).toBe(
+        want.sim === undefined ? 0 : 1,
+      );
       if (want.sim === undefined) continue;
       expect(value('veeam_em_backup_restore_points', id), `restore points of ${want.name}`).toBe(want.points);
       if (want.sim.restorePoints.length > 0) {
-        expect(value('veeam_em_backup_newest_restore_point_timestamp_seconds', id)).toBe(Math.max(...want.sim.restorePoints) / 1000);
-        expect(value('veeam_em_backup_oldest_restore_point_timestamp_seconds', id)).toBe(Math.min(...want.sim.restorePoints) / 1000);
+        expect(value('veeam_em_backup_newest_restore_point_timestamp_seconds', id)).toBe(
+          Math.max(...want.sim.restorePoints) / 1000,
+        );
+        expect(value('veeam_em_backup_oldest_restore_point_timestamp_seconds', id)).toBe(
+          Math.min(...want.sim.restorePoints) / 1000,
+        );
       }
       const info = samples.find((x) => x.metric.__name__ === 'veeam_em_backup_info' && x.metric.backup_id === id)!;
       expect(info.metric).toMatchObject({
@@ -369,7 +441,9 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     await amAlert('VeeamBackupNoRestorePoints', { backup_id: IDS.empty });
 
     const alerts = await prom.alerts();
-    const others = alerts.filter((a) => a.labels.alertname === 'VeeamBackupNoRestorePoints' && a.labels.backup_id !== IDS.empty);
+    const others = alerts.filter(
+      (a) => a.labels.alertname === 'VeeamBackupNoRestorePoints' && a.labels.backup_id !== IDS.empty,
+    );
     expect(others, 'only the empty backup has no restore points').toEqual([]);
   });
 
@@ -386,19 +460,34 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     // ... while no machine alert was ever pending or firing but db-03's, not even for a moment.
     const sinceStart = `${Math.ceil(Date.now() / 1000 - promStartedS) + 60}s`;
     // ALERTS has a series per state (pending, firing): one per machine is what counts.
-    const everVm = await prom.query(`max by (backup_id, vm_name) (max_over_time(ALERTS{alertname="VeeamVmRestorePointTooOld"}[${sinceStart}]))`);
+    const everVm = await prom.query(
+      `max by (backup_id, vm_name) (max_over_time(ALERTS{alertname="VeeamVmRestorePointTooOld"}[${sinceStart}]))`,
+    );
     expect(everVm.map((s) => `${s.metric.backup_id}/${s.metric.vm_name}`)).toEqual([`${IDS.vmJob}/db-03`]);
-    expect((await am.alerts()).filter((a) => a.labels.alertname === 'VeeamVmRestorePointTooOld').map((a) => a.labels.vm_name)).toEqual(['db-03']);
+    expect(
+      (await am.alerts())
+        .filter((a) => a.labels.alertname === 'VeeamVmRestorePointTooOld')
+        .map((a) => a.labels.vm_name),
+    ).toEqual(['db-03']);
 
     // One series per machine, with its count and its newest point to the millisecond.
-    const vmSamples = await prom.query(`{__name__=~"veeam_em_vm_(restore_points|newest_restore_point_timestamp_seconds)", job="${JOB}"}`);
+    const vmSamples = await prom.query(
+      `{__name__=~"veeam_em_vm_(restore_points|newest_restore_point_timestamp_seconds)", job="${JOB}"}`,
+    );
     const perVm = new Map<string, Record<string, number>>();
     for (const sample of vmSamples) {
       const key = `${sample.metric.backup_id}/${sample.metric.vm_name}`;
       perVm.set(key, { ...perVm.get(key), [sample.metric.__name__!]: Number(sample.value[1]) });
     }
     expect([...perVm.keys()].sort()).toEqual(
-      [`${IDS.daily}/web-01`, `${IDS.daily}/web-02`, `${IDS.stale}/fs-01`, `${IDS.stale}/fs-02`, `${IDS.vmJob}/db-03`, `${IDS.vmJob}/sql-01`].sort(),
+      [
+        `${IDS.daily}/web-01`,
+        `${IDS.daily}/web-02`,
+        `${IDS.stale}/fs-01`,
+        `${IDS.stale}/fs-02`,
+        `${IDS.vmJob}/db-03`,
+        `${IDS.vmJob}/sql-01`,
+      ].sort(),
     );
     expect(perVm.get(`${IDS.vmJob}/sql-01`)?.veeam_em_vm_restore_points).toBe(4);
     expect(perVm.get(`${IDS.vmJob}/db-03`)?.veeam_em_vm_restore_points).toBe(1);
@@ -422,9 +511,16 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
     // ALERTS holds a series for every pending or firing alert at every evaluation: a range over the
     // whole run catches one that came and went between two looks.
     const sinceStart = `${Math.ceil(Date.now() / 1000 - promStartedS) + 60}s`;
-    expect(await prom.query(`max_over_time(${selector}[${sinceStart}])`), 'ALERTS for healthy backups at any time since Prometheus started').toEqual([]);
-    expect((await prom.alerts()).filter((a) => healthy.includes(a.labels.backup_id as (typeof healthy)[number]))).toEqual([]);
-    expect((await am.alerts()).filter((a) => healthy.includes(a.labels.backup_id as (typeof healthy)[number]))).toEqual([]);
+    expect(
+      await prom.query(`max_over_time(${selector}[${sinceStart}])`),
+      'ALERTS for healthy backups at any time since Prometheus started',
+    ).toEqual([]);
+    expect(
+      (await prom.alerts()).filter((a) => healthy.includes(a.labels.backup_id as (typeof healthy)[number])),
+    ).toEqual([]);
+    expect((await am.alerts()).filter((a) => healthy.includes(a.labels.backup_id as (typeof healthy)[number]))).toEqual(
+      [],
+    );
 
     // The same selector does find the stale backup's alert, so an empty answer above is not a typo.
     expect((await prom.query(`ALERTS{backup_id=~"${IDS.stale}"}`)).length).toBeGreaterThan(0);
@@ -433,9 +529,27 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
   it('gives data for every query of the Grafana dashboard', async () => {
     const variableSets: Array<Record<string, string>> = [
       // All EMs and backups; windows sized for a 1 s scrape interval and a short run.
-      { em: '.*', backup_name: '.*', __rate_interval: '10s', __interval: '1s', __range: '5m', __range_s: '300', __range_ms: '300000', __interval_ms: '1000' },
+      {
+        em: '.*',
+        backup_name: '.*',
+        __rate_interval: '10s',
+        __interval: '1s',
+        __range: '5m',
+        __range_s: '300',
+        __range_ms: '300000',
+        __interval_ms: '1000',
+      },
       // One EM picked in the variable drop-down.
-      { em: 'em01', backup_name: '.*', __rate_interval: '10s', __interval: '1s', __range: '5m', __range_s: '300', __range_ms: '300000', __interval_ms: '1000' },
+      {
+        em: 'em01',
+        backup_name: '.*',
+        __rate_interval: '10s',
+        __interval: '1s',
+        __range: '5m',
+        __range_s: '300',
+        __range_ms: '300000',
+        __interval_ms: '1000',
+      },
     ];
     const failures: string[] = [];
     let checked = 0;
@@ -454,7 +568,9 @@ describe('the exporter in a real Prometheus + Alertmanager stack', () => {
             { timeoutMs: 30_000, intervalMs: 1_000 },
           );
         } catch (error) {
-          failures.push(`panel ${key} "${q.panelTitle}" (em=${vars.em}): ${q.expr}\n  ${truncate((error as Error).message, 1_500)}`);
+          failures.push(
+            `panel ${key} "${q.panelTitle}" (em=${vars.em}): ${q.expr}\n  ${truncate((error as Error).message, 1_500)}`,
+          );
         }
       }
     }
@@ -510,10 +626,18 @@ function valuesOf(samples: InstantSample[]): Record<string, string> {
 }
 
 /** Runs a dashboard query the way its panel does; counts the finite values it returned. */
-async function runDashboardQuery(prom: PrometheusApi, q: DashboardQuery, sinceS: number): Promise<{ series: number; finite: number; sample?: unknown }> {
+async function runDashboardQuery(
+  prom: PrometheusApi,
+  q: DashboardQuery,
+  sinceS: number,
+): Promise<{ series: number; finite: number; sample?: unknown }> {
   if (q.instant) {
     const result = await prom.query(q.expr);
-    return { series: result.length, finite: result.filter((s) => Number.isFinite(Number(s.value[1]))).length, sample: result[0] };
+    return {
+      series: result.length,
+      finite: result.filter((s) => Number.isFinite(Number(s.value[1]))).length,
+      sample: result[0],
+    };
   }
   const end = Date.now() / 1000;
   const start = Math.max(sinceS, end - 120);

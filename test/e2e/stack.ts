@@ -21,7 +21,10 @@ export type Tool = keyof typeof TOOLS;
  * The path of each binary on PATH. Throws when any is missing, naming every missing one and the
  * Debian package that ships it: this suite runs only where they are installed.
  */
-export function requireTools<T extends Tool>(names: readonly T[], pathVar: string | undefined = process.env.PATH): Record<T, string> {
+export function requireTools<T extends Tool>(
+  names: readonly T[],
+  pathVar: string | undefined = process.env.PATH,
+): Record<T, string> {
   const found = {} as Record<T, string>;
   const missing: string[] = [];
   for (const name of names) {
@@ -31,7 +34,9 @@ export function requireTools<T extends Tool>(names: readonly T[], pathVar: strin
   }
   if (missing.length > 0) {
     const packages = [...new Set(names.filter((n) => found[n] === undefined).map((n) => TOOLS[n]))].join(' ');
-    throw new Error(`The end-to-end suite needs binaries that are not on PATH: ${missing.join(', ')}. Install them with: apt-get install ${packages}`);
+    throw new Error(
+      `The end-to-end suite needs binaries that are not on PATH: ${missing.join(', ')}. Install them with: apt-get install ${packages}`,
+    );
   }
   return found;
 }
@@ -162,7 +167,10 @@ export async function eventually<T>(
       if (result.value !== undefined) return result.value;
       seen = result.seen;
     } catch (error) {
-      seen = error instanceof Error ? `error: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : error;
+      seen =
+        error instanceof Error
+          ? `error: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`
+          : error;
     }
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

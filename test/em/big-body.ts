@@ -5,7 +5,9 @@ const GUID = (i: number) => `${(0x10000000 + i).toString(16)}-1111-4aaa-8bbb-012
 /** An EM 12 style restore-point list of about `mib` MiB, with `count` points newest first. */
 export function bigRestorePointList(mib: number): { body: Buffer; count: number; newestMs: number } {
   const base = Date.UTC(2025, 5, 7, 1, 2, 3);
-  const parts = ['<?xml version="1.0" encoding="utf-8"?>\n<RestorePoints xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema">\n'];
+  const parts = [
+    '<?xml version="1.0" encoding="utf-8"?>\n<RestorePoints xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema">\n',
+  ];
   let size = parts[0]!.length;
   let count = 0;
   while (size < mib * 1024 * 1024) {

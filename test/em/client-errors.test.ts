@@ -60,7 +60,9 @@ describe('EM client: HTTP status mapping', () => {
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('http_4xx');
     expect(error.status).toBe(status);
-    expect(error.message).toMatch(new RegExp(`EM answered ${status} ".*": check url and apiVersion \\(now "latest"\\)`));
+    expect(error.message).toMatch(
+      new RegExp(`EM answered ${status} ".*": check url and apiVersion \\(now "latest"\\)`),
+    );
     expect(gets(sim)).toBe(1);
   });
 
@@ -84,7 +86,11 @@ describe('EM client: transport failures', () => {
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(performance.now() - started).toBeLessThan(900);
     expect(error.reason).toBe('timeout');
-    expect(error.message).toMatch(new RegExp(`^em "em01": backup ${BACKUP_A}: GET restore points: no answer within 150ms \\(ETIMEDOUT, 2 attempts\\): .*poll\\.timeout`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^em "em01": backup ${BACKUP_A}: GET restore points: no answer within 150ms \\(ETIMEDOUT, 2 attempts\\): .*poll\\.timeout`,
+      ),
+    );
     expect(gets(sim)).toBe(2);
     expect(api.filter((c) => c.endpoint === 'restore_points').map((c) => c.code)).toEqual(['error', 'error']);
   });
@@ -94,7 +100,9 @@ describe('EM client: transport failures', () => {
     sim.addFault({ match: { path: RP_PATH }, drop: 'before-response' });
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('network');
-    expect(error.message).toMatch(/GET restore points: connection failed \(ECONNRESET: .*3 attempts\): check url, DNS, the firewall/);
+    expect(error.message).toMatch(
+      /GET restore points: connection failed \(ECONNRESET: .*3 attempts\): check url, DNS, the firewall/,
+    );
     expect(gets(sim)).toBe(3);
   });
 
@@ -124,15 +132,23 @@ describe('EM client: unreadable answers', () => {
     let connections = 0;
     const server = tls.createServer({ key, cert }, (socket) => {
       connections++;
-      socket.once('data', () => socket.end('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nX-RestSvcSessionId dG9rZW4=\r\n\r\n'));
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 201 Created\r\nContent-Length: 0\r\nX-RestSvcSessionId dG9rZW4=\r\n\r\n'),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { makeClient } = await startHarness();
-      const client = makeClient({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, tls: { caPem: cert, insecureSkipVerify: false }, retries: 2 });
+      const client = makeClient({
+        url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        tls: { caPem: cert, insecureSkipVerify: false },
+        retries: 2,
+      });
       const err = await failureOf(client.getRestorePoints(BACKUP_A));
       expect(err.reason).toBe('parse');
-      expect(err.message).toMatch(/logon as ".*": the answer is not valid HTTP \(HPE_INVALID_HEADER_TOKEN: Parse Error: Invalid header token\): check that url points at the Enterprise Manager REST API/);
+      expect(err.message).toMatch(
+        /logon as ".*": the answer is not valid HTTP \(HPE_INVALID_HEADER_TOKEN: Parse Error: Invalid header token\): check that url points at the Enterprise Manager REST API/,
+      );
       expect(connections).toBe(1);
     } finally {
       server.close();
@@ -164,7 +180,10 @@ describe('EM client: unreadable answers', () => {
 
   it('a proxy page with the wrong content type: parse, naming the type', async () => {
     const { sim, client } = await startHarness();
-    sim.addFault({ match: { path: RP_PATH }, body: { raw: '<html><body>Please log in</body></html>', contentType: 'text/html' } });
+    sim.addFault({
+      match: { path: RP_PATH },
+      body: { raw: '<html><body>Please log in</body></html>', contentType: 'text/html' },
+    });
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('parse');
     expect(error.message).toMatch(/\(200, text\/html\): unexpected content type "text\/html"/);
@@ -172,7 +191,11 @@ describe('EM client: unreadable answers', () => {
 
   it('a body above maxResponseBytes is refused: parse, with the limit', async () => {
     const { sim, makeClient } = await startHarness();
-    sim.upsertBackup({ id: BACKUP_A, name: 'big', restorePoints: Array.from({ length: 300 }, (_, i) => Date.UTC(2025, 0, 1) + i * 3_600_000) });
+    sim.upsertBackup({
+      id: BACKUP_A,
+      name: 'big',
+      restorePoints: Array.from({ length: 300 }, (_, i) => Date.UTC(2025, 0, 1) + i * 3_600_000),
+    });
     const error = await failureOf(makeClient({ maxResponseBytes: 4096 }).getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('parse');
     expect(error.message).toMatch(/answer larger than 4096 bytes refused/);

@@ -2,7 +2,12 @@ import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { createEmClient, type EmClient, type EmClientOptions } from '../../src/em/index.js';
 import type { ApiEndpoint } from '../../src/domain.js';
-import { EmSimulator, type SimBackup, type SimulatorOptions, type StartedSimulator } from '../../src/simulator/index.js';
+import {
+  EmSimulator,
+  type SimBackup,
+  type SimulatorOptions,
+  type StartedSimulator,
+} from '../../src/simulator/index.js';
 
 export const USER = 'EM01\\svc_monitor';
 // Distinctive so a leak is unmistakable when searching logs and messages.
@@ -12,12 +17,23 @@ export const BACKUP_A = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
 export const BACKUP_B = '7b6a400c-452c-41d1-bb81-ea682e89492d';
 export const MISSING = 'deadbeef-0000-4000-8000-000000000000';
 
-export const POINTS_A = [Date.UTC(2025, 5, 5, 1, 1, 27, 110), Date.UTC(2025, 5, 6, 1, 0, 44, 300), Date.UTC(2025, 5, 7, 1, 2, 3)];
+export const POINTS_A = [
+  Date.UTC(2025, 5, 5, 1, 1, 27, 110),
+  Date.UTC(2025, 5, 6, 1, 0, 44, 300),
+  Date.UTC(2025, 5, 7, 1, 2, 3),
+];
 
 export function backups(): SimBackup[] {
   return [
     { id: BACKUP_A, name: 'Daily VM Backup', restorePoints: POINTS_A },
-    { id: BACKUP_B, name: 'Weekly & Monthly', platform: 'HyperV', repository: 'SOBR-01', backupServer: 'vbr02.example.local', restorePoints: [] },
+    {
+      id: BACKUP_B,
+      name: 'Weekly & Monthly',
+      platform: 'HyperV',
+      repository: 'SOBR-01',
+      backupServer: 'vbr02.example.local',
+      restorePoints: [],
+    },
   ];
 }
 

@@ -11,7 +11,9 @@ import { BACKUP_A, failureOf } from './client-harness.js';
  * The simulator always declares Content-Length; these bodies do not, so the limit has to hold
  * while downloading: an endless chunked stream, and a small gzip that inflates far past the limit.
  */
-async function startStreamingEm(body: 'endless' | 'gzip'): Promise<{ url: string; caPem: string; servedBytes: () => number; stop: () => Promise<void> }> {
+async function startStreamingEm(
+  body: 'endless' | 'gzip',
+): Promise<{ url: string; caPem: string; servedBytes: () => number; stop: () => Promise<void> }> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
@@ -19,10 +21,15 @@ async function startStreamingEm(body: 'endless' | 'gzip'): Promise<{ url: string
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
   });
   let served = 0;
-  const chunk = `<RestorePoint UID="u" Name="Jun  5 2025  1:01AM"><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint>`.repeat(100);
+  const chunk =
+    `<RestorePoint UID="u" Name="Jun  5 2025  1:01AM"><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint>`.repeat(
+      100,
+    );
   const server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     if (req.method === 'POST') {
-      res.writeHead(201, { 'x-restsvcsessionid': 'dG9rZW4=', 'content-type': 'application/xml' }).end('<LogonSession/>');
+      res
+        .writeHead(201, { 'x-restsvcsessionid': 'dG9rZW4=', 'content-type': 'application/xml' })
+        .end('<LogonSession/>');
       return;
     }
     if (body === 'gzip') {
@@ -62,7 +69,10 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-async function clientFor(body: 'endless' | 'gzip', maxResponseBytes: number): Promise<{ client: EmClient; served: () => number }> {
+async function clientFor(
+  body: 'endless' | 'gzip',
+  maxResponseBytes: number,
+): Promise<{ client: EmClient; served: () => number }> {
   const em = await startStreamingEm(body);
   const client = createEmClient(
     {

@@ -13,7 +13,10 @@ describe('EM client: a large answer does not stall the event loop', () => {
   it('parses a 24 MiB restore-point list while timers keep firing: event-loop delay stays far below a second', async () => {
     const { body, count } = bigRestorePointList(24);
     const h = await startHarness({}, { timeoutMs: 60_000 });
-    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body, contentType: 'application/xml; charset=utf-8' } });
+    h.sim.addFault({
+      match: { path: `/api/backups/${BACKUP_A}/restorePoints` },
+      body: { raw: body, contentType: 'application/xml; charset=utf-8' },
+    });
     await h.client.getBackup(BACKUP_A); // logged on, sockets warm
 
     // A timer that should fire every 10 ms, as a health check or a scrape would be served.
@@ -37,7 +40,9 @@ describe('EM client: a large answer does not stall the event loop', () => {
     }
     const maxMs = delay.max / 1e6;
     const p99Ms = delay.percentile(99) / 1e6;
-    console.log(`24 MiB body, ${count} points: event-loop delay max ${maxMs.toFixed(0)} ms, p99 ${p99Ms.toFixed(0)} ms, worst timer gap ${worstGapMs.toFixed(0)} ms`);
+    console.log(
+      `24 MiB body, ${count} points: event-loop delay max ${maxMs.toFixed(0)} ms, p99 ${p99Ms.toFixed(0)} ms, worst timer gap ${worstGapMs.toFixed(0)} ms`,
+    );
     // The goal is about 100 ms; the bound is generous for two shared cores.
     expect(maxMs).toBeLessThan(750);
     expect(worstGapMs).toBeLessThan(750);
@@ -47,7 +52,10 @@ describe('EM client: a large answer does not stall the event loop', () => {
     const { body, count } = bigRestorePointList(24);
     const ids = [BACKUP_A, BACKUP_B, BACKUP_A, BACKUP_B];
     const h = await startHarness({}, { timeoutMs: 60_000, concurrency: 4 });
-    h.sim.addFault({ match: { path: /\/restorePoints$/ }, body: { raw: body, contentType: 'application/xml; charset=utf-8' } });
+    h.sim.addFault({
+      match: { path: /\/restorePoints$/ },
+      body: { raw: body, contentType: 'application/xml; charset=utf-8' },
+    });
     await h.client.getBackup(BACKUP_A);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
@@ -60,7 +68,9 @@ describe('EM client: a large answer does not stall the event loop', () => {
       delay.disable();
     }
     const maxMs = delay.max / 1e6;
-    console.log(`4 x 24 MiB bodies in ${((performance.now() - started) / 1000).toFixed(1)} s: event-loop delay max ${maxMs.toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`);
+    console.log(
+      `4 x 24 MiB bodies in ${((performance.now() - started) / 1000).toFixed(1)} s: event-loop delay max ${maxMs.toFixed(0)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms`,
+    );
     expect(maxMs).toBeLessThan(1_000);
   }, 180_000);
 });

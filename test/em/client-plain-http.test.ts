@@ -21,7 +21,11 @@ async function startPlainEm(): Promise<{ url: string; paths: string[] }> {
     paths.push(`${req.method} ${req.url}`);
     if (req.method === 'POST' && req.url?.startsWith('/api/sessionMngr/')) {
       res.writeHead(201, { 'content-type': XML, [SESSION_HEADER]: TOKEN }).end(fixture('logon-session.xml'));
-    } else if (req.method === 'GET' && req.url?.includes('/restorePoints') && req.headers[SESSION_HEADER.toLowerCase()] === TOKEN) {
+    } else if (
+      req.method === 'GET' &&
+      req.url?.includes('/restorePoints') &&
+      req.headers[SESSION_HEADER.toLowerCase()] === TOKEN
+    ) {
       res.writeHead(200, { 'content-type': XML }).end(fixture('restore-points-entity.xml'));
     } else {
       res.writeHead(404).end();

@@ -62,7 +62,9 @@ describe('EM client: logon session', () => {
     const { sim, client } = await startHarness();
     await client.getRestorePoints(BACKUP_A);
     sim.expireAllSessions();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => client.getRestorePoints(i % 2 ? BACKUP_A : BACKUP_B)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => client.getRestorePoints(i % 2 ? BACKUP_A : BACKUP_B)),
+    );
     expect(results.filter((r) => r.length === POINTS_A.length)).toHaveLength(6);
     expect(requestsTo(sim, 'POST', LOGON)).toBe(2);
     expect(sim.sessions().map((s) => s.endedBy)).toEqual(['expired', undefined]);
@@ -114,7 +116,9 @@ describe('EM client: failed logon', () => {
     const errors = await Promise.all(Array.from({ length: 10 }, () => failureOf(client.getRestorePoints(BACKUP_A))));
     for (let i = 0; i < 5; i++) errors.push(await failureOf(client.getBackup(BACKUP_B)));
     expect(errors.every((e) => e.reason === 'auth')).toBe(true);
-    expect(errors.at(-1)?.message).toMatch(new RegExp(`^em "em01": backup ${BACKUP_B}: logon as .* refused .*not logging on again for another \\d+s\\)$`));
+    expect(errors.at(-1)?.message).toMatch(
+      new RegExp(`^em "em01": backup ${BACKUP_B}: logon as .* refused .*not logging on again for another \\d+s\\)$`),
+    );
     expect(requestsTo(sim, 'POST', LOGON)).toBe(1);
     expect(logLines.filter((l) => l.includes('not logging on again'))).toHaveLength(1);
 
@@ -140,7 +144,9 @@ describe('EM client: failed logon', () => {
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('auth');
     expect(error.status).toBe(403);
-    expect(error.message).toMatch(/logon as "EM01\\svc_monitor": EM answered 403 .*needs an Enterprise Manager role: Portal Administrator, Portal User or Restore Operator/);
+    expect(error.message).toMatch(
+      /logon as "EM01\\svc_monitor": EM answered 403 .*needs an Enterprise Manager role: Portal Administrator, Portal User or Restore Operator/,
+    );
   });
 
   it('403 on a backup: auth error naming the account and the roles', async () => {
@@ -148,7 +154,9 @@ describe('EM client: failed logon', () => {
     sim.addFault({ match: { method: 'GET', path: `/api/backups/${BACKUP_A}/restorePoints` }, status: 403 });
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('auth');
-    expect(error.message).toMatch(/GET restore points: EM answered 403 .*account "EM01\\svc_monitor" may not read this backup.*Portal User/);
+    expect(error.message).toMatch(
+      /GET restore points: EM answered 403 .*account "EM01\\svc_monitor" may not read this backup.*Portal User/,
+    );
     expect(requestsTo(sim, 'GET', 'restorePoints')).toBe(1);
   });
 

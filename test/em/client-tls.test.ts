@@ -15,7 +15,9 @@ describe('EM client: TLS', () => {
 
   it('a serverName the certificate does not carry is a tls error naming tls.serverName', async () => {
     const { started, makeClient } = await startHarness();
-    const client = makeClient({ tls: { caPem: started.caPem, insecureSkipVerify: false, serverName: 'em01.example.local' } });
+    const client = makeClient({
+      tls: { caPem: started.caPem, insecureSkipVerify: false, serverName: 'em01.example.local' },
+    });
     const error = await failureOf(client.getRestorePoints(BACKUP_A));
     expect(error.reason).toBe('tls');
     expect(error.message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID.*set tls\.serverName to a name in the certificate/);
@@ -23,7 +25,10 @@ describe('EM client: TLS', () => {
 
   it('serverName lets a client reach EM by IP under the certificate name', async () => {
     const { started, makeClient } = await startHarness();
-    const client = makeClient({ url: started.url, tls: { caPem: started.caPem, insecureSkipVerify: false, serverName: 'localhost' } });
+    const client = makeClient({
+      url: started.url,
+      tls: { caPem: started.caPem, insecureSkipVerify: false, serverName: 'localhost' },
+    });
     await expect(client.getRestorePoints(BACKUP_A)).resolves.toHaveLength(POINTS_A.length);
   });
 
@@ -35,8 +40,12 @@ describe('EM client: TLS', () => {
 
   it('insecureSkipVerify connects without a CA, and only that client', async () => {
     const { makeClient } = await startHarness();
-    await expect(makeClient({ tls: { insecureSkipVerify: true } }).getRestorePoints(BACKUP_A)).resolves.toHaveLength(POINTS_A.length);
+    await expect(makeClient({ tls: { insecureSkipVerify: true } }).getRestorePoints(BACKUP_A)).resolves.toHaveLength(
+      POINTS_A.length,
+    );
     expect(process.env.NODE_TLS_REJECT_UNAUTHORIZED).toBeUndefined();
-    expect((await failureOf(makeClient({ tls: { insecureSkipVerify: false } }).getRestorePoints(BACKUP_A))).reason).toBe('tls');
+    expect(
+      (await failureOf(makeClient({ tls: { insecureSkipVerify: false } }).getRestorePoints(BACKUP_A))).reason,
+    ).toBe('tls');
   });
 });

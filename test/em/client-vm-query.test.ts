@@ -10,7 +10,10 @@ const BACKUP: SimBackup = {
   id: '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3',
   name: 'Daily',
   restorePoints: Array.from({ length: 30 }, (_, i) => T0 + i * DAY),
-  vms: [{ name: 'web-01', delayMs: 30_123 }, { name: 'db-02', delayMs: 45_001 }],
+  vms: [
+    { name: 'web-01', delayMs: 30_123 },
+    { name: 'db-02', delayMs: 45_001 },
+  ],
 };
 
 async function vmHarness(format: 'xml' | 'json', jsonStyle: 'v12' | 'v13' = 'v12') {
@@ -50,7 +53,10 @@ describe('VM restore point failures', () => {
   it('a failed page fails the whole read with context and reason', async () => {
     const { vm, sim } = await vmHarness('xml');
     sim.addFault({ match: { path: '/api/query', query: /(^|&)page=3(&|$)/ }, status: 404 });
-    await expect(vm.queryVmRestorePoints(undefined)).rejects.toMatchObject({ reason: 'http_4xx', message: expect.stringMatching(/^em "em01": VM restore points/) });
+    await expect(vm.queryVmRestorePoints(undefined)).rejects.toMatchObject({
+      reason: 'http_4xx',
+      message: expect.stringMatching(/^em "em01": VM restore points/),
+    });
   });
 
   it('a garbled page is a parse error that names the query', async () => {
@@ -75,7 +81,11 @@ describe('VM restore point failures', () => {
     const pool = acquireParsePool();
     if (pool === undefined) throw new Error('dist/em/parse-worker.js is missing: run npm run build');
     try {
-      const many: SimBackup = { ...BACKUP, restorePoints: BACKUP.restorePoints.slice(0, 10), vms: Array.from({ length: 300 }, (_, i) => ({ name: `vm-${i}`, delayMs: i * 1000 })) };
+      const many: SimBackup = {
+        ...BACKUP,
+        restorePoints: BACKUP.restorePoints.slice(0, 10),
+        vms: Array.from({ length: 300 }, (_, i) => ({ name: `vm-${i}`, delayMs: i * 1000 })),
+      };
       const h = await startHarness({ backups: [many] }, { format: 'xml', queryPageSize: 5000 });
       const vm = h.client as EmClient & EmVmClient;
       const parse = vi.spyOn(pool, 'parse');

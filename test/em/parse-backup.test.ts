@@ -54,13 +54,19 @@ describe('parseBackupEntity', () => {
   });
 
   it('requires a Name', () => {
-    expect(() => parseBackupEntity('{"UID":"urn:veeam:Backup:abc","Name":null}', JSON_CT)).toThrow(/backup without a Name \(keys: UID, Name\)/);
+    expect(() => parseBackupEntity('{"UID":"urn:veeam:Backup:abc","Name":null}', JSON_CT)).toThrow(
+      /backup without a Name \(keys: UID, Name\)/,
+    );
     expect(() => parseBackupEntity('<Backup UID="x"/>', XML)).toThrow(ParseError);
   });
 
   it('reports Error documents and unexpected roots', () => {
-    expect(() => parseBackupEntity(fixture('error-500.xml'), XML)).toThrow(/EM sent an Error document: Object reference not set/);
-    expect(() => parseBackupEntity(fixture('error-400.json'), JSON_CT)).toThrow(/EM sent an Error document: Node \[root\] does not exist/);
+    expect(() => parseBackupEntity(fixture('error-500.xml'), XML)).toThrow(
+      /EM sent an Error document: Object reference not set/,
+    );
+    expect(() => parseBackupEntity(fixture('error-400.json'), JSON_CT)).toThrow(
+      /EM sent an Error document: Node \[root\] does not exist/,
+    );
     expect(() => parseBackupEntity('<RestorePoints/>', XML)).toThrow(/unexpected XML root <RestorePoints>/);
     expect(() => parseBackupEntity('[]', JSON_CT)).toThrow(/not an object/);
     expect(() => parseBackupEntity(fixture('billion-laughs.xml'), XML)).toThrow(/DOCTYPE/);

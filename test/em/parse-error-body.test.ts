@@ -4,11 +4,18 @@ import { JSON_CT, XML, fixture } from './fixtures.js';
 
 describe('parseErrorMessage', () => {
   it('reads the Message attribute of an XML Error', () => {
-    expect(parseErrorMessage(fixture('error-500.xml'), XML)).toBe('Object reference not set to an instance of an object.');
+    expect(parseErrorMessage(fixture('error-500.xml'), XML)).toBe(
+      'Object reference not set to an instance of an object.',
+    );
   });
 
   it('falls back to FirstChanceExceptionMessage', () => {
-    expect(parseErrorMessage('<Error StatusCode="500"><FirstChanceExceptionMessage>boom</FirstChanceExceptionMessage></Error>', XML)).toBe('boom');
+    expect(
+      parseErrorMessage(
+        '<Error StatusCode="500"><FirstChanceExceptionMessage>boom</FirstChanceExceptionMessage></Error>',
+        XML,
+      ),
+    ).toBe('boom');
   });
 
   it('reads EM 12 and EM 13 JSON errors', () => {

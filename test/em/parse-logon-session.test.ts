@@ -4,19 +4,27 @@ import { JSON_CT, XML, fixture } from './fixtures.js';
 
 describe('parseLogonSession', () => {
   it('takes SessionId from the XML LogonSession', () => {
-    expect(parseLogonSession(fixture('logon-session.xml'), XML)).toEqual({ sessionId: '9d3e5f70-6b1a-4c2d-8e9f-a0b1c2d3e4f5' });
+    expect(parseLogonSession(fixture('logon-session.xml'), XML)).toEqual({
+      sessionId: '9d3e5f70-6b1a-4c2d-8e9f-a0b1c2d3e4f5',
+    });
   });
 
   it('takes SessionId from EM 12 JSON', () => {
-    expect(parseLogonSession(fixture('logon-session-v12.json'), JSON_CT)).toEqual({ sessionId: '9d3e5f70-6b1a-4c2d-8e9f-a0b1c2d3e4f5' });
+    expect(parseLogonSession(fixture('logon-session-v12.json'), JSON_CT)).toEqual({
+      sessionId: '9d3e5f70-6b1a-4c2d-8e9f-a0b1c2d3e4f5',
+    });
   });
 
   it('falls back to the id in the Delete link when SessionId is null', () => {
-    expect(parseLogonSession(fixture('logon-session-v13-no-id.json'), JSON_CT)).toEqual({ sessionId: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' });
+    expect(parseLogonSession(fixture('logon-session-v13-no-id.json'), JSON_CT)).toEqual({
+      sessionId: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    });
   });
 
   it('falls back to the entity Href, and to nothing', () => {
-    expect(parseLogonSession('<LogonSession Href="https://em/api/logonSessions/abc%2Fd"/>', XML)).toEqual({ sessionId: 'abc/d' });
+    expect(parseLogonSession('<LogonSession Href="https://em/api/logonSessions/abc%2Fd"/>', XML)).toEqual({
+      sessionId: 'abc/d',
+    });
     expect(parseLogonSession('{"UserName":"u"}', JSON_CT)).toEqual({ sessionId: undefined });
   });
 

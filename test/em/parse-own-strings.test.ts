@@ -54,7 +54,10 @@ function heapAfterGc(): number {
  * Bytes of heap held after the bodies are gone and only `parse`'s results remain, beside the bytes
  * of the bodies. The bodies are built inside, so nothing but the results can reach them.
  */
-function retainedBy(makeBodies: () => string[], parse: (body: string) => unknown): { bodies: number; retained: number; results: unknown[] } {
+function retainedBy(
+  makeBodies: () => string[],
+  parse: (body: string) => unknown,
+): { bodies: number; retained: number; results: unknown[] } {
   const before = heapAfterGc();
   let bodies: string[] | undefined = makeBodies();
   const size = bodies.reduce((sum, body) => sum + body.length, 0);
@@ -69,38 +72,96 @@ function retainedBy(makeBodies: () => string[], parse: (body: string) => unknown
 }
 
 const cases: Array<[string, () => string[], (body: string) => unknown]> = [
-  ['the discovery listing', () => [xmlRenderer.entityList('Backups', backups(2000).map((b) => views.backupEntity(b)))], (b) => parseBackupList(b, XML)],
-  ['child backups', () => [xmlRenderer.entityList('Backups', backups(2000).map((b) => views.backupEntity(b)))], (b) => parseBackupList(b, XML)],
-  ['backup metadata, one small body each', () => backups(2000).map((b) => xmlRenderer.entity(views.backupEntity(b))), (b) => parseBackupEntity(b, XML)],
+  [
+    'the discovery listing',
+    () => [
+      xmlRenderer.entityList(
+        'Backups',
+        backups(2000).map((b) => views.backupEntity(b)),
+      ),
+    ],
+    (b) => parseBackupList(b, XML),
+  ],
+  [
+    'child backups',
+    () => [
+      xmlRenderer.entityList(
+        'Backups',
+        backups(2000).map((b) => views.backupEntity(b)),
+      ),
+    ],
+    (b) => parseBackupList(b, XML),
+  ],
+  [
+    'backup metadata, one small body each',
+    () => backups(2000).map((b) => xmlRenderer.entity(views.backupEntity(b))),
+    (b) => parseBackupEntity(b, XML),
+  ],
   [
     'restore points',
-    () => backups(2000).map((b) => xmlRenderer.entityList('RestorePoints', b.points().map((p) => views.restorePointEntity(b, p)))),
+    () =>
+      backups(2000).map((b) =>
+        xmlRenderer.entityList(
+          'RestorePoints',
+          b.points().map((p) => views.restorePointEntity(b, p)),
+        ),
+      ),
     (b) => parseRestorePoints(b, XML),
   ],
   [
     'query pages of restore points',
     () => {
       const all = backups(1000);
-      return [xmlRenderer.queryResult({ format: 'entities', list: 'RestorePoints', items: all.flatMap((b) => b.points().map((p) => views.restorePointEntity(b, p))), paging: { pagesCount: 1, pageSize: 2000, pageNum: 1, links: [] } })];
+      return [
+        xmlRenderer.queryResult({
+          format: 'entities',
+          list: 'RestorePoints',
+          items: all.flatMap((b) => b.points().map((p) => views.restorePointEntity(b, p))),
+          paging: { pagesCount: 1, pageSize: 2000, pageNum: 1, links: [] },
+        }),
+      ];
     },
     (b) => parseRestorePointQuery(b, XML).items,
   ],
   [
     'query pages of backups',
-    () => [xmlRenderer.queryResult({ format: 'entities', list: 'Backups', items: backups(2000).map((b) => views.backupEntity(b)), paging: { pagesCount: 1, pageSize: 2000, pageNum: 1, links: [] } })],
+    () => [
+      xmlRenderer.queryResult({
+        format: 'entities',
+        list: 'Backups',
+        items: backups(2000).map((b) => views.backupEntity(b)),
+        paging: { pagesCount: 1, pageSize: 2000, pageNum: 1, links: [] },
+      }),
+    ],
     (b) => parseBackupQuery(b, XML).items,
   ],
   [
     'query pages of VM points',
     () => {
       const all = backups(2000);
-      return [xmlRenderer.queryResult({ format: 'entities', list: 'VmRestorePoints', items: all.flatMap((b) => b.vmPoints().map((p) => vmPointEntity(b, p, views))), paging: { pagesCount: 1, pageSize: 6000, pageNum: 1, links: [] } })];
+      return [
+        xmlRenderer.queryResult({
+          format: 'entities',
+          list: 'VmRestorePoints',
+          items: all.flatMap((b) => b.vmPoints().map((p) => vmPointEntity(b, p, views))),
+          paging: { pagesCount: 1, pageSize: 6000, pageNum: 1, links: [] },
+        }),
+      ];
     },
     (b) => parseVmRestorePointQuery(b, XML).items,
   ],
   [
     'the VM points of one restore point',
-    () => backups(2000).map((b) => xmlRenderer.entityList('VmRestorePoints', b.vmPoints().slice(0, 1).map((p) => vmPointEntity(b, p, views)))),
+    () =>
+      backups(2000).map((b) =>
+        xmlRenderer.entityList(
+          'VmRestorePoints',
+          b
+            .vmPoints()
+            .slice(0, 1)
+            .map((p) => vmPointEntity(b, p, views)),
+        ),
+      ),
     (b) => parseVmRestorePoints(b, XML),
   ],
 ];

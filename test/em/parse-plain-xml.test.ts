@@ -29,14 +29,22 @@ function expectSameAsGeneral(doc: string): boolean {
     if (plain === undefined) continue;
     accepted = true;
     const general = readXmlGeneral(doc, { skipLinks });
-    expect({ rootName: plain.rootName, root: plain.root }, doc).toEqual({ rootName: general.rootName, root: general.root });
+    expect({ rootName: plain.rootName, root: plain.root }, doc).toEqual({
+      rootName: general.rootName,
+      root: general.root,
+    });
   }
   return accepted;
 }
 
 /** The XML bodies the simulator answers with: restore-point lists, entities, references, errors, a logon session. */
 function simulatorBodies(): string[] {
-  const [backup, other] = generateBackups({ count: 2, pointsPerBackup: 4, seed: 'plain', now: Date.UTC(2026, 0, 15, 12) }).map((b) => new StoredBackup(b));
+  const [backup, other] = generateBackups({
+    count: 2,
+    pointsPerBackup: 4,
+    seed: 'plain',
+    now: Date.UTC(2026, 0, 15, 12),
+  }).map((b) => new StoredBackup(b));
   const views = new Views('https://em.example:9398/api', 'mssql');
   const entities = backup!.points().map((p) => views.restorePointEntity(backup!, p));
   const refs = backup!.points().map((p) => views.restorePointRef(backup!, p));
@@ -53,9 +61,12 @@ function simulatorBodies(): string[] {
 }
 
 describe('readPlainXml', () => {
-  it.each(XML_FIXTURES.filter((name) => !REFUSED_FIXTURES.has(name)))('reads %s in one pass, as the general path does', (name) => {
-    expect(expectSameAsGeneral(fixture(name))).toBe(true);
-  });
+  it.each(XML_FIXTURES.filter((name) => !REFUSED_FIXTURES.has(name)))(
+    'reads %s in one pass, as the general path does',
+    (name) => {
+      expect(expectSameAsGeneral(fixture(name))).toBe(true);
+    },
+  );
 
   it.each([...REFUSED_FIXTURES])('leaves %s (a DOCTYPE) to the general path, which refuses it', (name) => {
     expect(readPlainXml(fixture(name), FULL)).toBeUndefined();
@@ -69,7 +80,10 @@ describe('readPlainXml', () => {
   });
 
   it.each([
-    ['namespaces, declaration and whitespace', '<?xml version="1.0"?>\n<p:A xmlns="u" xmlns:p="v" p:b=" 1 " c="">\n  <B>  t  x </B><C/><D></D><E k="1"/><F k="1">txt</F><F>2</F>\n</p:A>\n'],
+    [
+      'namespaces, declaration and whitespace',
+      '<?xml version="1.0"?>\n<p:A xmlns="u" xmlns:p="v" p:b=" 1 " c="">\n  <B>  t  x </B><C/><D></D><E k="1"/><F k="1">txt</F><F>2</F>\n</p:A>\n',
+    ],
     ['one list item becomes a list', '<A><RestorePoint UID="u"><Links><Link Rel="Up"/></Links></RestorePoint></A>'],
     ['a list-item root', '<RestorePoint a="1"><Ref/></RestorePoint>'],
     ['references decoded after trimming', '<A b=" &amp;&#32;x "> &lt;&#x41;&gt; &quot;&apos;&unknown; </A>'],
@@ -113,14 +127,29 @@ describe('readPlainXml', () => {
 
   it('reads generated plain documents as the general path does', () => {
     const name = fc.constantFrom('A', 'B', 'p:B', 'RestorePoint', 'Ref', 'Link', 'Links', 'UID', 'x.y', 'b_c', 'Name');
-    const value = fc.stringMatching(/^[ a-z0-9&#;<>"'\t\n]{0,10}$/).map((v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
-    const attributes = fc.array(fc.tuple(fc.constantFrom('Href', 'p:Type', 'Name', 'UID', 'xmlns', 'xmlns:p', 'a-b'), value, fc.constantFrom('"', "'")), { maxLength: 3 });
+    const value = fc
+      .stringMatching(/^[ a-z0-9&#;<>"'\t\n]{0,10}$/)
+      .map((v) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
+    const attributes = fc.array(
+      fc.tuple(
+        fc.constantFrom('Href', 'p:Type', 'Name', 'UID', 'xmlns', 'xmlns:p', 'a-b'),
+        value,
+        fc.constantFrom('"', "'"),
+      ),
+      { maxLength: 3 },
+    );
     const element: fc.Memo<string> = fc.memo((depth) =>
       fc
-        .tuple(name, attributes, depth > 1 ? fc.oneof(value, fc.array(element(depth - 1), { maxLength: 4 })) : value, fc.constantFrom('', ' ', '\n  '))
+        .tuple(
+          name,
+          attributes,
+          depth > 1 ? fc.oneof(value, fc.array(element(depth - 1), { maxLength: 4 })) : value,
+          fc.constantFrom('', ' ', '\n  '),
+        )
         .map(([tag, attrs, content, space]) => {
           const open = `<${tag}${attrs.map(([n, v, q]) => ` ${n}=${q}${v}${q}`).join('')}`;
-          if (typeof content === 'string') return content === '' && attrs.length % 2 === 0 ? `${open}/>` : `${open}>${content}</${tag}${space}>`;
+          if (typeof content === 'string')
+            return content === '' && attrs.length % 2 === 0 ? `${open}/>` : `${open}>${content}</${tag}${space}>`;
           return `${open}>${content.map((child) => `${space}${child}`).join('')}${space}</${tag}>`;
         }),
     );
@@ -135,16 +164,44 @@ describe('readPlainXml', () => {
 
   it('never accepts what the general path reads differently, on mutated EM bodies', () => {
     const seeds = [...XML_FIXTURES.filter((name) => !REFUSED_FIXTURES.has(name)).map(fixture), ...simulatorBodies()];
-    const pieces = ['<', '>', '/', '"', "'", '=', ' ', '\n', '\r', '&amp;', '&#x41;', '<!-- c -->', '<![CDATA[x]]>', 'x', ':', 'p:', '<Link/>', '</Links>', '<Links>', '<B>t</B>', 'Ref'];
+    const pieces = [
+      '<',
+      '>',
+      '/',
+      '"',
+      "'",
+      '=',
+      ' ',
+      '\n',
+      '\r',
+      '&amp;',
+      '&#x41;',
+      '<!-- c -->',
+      '<![CDATA[x]]>',
+      'x',
+      ':',
+      'p:',
+      '<Link/>',
+      '</Links>',
+      '<Links>',
+      '<B>t</B>',
+      'Ref',
+    ];
     fc.assert(
       fc.property(
         fc.nat(seeds.length - 1),
-        fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.nat(pieces.length - 1), fc.boolean()), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(8), fc.nat(pieces.length - 1), fc.boolean()), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         (seedIndex, edits) => {
           let doc = seeds[seedIndex]!;
           for (const [at, cut, piece, insert] of edits) {
             const pos = at % (doc.length + 1);
-            doc = doc.slice(0, pos) + (insert ? pieces[piece]! : '') + doc.slice(Math.min(doc.length, pos + (insert ? 0 : cut + 1)));
+            doc =
+              doc.slice(0, pos) +
+              (insert ? pieces[piece]! : '') +
+              doc.slice(Math.min(doc.length, pos + (insert ? 0 : cut + 1)));
           }
           const general = (() => {
             try {
@@ -156,7 +213,10 @@ describe('readPlainXml', () => {
           const plain = readPlainXml(doc, FULL);
           if (plain !== undefined) {
             expect(general, doc).toBeDefined();
-            expect({ rootName: plain.rootName, root: plain.root }, doc).toEqual({ rootName: general!.rootName, root: general!.root });
+            expect({ rootName: plain.rootName, root: plain.root }, doc).toEqual({
+              rootName: general!.rootName,
+              root: general!.root,
+            });
           }
           expectSameAsGeneral(doc);
         },

@@ -9,7 +9,9 @@ import { ParsePool, acquireParsePool, releaseParsePool, workerScript } from '../
 import { bigRestorePointList } from './big-body.js';
 import { BACKUP_A, startHarness } from './client-harness.js';
 
-const SMALL = Buffer.from('<RestorePoints><RestorePoint UID="u1"><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint></RestorePoints>');
+const SMALL = Buffer.from(
+  '<RestorePoints><RestorePoint UID="u1"><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint></RestorePoints>',
+);
 const pools: ParsePool[] = [];
 afterEach(() => {
   for (const pool of pools.splice(0)) pool.close();
@@ -30,13 +32,20 @@ function pool(options: ConstructorParameters<typeof ParsePool>[1] = {}): ParsePo
 describe('parser pool', () => {
   it('parses in a worker and gives plain points back; a parse error comes back as a ParseError with its quotes intact', async () => {
     const p = pool();
-    expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toEqual({ ok: true, value: [{ uid: 'u1', timeMs: Date.UTC(2025, 5, 5, 1, 1, 27) }] });
+    expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toEqual({
+      ok: true,
+      value: [{ uid: 'u1', timeMs: Date.UTC(2025, 5, 5, 1, 1, 27) }],
+    });
     const bad = await p.parse('restorePoints', Buffer.from('<Wrong/>'), 'application/xml', []);
     if (bad.ok) throw new Error('expected a failure');
     expect(bad.error.message).toBe('unexpected XML root <Wrong> (expected RestorePoints or EntityReferences)');
-    expect(bad.error.cleaned((t) => t.replace('Wrong', '[redacted]'))).toBe('unexpected XML root <[redacted]> (expected RestorePoints or EntityReferences)');
+    expect(bad.error.cleaned((t) => t.replace('Wrong', '[redacted]'))).toBe(
+      'unexpected XML root <[redacted]> (expected RestorePoints or EntityReferences)',
+    );
     // A secret EM escaped (&#x70; for "p") is found by the worker, which has the body.
-    const escaped = await p.parse('restorePoints', Buffer.from('<Wrong Name="s&#x65;cret"/>'), 'application/xml', ['secret']);
+    const escaped = await p.parse('restorePoints', Buffer.from('<Wrong Name="s&#x65;cret"/>'), 'application/xml', [
+      'secret',
+    ]);
     expect(escaped).toMatchObject({ ok: false, escapedSecret: true });
   });
 
@@ -62,7 +71,9 @@ describe('parser pool', () => {
     p.crashBusyWorkersForTest();
     const died = await parsing;
     if (died.ok) throw new Error('expected the worker to die');
-    expect(died.error.message).toMatch(/the parser stopped while reading this answer \(exit code \d+\); the next answer gets a new one/);
+    expect(died.error.message).toMatch(
+      /the parser stopped while reading this answer \(exit code \d+\); the next answer gets a new one/,
+    );
     expect(await p.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: true });
     expect(p.threads).toBe(1);
   }, 60_000);
@@ -70,20 +81,29 @@ describe('parser pool', () => {
   it('a large body EM cut off fails that backup as parse, worded as inline, and the backup polls on', async () => {
     const h = await startHarness({}, { timeoutMs: 60_000 });
     const { body } = bigRestorePointList(2);
-    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body.subarray(0, body.length - 20), contentType: 'application/xml' }, times: 1 });
+    h.sim.addFault({
+      match: { path: `/api/backups/${BACKUP_A}/restorePoints` },
+      body: { raw: body.subarray(0, body.length - 20), contentType: 'application/xml' },
+      times: 1,
+    });
     const error = await h.client.getRestorePoints(BACKUP_A).then(
       () => undefined,
       (err: unknown) => err as { reason?: string; message: string },
     );
     expect(error?.reason).toBe('parse');
-    expect(error?.message).toMatch(/cannot read EM's answer \(200, application\/xml\): malformed XML: malformed closing tag at offset \d+: check that url points at the Enterprise Manager REST API/);
+    expect(error?.message).toMatch(
+      /cannot read EM's answer \(200, application\/xml\): malformed XML: malformed closing tag at offset \d+: check that url points at the Enterprise Manager REST API/,
+    );
     expect(await h.client.getRestorePoints(BACKUP_A)).toHaveLength(3);
   }, 60_000);
 
   it('a client closed while its large body is parsed reports the poll as cancelled, like a request cut by shutdown', async () => {
     const h = await startHarness({}, { timeoutMs: 60_000 });
     const { body } = bigRestorePointList(24);
-    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body, contentType: 'application/xml' } });
+    h.sim.addFault({
+      match: { path: `/api/backups/${BACKUP_A}/restorePoints` },
+      body: { raw: body, contentType: 'application/xml' },
+    });
     const client = h.makeClient();
     await client.getBackup(BACKUP_A);
     const polling = client.getRestorePoints(BACKUP_A).then(
@@ -104,7 +124,10 @@ describe('parser pool', () => {
   it('a parser thread that dies under a client fails that backup as parse; the next large body parses in a new thread', async () => {
     const h = await startHarness({}, { timeoutMs: 60_000 });
     const { body, count } = bigRestorePointList(8);
-    h.sim.addFault({ match: { path: `/api/backups/${BACKUP_A}/restorePoints` }, body: { raw: body, contentType: 'application/xml' } });
+    h.sim.addFault({
+      match: { path: `/api/backups/${BACKUP_A}/restorePoints` },
+      body: { raw: body, contentType: 'application/xml' },
+    });
     await h.client.getBackup(BACKUP_A);
     const shared = acquireParsePool()!;
     releaseParsePool(shared);
@@ -116,7 +139,9 @@ describe('parser pool', () => {
     shared.crashBusyWorkersForTest();
     const error = await polling;
     expect(error?.reason).toBe('parse');
-    expect(error?.message).toMatch(/GET restore points: cannot read EM's answer \(200, application\/xml\): the parser stopped while reading this answer \(exit code \d+\); the next answer gets a new one/);
+    expect(error?.message).toMatch(
+      /GET restore points: cannot read EM's answer \(200, application\/xml\): the parser stopped while reading this answer \(exit code \d+\); the next answer gets a new one/,
+    );
     expect(await h.client.getRestorePoints(BACKUP_A)).toHaveLength(count);
   }, 60_000);
 
@@ -131,7 +156,10 @@ describe('parser pool', () => {
     expect(first!.threads).toBe(1);
     releaseParsePool(second);
     expect(first!.threads).toBe(0);
-    expect(await first!.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({ ok: false, closed: true });
+    expect(await first!.parse('restorePoints', Buffer.from(SMALL), 'application/xml', [])).toMatchObject({
+      ok: false,
+      closed: true,
+    });
   });
 
   it('from dist/: keeps the process alive while it parses, never after, without a close', async () => {
@@ -144,7 +172,9 @@ describe('parser pool', () => {
       `pool.parse('restorePoints', body, 'application/xml', []).then((r) => console.log(r.ok ? 'parsed ' + r.value.length : 'failed'));`,
     ].join('\n');
     const started = performance.now();
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 20_000,
+    });
     expect(stdout.trim()).toBe('parsed 20000');
     // It exits by itself once the worker is idle: no close() needed for that.
     expect(performance.now() - started).toBeLessThan(15_000);

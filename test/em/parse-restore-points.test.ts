@@ -74,7 +74,9 @@ describe('parseRestorePoints: reference representation', () => {
   });
 
   it('parses EM 12 JSON Refs', () => {
-    expect(parseRestorePoints(fixture('restore-points-refs-v12.json'), JSON_CT)).toEqual([{ uid: RP1, timeMs: Date.UTC(2025, 5, 5, 1, 1) }]);
+    expect(parseRestorePoints(fixture('restore-points-refs-v12.json'), JSON_CT)).toEqual([
+      { uid: RP1, timeMs: Date.UTC(2025, 5, 5, 1, 1) },
+    ]);
   });
 
   it('parses EM 13 JSON refs with PostgreSQL style names', () => {
@@ -87,7 +89,9 @@ describe('parseRestorePoints: reference representation', () => {
 
 describe('parseRestorePoints: query results', () => {
   it('reads Entities.RestorePoints from an XML QueryResult', () => {
-    expect(parseRestorePoints(fixture('restore-points-query-result.xml'), XML)).toEqual([{ uid: RP2, timeMs: Date.UTC(2025, 5, 6, 1, 0, 44, 300) }]);
+    expect(parseRestorePoints(fixture('restore-points-query-result.xml'), XML)).toEqual([
+      { uid: RP2, timeMs: Date.UTC(2025, 5, 6, 1, 0, 44, 300) },
+    ]);
   });
 
   it('reads the doubly nested Entities.RestorePoints.RestorePoints from JSON, past the null slots', () => {
@@ -110,7 +114,11 @@ describe('parseRestorePoints: empty lists', () => {
     ['JSON null list', '{"RestorePoints":null}', JSON_CT],
     ['JSON null list inside its wrapper', '{"RestorePoints":{"RestorePoints":null}}', JSON_CT],
     ['JSON query result whose Refs are null', '{"Refs":null,"Entities":null,"PagingInfo":null}', JSON_CT],
-    ['XML query result with an empty entity list', '<QueryResult><Entities><RestorePoints/></Entities></QueryResult>', XML],
+    [
+      'XML query result with an empty entity list',
+      '<QueryResult><Entities><RestorePoints/></Entities></QueryResult>',
+      XML,
+    ],
     ['JSON empty list', '{"restorePoints":[]}', JSON_CT],
     ['JSON empty refs', '{"Refs":[]}', JSON_CT],
     ['JSON query result with nulls', '{"Refs":null,"Entities":{"RestorePoints":null},"PagingInfo":null}', JSON_CT],
@@ -124,12 +132,37 @@ describe('parseRestorePoints: a body that holds no list is a parse failure, neve
     ['a bare JSON null', 'null', JSON_CT, /unexpected JSON null/],
     ['a bare JSON array', '[]', JSON_CT, /unexpected JSON array/],
     ['a JSON string', '"RestorePoints"', JSON_CT, /unexpected JSON string/],
-    ['an XML QueryResult with neither Entities nor Refs', '<QueryResult><PagingInfo PagesCount="1"/></QueryResult>', XML, /neither Entities nor Refs/],
-    ['an XML QueryResult answering for another type', '<QueryResult><Entities><Backups/></Entities></QueryResult>', XML, /Entities without RestorePoints/],
-    ['a JSON QueryResult with neither Entities nor Refs', '{"PagingInfo":{"PagesCount":1}}', JSON_CT, /without RestorePoints or Refs/],
-    ['a JSON QueryResult whose Entities is a string', '{"Entities":"none","Refs":null}', JSON_CT, /Entities is not an object \(found string\)/],
+    [
+      'an XML QueryResult with neither Entities nor Refs',
+      '<QueryResult><PagingInfo PagesCount="1"/></QueryResult>',
+      XML,
+      /neither Entities nor Refs/,
+    ],
+    [
+      'an XML QueryResult answering for another type',
+      '<QueryResult><Entities><Backups/></Entities></QueryResult>',
+      XML,
+      /Entities without RestorePoints/,
+    ],
+    [
+      'a JSON QueryResult with neither Entities nor Refs',
+      '{"PagingInfo":{"PagesCount":1}}',
+      JSON_CT,
+      /without RestorePoints or Refs/,
+    ],
+    [
+      'a JSON QueryResult whose Entities is a string',
+      '{"Entities":"none","Refs":null}',
+      JSON_CT,
+      /Entities is not an object \(found string\)/,
+    ],
     ['a JSON wrapper without its list', '{"RestorePoints":{}}', JSON_CT, /without a RestorePoints list/],
-    ['a JSON wrapper whose list is a number', '{"RestorePoints":{"RestorePoints":0}}', JSON_CT, /is not a list \(found number\)/],
+    [
+      'a JSON wrapper whose list is a number',
+      '{"RestorePoints":{"RestorePoints":0}}',
+      JSON_CT,
+      /is not a list \(found number\)/,
+    ],
   ])('%s', (_label, body, contentType, message) => {
     expect(() => parseRestorePoints(body, contentType)).toThrow(ParseError);
     expect(() => parseRestorePoints(body, contentType)).toThrow(message);
@@ -161,7 +194,9 @@ describe('parseRestorePoints: failures name the problem', () => {
   });
 
   it('fails on a point with neither date nor name', () => {
-    expect(parseFailure('{"RestorePoints":[{"UID":"u1"}]}', JSON_CT).message).toMatch(/#1 \(u1\): neither BackupDateUTC nor Name/);
+    expect(parseFailure('{"RestorePoints":[{"UID":"u1"}]}', JSON_CT).message).toMatch(
+      /#1 \(u1\): neither BackupDateUTC nor Name/,
+    );
   });
 
   it('fails on list items that are not objects', () => {
@@ -199,14 +234,20 @@ describe('parseRestorePoints: failures name the problem', () => {
     expect(parseFailure(fixture('error-500.xml'), XML).message).toBe(
       'EM sent an Error document: Object reference not set to an instance of an object.',
     );
-    expect(parseFailure(fixture('error-400.json'), JSON_CT).message).toBe('EM sent an Error document: Node [root] does not exist.');
+    expect(parseFailure(fixture('error-400.json'), JSON_CT).message).toBe(
+      'EM sent an Error document: Node [root] does not exist.',
+    );
   });
 
   it('names an unexpected root or unexpected keys', () => {
     expect(parseFailure('<Backups/>', XML).message).toMatch(/unexpected XML root <Backups>/);
-    expect(parseFailure('{"Backups":[],"Links":null}', JSON_CT).message).toBe('JSON without RestorePoints or Refs (keys: Backups, Links)');
+    expect(parseFailure('{"Backups":[],"Links":null}', JSON_CT).message).toBe(
+      'JSON without RestorePoints or Refs (keys: Backups, Links)',
+    );
     expect(parseFailure('"text"', JSON_CT).message).toMatch(/unexpected JSON string/);
-    expect(parseFailure('{"RestorePoints":"x"}', JSON_CT).message).toMatch(/RestorePoints is not a list \(found string\)/);
+    expect(parseFailure('{"RestorePoints":"x"}', JSON_CT).message).toMatch(
+      /RestorePoints is not a list \(found string\)/,
+    );
   });
 
   it('refuses XML names that would pollute prototypes', () => {
@@ -230,7 +271,9 @@ describe('parseRestorePoints: hostile XML', () => {
   });
 
   it('refuses a DOCTYPE hidden after the root start too', () => {
-    expect(parseFailure('<RestorePoints><!doctype x [<!ENTITY a "b">]></RestorePoints>', XML).message).toMatch(/DOCTYPE/);
+    expect(parseFailure('<RestorePoints><!doctype x [<!ENTITY a "b">]></RestorePoints>', XML).message).toMatch(
+      /DOCTYPE/,
+    );
   });
 
   it('leaves undeclared entity references as literal text', () => {
@@ -239,7 +282,8 @@ describe('parseRestorePoints: hostile XML', () => {
   });
 
   it('decodes the predefined entities and character references EM uses', () => {
-    const body = '<EntityReferences><Ref UID="a&amp;b&#x3C;&#62;&quot;&apos;&lt;" Name="Jun&#32; 5 2025  1:01AM"/></EntityReferences>';
+    const body =
+      '<EntityReferences><Ref UID="a&amp;b&#x3C;&#62;&quot;&apos;&lt;" Name="Jun&#32; 5 2025  1:01AM"/></EntityReferences>';
     expect(parseRestorePoints(body, XML)).toEqual([{ uid: 'a&b<>"\'<', timeMs: Date.UTC(2025, 5, 5, 1, 1) }]);
   });
 });

@@ -58,7 +58,13 @@ describe.each(renderers)('VM restore points in %s', (_label, renderer, contentTy
     const views = new Views('https://em/api', 'mssql');
     const rp = BACKUP.points()[0]!;
     const mine = BACKUP.vmPoints().filter((p) => p.restorePoint.id === rp.id);
-    const entities = parseVmRestorePoints(renderer.entityList('VmRestorePoints', mine.map((p) => vmPointEntity(BACKUP, p, views))), contentType);
+    const entities = parseVmRestorePoints(
+      renderer.entityList(
+        'VmRestorePoints',
+        mine.map((p) => vmPointEntity(BACKUP, p, views)),
+      ),
+      contentType,
+    );
     expect(entities.map((p) => p.restorePointId)).toEqual([rp.id, rp.id]);
     // References carry no CreationTimeUTC: the time comes from the Name, to the second.
     const refs = parseVmRestorePoints(renderer.refList(mine.map((p) => vmPointRef(BACKUP, p, views))), contentType);
@@ -70,27 +76,63 @@ describe.each(renderers)('VM restore points in %s', (_label, renderer, contentTy
 describe('bad VM restore points fail the whole page', () => {
   const page = (item: string) =>
     `<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Entities><VmRestorePoints>${item}</VmRestorePoints></Entities><PagingInfo PagesCount="1" PageSize="10" PageNum="1"/></QueryResult>`;
-  const link = '<Links><Link Rel="Up" Type="RestorePointReference" Href="https://em/api/restorePoints/a1b2c3d4-1111-4aaa-8bbb-0123456789ab"/></Links>';
+  const link =
+    '<Links><Link Rel="Up" Type="RestorePointReference" Href="https://em/api/restorePoints/a1b2c3d4-1111-4aaa-8bbb-0123456789ab"/></Links>';
 
   it('without the Up link to its restore point', () => {
-    expect(() => parseVmRestorePointQuery(page(`<VmRestorePoint UID="urn:veeam:VmRestorePoint:x" VmDisplayName="a"><CreationTimeUTC>2025-06-01T01:00:00Z</CreationTimeUTC></VmRestorePoint>`), XML)).toThrow(
-      /no Up RestorePointReference link/,
-    );
+    expect(() =>
+      parseVmRestorePointQuery(
+        page(
+          `<VmRestorePoint UID="urn:veeam:VmRestorePoint:x" VmDisplayName="a"><CreationTimeUTC>2025-06-01T01:00:00Z</CreationTimeUTC></VmRestorePoint>`,
+        ),
+        XML,
+      ),
+    ).toThrow(/no Up RestorePointReference link/);
   });
   it('with an unreadable CreationTimeUTC', () => {
-    expect(() => parseVmRestorePointQuery(page(`<VmRestorePoint UID="u" VmDisplayName="a">${link}<CreationTimeUTC>yesterday</CreationTimeUTC></VmRestorePoint>`), XML)).toThrow(ParseError);
+    expect(() =>
+      parseVmRestorePointQuery(
+        page(
+          `<VmRestorePoint UID="u" VmDisplayName="a">${link}<CreationTimeUTC>yesterday</CreationTimeUTC></VmRestorePoint>`,
+        ),
+        XML,
+      ),
+    ).toThrow(ParseError);
   });
   it('naming no machine', () => {
-    expect(() => parseVmRestorePointQuery(page(`<VmRestorePoint UID="u">${link}<CreationTimeUTC>2025-06-01T01:00:00Z</CreationTimeUTC></VmRestorePoint>`), XML)).toThrow(/names no machine/);
+    expect(() =>
+      parseVmRestorePointQuery(
+        page(`<VmRestorePoint UID="u">${link}<CreationTimeUTC>2025-06-01T01:00:00Z</CreationTimeUTC></VmRestorePoint>`),
+        XML,
+      ),
+    ).toThrow(/names no machine/);
   });
   it('an answer for another type', () => {
-    expect(() => parseVmRestorePointQuery(`<QueryResult><Entities><RestorePoints/></Entities></QueryResult>`, XML)).toThrow(/without VmRestorePoints/);
+    expect(() =>
+      parseVmRestorePointQuery(`<QueryResult><Entities><RestorePoints/></Entities></QueryResult>`, XML),
+    ).toThrow(/without VmRestorePoints/);
   });
   it('an empty result is no error', () => {
-    expect(parseVmRestorePointQuery(`{"Refs":null,"Entities":{"VmRestorePoints":{"VmRestorePoints":null}},"PagingInfo":{"PageNum":1,"PageSize":10,"PagesCount":0}}`, JSON_CT).items).toEqual([]);
+    expect(
+      parseVmRestorePointQuery(
+        `{"Refs":null,"Entities":{"VmRestorePoints":{"VmRestorePoints":null}},"PagingInfo":{"PageNum":1,"PageSize":10,"PagesCount":0}}`,
+        JSON_CT,
+      ).items,
+    ).toEqual([]);
   });
   it('a point without UID is keyed by restore point and machine', () => {
-    const [p] = parseVmRestorePointQuery(page(`<VmRestorePoint VmDisplayName="a">${link}<CreationTimeUTC>2025-06-01T01:00:00.5Z</CreationTimeUTC><VmName>a</VmName></VmRestorePoint>`), XML).items;
-    expect(p).toEqual({ uid: 'a1b2c3d4-1111-4aaa-8bbb-0123456789ab/a', restorePointId: 'a1b2c3d4-1111-4aaa-8bbb-0123456789ab', timeMs: Date.UTC(2025, 5, 1, 1, 0, 0, 500), vmName: 'a', vmId: 'a' });
+    const [p] = parseVmRestorePointQuery(
+      page(
+        `<VmRestorePoint VmDisplayName="a">${link}<CreationTimeUTC>2025-06-01T01:00:00.5Z</CreationTimeUTC><VmName>a</VmName></VmRestorePoint>`,
+      ),
+      XML,
+    ).items;
+    expect(p).toEqual({
+      uid: 'a1b2c3d4-1111-4aaa-8bbb-0123456789ab/a',
+      restorePointId: 'a1b2c3d4-1111-4aaa-8bbb-0123456789ab',
+      timeMs: Date.UTC(2025, 5, 1, 1, 0, 0, 500),
+      vmName: 'a',
+      vmId: 'a',
+    });
   });
 });

@@ -58,7 +58,8 @@ describe('xmlProblem', () => {
     const doc = fixture(name).trimEnd();
     for (let cut = 0; cut < doc.length; cut++) {
       const problem = xmlProblem(doc.slice(0, cut));
-      if (problem === undefined) throw new Error(`accepted ${name} cut at ${cut}: ${JSON.stringify(doc.slice(Math.max(0, cut - 30), cut))}`);
+      if (problem === undefined)
+        throw new Error(`accepted ${name} cut at ${cut}: ${JSON.stringify(doc.slice(Math.max(0, cut - 30), cut))}`);
     }
   });
 

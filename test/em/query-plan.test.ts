@@ -7,22 +7,35 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => stableGuid(`plan:
 
 describe('queryPath', () => {
   it('always asks for entities and a page size, restore points newest first, the filter percent-encoded', () => {
-    expect(queryPath({ type: 'RestorePoint', filter: 'BackupUid=="urn:veeam:Backup:x",BackupUid=="y"', pageSize: 1000 }, 3)).toBe(
+    expect(
+      queryPath({ type: 'RestorePoint', filter: 'BackupUid=="urn:veeam:Backup:x",BackupUid=="y"', pageSize: 1000 }, 3),
+    ).toBe(
       '/query?type=RestorePoint&format=Entities&filter=BackupUid%3D%3D%22urn%3Aveeam%3ABackup%3Ax%22%2CBackupUid%3D%3D%22y%22&sortDesc=CreationTime&pageSize=1000&page=3',
     );
-    expect(queryPath({ type: 'Backup', filter: 'UID=="a"', pageSize: 50 }, 1)).toBe('/query?type=Backup&format=Entities&filter=UID%3D%3D%22a%22&pageSize=50&page=1');
+    expect(queryPath({ type: 'Backup', filter: 'UID=="a"', pageSize: 50 }, 1)).toBe(
+      '/query?type=Backup&format=Entities&filter=UID%3D%3D%22a%22&pageSize=50&page=1',
+    );
     // The unfiltered listing of discovery spans many pages: in a fixed order.
-    expect(queryPath({ type: 'Backup', filter: undefined, pageSize: 50 }, 1)).toBe('/query?type=Backup&format=Entities&sortAsc=UID&pageSize=50&page=1');
+    expect(queryPath({ type: 'Backup', filter: undefined, pageSize: 50 }, 1)).toBe(
+      '/query?type=Backup&format=Entities&sortAsc=UID&pageSize=50&page=1',
+    );
   });
 
   it('ORs one clause per backup with the field its type filters by', () => {
-    expect(filterOf('RestorePoint', ['a', 'b'])).toBe('BackupUid=="urn:veeam:Backup:a",BackupUid=="urn:veeam:Backup:b"');
+    expect(filterOf('RestorePoint', ['a', 'b'])).toBe(
+      'BackupUid=="urn:veeam:Backup:a",BackupUid=="urn:veeam:Backup:b"',
+    );
     expect(filterOf('Backup', ['a'])).toBe('UID=="urn:veeam:Backup:a"');
   });
 });
 
 describe('batchFilters', () => {
-  const urlOf = (batch: string[]) => BASE + queryPath({ type: 'RestorePoint', filter: filterOf('RestorePoint', batch), pageSize: 1000 }, QUERY_DEFAULTS.maxPages);
+  const urlOf = (batch: string[]) =>
+    BASE +
+    queryPath(
+      { type: 'RestorePoint', filter: filterOf('RestorePoint', batch), pageSize: 1000 },
+      QUERY_DEFAULTS.maxPages,
+    );
 
   it('keeps every URL within the limit, every backup in exactly one batch, in order, with as few batches as that allows', () => {
     const all = ids(1000);
@@ -30,7 +43,8 @@ describe('batchFilters', () => {
     expect(batches.flat()).toEqual(all);
     for (const batch of batches) expect(urlOf(batch).length).toBeLessThanOrEqual(8000);
     // Full batches: one more backup would not have fitted.
-    for (const [i, batch] of batches.slice(0, -1).entries()) expect(urlOf([...batch, batches[i + 1]![0]!]).length).toBeGreaterThan(8000);
+    for (const [i, batch] of batches.slice(0, -1).entries())
+      expect(urlOf([...batch, batches[i + 1]![0]!]).length).toBeGreaterThan(8000);
     expect(batches.length).toBeLessThanOrEqual(12);
   });
 
@@ -48,7 +62,12 @@ describe('batchFilters', () => {
       [all[4]!, 0],
       // all[5] was never polled: it counts as nothing.
     ]);
-    expect(batchFilters('RestorePoint', all, BASE, 1000, 8000, expected)).toEqual([[all[0], all[1]], [all[2]], [all[3]], [all[4], all[5]]]);
+    expect(batchFilters('RestorePoint', all, BASE, 1000, 8000, expected)).toEqual([
+      [all[0], all[1]],
+      [all[2]],
+      [all[3]],
+      [all[4], all[5]],
+    ]);
   });
 });
 
@@ -73,7 +92,9 @@ describe('pageProblem', () => {
 
 describe('nextPath', () => {
   it('keeps only the query of a Next link, so the configured host gets the session', () => {
-    expect(nextPath('https://elsewhere.example:9398/api/query?type=RestorePoint&pageSize=10&page=2')).toBe('/query?type=RestorePoint&pageSize=10&page=2');
+    expect(nextPath('https://elsewhere.example:9398/api/query?type=RestorePoint&pageSize=10&page=2')).toBe(
+      '/query?type=RestorePoint&pageSize=10&page=2',
+    );
     expect(nextPath('/api/query?page=2')).toBe('/query?page=2');
   });
 

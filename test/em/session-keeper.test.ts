@@ -42,7 +42,14 @@ function setUp() {
     destroy: () => undefined,
   };
   const log = pino({ level: 'silent' });
-  const exchange = new Exchange({ em: 'em01', transport, api: { request: () => undefined }, log, retries: 0, retryBackoffMs: 1 });
+  const exchange = new Exchange({
+    em: 'em01',
+    transport,
+    api: { request: () => undefined },
+    log,
+    retries: 0,
+    retryBackoffMs: 1,
+  });
   const secrets = new SecretBook();
   const method = new KeyLogon(secrets);
   let now = 1_000_000;
@@ -64,7 +71,9 @@ function setUp() {
 describe('SessionKeeper with another logon method', () => {
   it('logs on once for concurrent requests and scans for what the method used and opened', async () => {
     const { keeper, method, secrets } = setUp();
-    const sessions = await Promise.all(Array.from({ length: 5 }, (_, i) => keeper.current({ em: 'em01', backupId: `${i}` })));
+    const sessions = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => keeper.current({ em: 'em01', backupId: `${i}` })),
+    );
     expect(method.calls).toBe(1);
     expect(new Set(sessions).size).toBe(1);
     expect(secrets.redact(`echo ${CREDENTIAL} ${TOKEN} ${SESSION_ID}`)).toBe('echo [redacted] [redacted] [redacted]');
@@ -74,8 +83,14 @@ describe('SessionKeeper with another logon method', () => {
   it('pauses logons after the method fails, with the context of each request in front', async () => {
     const { keeper, method, advance } = setUp();
     method.refuse = new EmError({ em: 'em01', reason: 'auth', detail: 'key refused', status: 401 });
-    await expect(keeper.current({ em: 'em01', backupId: 'a' })).rejects.toMatchObject({ reason: 'auth', status: 401, message: 'em "em01": backup a: key refused' });
-    await expect(keeper.current({ em: 'em01', backupId: 'b' })).rejects.toThrow(/^em "em01": backup b: key refused \(not logging on again for another 30s\)$/);
+    await expect(keeper.current({ em: 'em01', backupId: 'a' })).rejects.toMatchObject({
+      reason: 'auth',
+      status: 401,
+      message: 'em "em01": backup a: key refused',
+    });
+    await expect(keeper.current({ em: 'em01', backupId: 'b' })).rejects.toThrow(
+      /^em "em01": backup b: key refused \(not logging on again for another 30s\)$/,
+    );
     expect(method.calls).toBe(1);
     advance(30_000);
     method.refuse = undefined;
@@ -85,7 +100,14 @@ describe('SessionKeeper with another logon method', () => {
 
   it('hands the failed logon to each request for its own target, the pause closing the message after the advice', async () => {
     const { keeper, method } = setUp();
-    method.refuse = new EmError({ em: 'em01', action: 'logon with key', reason: 'http_5xx', detail: 'EM answered 503', advice: 'check the EM service log', status: 503 });
+    method.refuse = new EmError({
+      em: 'em01',
+      action: 'logon with key',
+      reason: 'http_5xx',
+      detail: 'EM answered 503',
+      advice: 'check the EM service log',
+      status: 503,
+    });
     await expect(keeper.current({ em: 'em01', backupId: 'a' })).rejects.toMatchObject({
       reason: 'http_5xx',
       status: 503,
@@ -97,7 +119,9 @@ describe('SessionKeeper with another logon method', () => {
     expect(wide).toBeInstanceOf(EmError);
     expect(wide).toMatchObject({ duringLogon: true, subject: 'VM restore points' });
     expect((wide as EmError).backupId).toBeUndefined();
-    expect((wide as EmError).message).toBe('em "em01": VM restore points: logon with key: EM answered 503: check the EM service log (not logging on again for another 30s)');
+    expect((wide as EmError).message).toBe(
+      'em "em01": VM restore points: logon with key: EM answered 503: check the EM service log (not logging on again for another 30s)',
+    );
     // The method's own failure is left as it was.
     expect(method.refuse.message).toBe('em "em01": logon with key: EM answered 503: check the EM service log');
   });
@@ -107,6 +131,10 @@ describe('SessionKeeper with another logon method', () => {
     await keeper.current({ em: 'em01' });
     await keeper.logout();
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ method: 'DELETE', url: `https://em.invalid:9398/api/logonSessions/${SESSION_ID}`, headers: { [SESSION_HEADER]: TOKEN } });
+    expect(sent[0]).toMatchObject({
+      method: 'DELETE',
+      url: `https://em.invalid:9398/api/logonSessions/${SESSION_ID}`,
+      headers: { [SESSION_HEADER]: TOKEN },
+    });
   });
 });

@@ -50,61 +50,120 @@ interface BodyCase {
 }
 
 const CASES: BodyCase[] = [
-  { name: 'malformed XML', format: 'xml', fault: 'malformed', message: /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: .*: check that url points at the Enterprise Manager REST API/ },
-  { name: 'malformed JSON', format: 'json', fault: 'malformed', message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/ },
-  { name: 'a body truncated halfway (XML)', format: 'xml', fault: 'truncated', message: /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: / },
-  { name: 'a body truncated halfway (JSON)', format: 'json', fault: 'truncated', message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/ },
-  { name: 'an empty body', format: 'xml', fault: 'empty', message: /cannot read EM's answer \(200, application\/xml.*\): empty body/ },
+  {
+    name: 'malformed XML',
+    format: 'xml',
+    fault: 'malformed',
+    message:
+      /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: .*: check that url points at the Enterprise Manager REST API/,
+  },
+  {
+    name: 'malformed JSON',
+    format: 'json',
+    fault: 'malformed',
+    message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/,
+  },
+  {
+    name: 'a body truncated halfway (XML)',
+    format: 'xml',
+    fault: 'truncated',
+    message: /cannot read EM's answer \(200, application\/xml; charset=utf-8\): malformed XML: /,
+  },
+  {
+    name: 'a body truncated halfway (JSON)',
+    format: 'json',
+    fault: 'truncated',
+    message: /cannot read EM's answer \(200, application\/json.*\): malformed JSON/,
+  },
+  {
+    name: 'an empty body',
+    format: 'xml',
+    fault: 'empty',
+    message: /cannot read EM's answer \(200, application\/xml.*\): empty body/,
+  },
   {
     name: 'an HTML page (text/html)',
     format: 'xml',
     fault: { raw: '<html><body><h1>Proxy login</h1></body></html>', contentType: 'text/html; charset=utf-8' },
-    message: /cannot read EM's answer \(200, text\/html; charset=utf-8\): unexpected content type "text\/html; charset=utf-8" \(expected XML or JSON\): check that url points at the Enterprise Manager REST API/,
+    message:
+      /cannot read EM's answer \(200, text\/html; charset=utf-8\): unexpected content type "text\/html; charset=utf-8" \(expected XML or JSON\): check that url points at the Enterprise Manager REST API/,
   },
   // Not the expected shape: a parse failure, never "zero restore points".
-  { name: 'a bare JSON null', format: 'json', fault: { raw: 'null', contentType: 'application/json' }, message: /cannot read EM's answer \(200, application\/json\): unexpected JSON null/ },
-  { name: 'a bare JSON array', format: 'json', fault: { raw: '[]', contentType: 'application/json' }, message: /unexpected JSON array/ },
+  {
+    name: 'a bare JSON null',
+    format: 'json',
+    fault: { raw: 'null', contentType: 'application/json' },
+    message: /cannot read EM's answer \(200, application\/json\): unexpected JSON null/,
+  },
+  {
+    name: 'a bare JSON array',
+    format: 'json',
+    fault: { raw: '[]', contentType: 'application/json' },
+    message: /unexpected JSON array/,
+  },
   {
     name: 'a QueryResult with neither Entities nor Refs',
     format: 'xml',
-    fault: { raw: '<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><PagingInfo PagesCount="1" PageSize="1000" PageNum="1"/></QueryResult>', contentType: 'application/xml' },
+    fault: {
+      raw: '<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><PagingInfo PagesCount="1" PageSize="1000" PageNum="1"/></QueryResult>',
+      contentType: 'application/xml',
+    },
     message: /QueryResult with neither Entities nor Refs/,
   },
   // EM answered, but with bytes the exporter cannot decode: parse, not a network failure.
   {
     name: 'a body declared gzip that is not',
     format: 'xml',
-    fault: { raw: '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>', contentType: 'application/xml', headers: { 'content-encoding': 'gzip' } },
-    message: /cannot read EM's answer \(200, application\/xml\): the body does not decode as its Content-Encoding "gzip" says \(Z_DATA_ERROR: .*\): check that url points at the Enterprise Manager REST API/,
+    fault: {
+      raw: '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>',
+      contentType: 'application/xml',
+      headers: { 'content-encoding': 'gzip' },
+    },
+    message:
+      /cannot read EM's answer \(200, application\/xml\): the body does not decode as its Content-Encoding "gzip" says \(Z_DATA_ERROR: .*\): check that url points at the Enterprise Manager REST API/,
   },
-  { name: 'billion laughs', format: 'xml', fault: { raw: LAUGHS, contentType: 'application/xml; charset=utf-8' }, message: /DOCTYPE declaration refused/ },
-  { name: 'external entities', format: 'xml', fault: { raw: EXTERNAL_ENTITY, contentType: 'application/xml' }, message: /DOCTYPE declaration refused/ },
+  {
+    name: 'billion laughs',
+    format: 'xml',
+    fault: { raw: LAUGHS, contentType: 'application/xml; charset=utf-8' },
+    message: /DOCTYPE declaration refused/,
+  },
+  {
+    name: 'external entities',
+    format: 'xml',
+    fault: { raw: EXTERNAL_ENTITY, contentType: 'application/xml' },
+    message: /DOCTYPE declaration refused/,
+  },
 ];
 
 describe('faults: unreadable answers', () => {
-  it.each(CASES)('$name: that backup fails as parse, not retried, the cycle completes; recovers with the next good answer', async ({ format, fault, message }) => {
-    const r = await rig({ em: { format } });
-    r.faulty.sim.addFault({ match: pointsOfOne, body: fault });
-    const during = await r.cycle();
+  it.each(CASES)(
+    '$name: that backup fails as parse, not retried, the cycle completes; recovers with the next good answer',
+    async ({ format, fault, message }) => {
+      const r = await rig({ em: { format } });
+      r.faulty.sim.addFault({ match: pointsOfOne, body: fault });
+      const during = await r.cycle();
 
-    expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
-    for (const id of OTHERS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
-    expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
-    expect(errorsTotal(during.text, 'em01', 'parse')).toBe(1);
-    // A bad answer is not asked for twice.
-    expect(requestsTotal(during.text, 'em01', 'restore_points', '200')).toBe(4);
-    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'parse', message);
-    expectUntouched(during);
-    // Nothing of the body's entities ever got expanded into the message.
-    const warning = during.lines.find((l) => l.backup_id === ONE && l.level >= 40)!;
-    expect(warning.msg).not.toMatch(/lollollol|root:/);
-    expect(warning.msg.length).toBeLessThan(1_000);
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
+      for (const id of OTHERS)
+        expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
+      expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
+      expect(errorsTotal(during.text, 'em01', 'parse')).toBe(1);
+      // A bad answer is not asked for twice.
+      expect(requestsTotal(during.text, 'em01', 'restore_points', '200')).toBe(4);
+      expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'parse', message);
+      expectUntouched(during);
+      // Nothing of the body's entities ever got expanded into the message.
+      const warning = during.lines.find((l) => l.backup_id === ONE && l.level >= 40)!;
+      expect(warning.msg).not.toMatch(/lollollol|root:/);
+      expect(warning.msg.length).toBeLessThan(1_000);
 
-    r.faulty.sim.clearFaults();
-    const after = await r.cycle();
-    expectRecovered(after);
-    expectCleanLog(r.log, sessionSecrets(r.faulty, r.healthy));
-  });
+      r.faulty.sim.clearFaults();
+      const after = await r.cycle();
+      expectRecovered(after);
+      expectCleanLog(r.log, sessionSecrets(r.faulty, r.healthy));
+    },
+  );
 });
 
 describe('faults: oversized answers', () => {
@@ -115,7 +174,13 @@ describe('faults: oversized answers', () => {
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'parse')).toBe(1);
-    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'parse', /GET restore points: answer larger than 65536 bytes refused: check that url points at Enterprise Manager; a backup this large needs a bigger poll\.maxResponseSize$/);
+    expectOneWarningPerFailure(
+      during.lines,
+      'em01',
+      [ONE],
+      'parse',
+      /GET restore points: answer larger than 65536 bytes refused: check that url points at Enterprise Manager; a backup this large needs a bigger poll\.maxResponseSize$/,
+    );
     expectUntouched(during);
     r.faulty.sim.clearFaults();
     expectRecovered(await r.cycle());
@@ -156,7 +221,9 @@ describe('faults: oversized answers', () => {
     expect(sample(text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: BACKUPS.daily })).toBe(0);
     expect(errorsTotal(text, 'em01', 'parse')).toBe(1);
     expect(sample(text, 'veeam_em_backup_poll_success', { em: 'em02', backup_id: BACKUPS.daily })).toBe(1);
-    const lines = log.lines().filter((l) => l.backup_id === BACKUPS.daily && l.em === 'em01' && (l.level as number) >= 40);
+    const lines = log
+      .lines()
+      .filter((l) => l.backup_id === BACKUPS.daily && l.em === 'em01' && (l.level as number) >= 40);
     expect(lines).toHaveLength(1);
     expect(String(lines[0]!.msg)).toMatch(/answer larger than 65536 bytes refused/);
     // The exporter hung up; the server never got to push more than socket buffers hold past the limit.
@@ -176,11 +243,15 @@ async function startEndlessEm(): Promise<{ url: string; served: () => number; cl
   let served = 0;
   let closedByPeer: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (closedByPeer = resolve));
-  const chunk = Buffer.from('<RestorePoint><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint>'.repeat(200));
+  const chunk = Buffer.from(
+    '<RestorePoint><BackupDateUTC>2025-06-05T01:01:27Z</BackupDateUTC></RestorePoint>'.repeat(200),
+  );
   const server = https.createServer({ key, cert }, (req, res) => {
     req.resume();
     if (req.method === 'POST') {
-      res.writeHead(201, { 'x-restsvcsessionid': 'dG9rZW4=', 'content-type': 'application/xml' }).end('<LogonSession/>');
+      res
+        .writeHead(201, { 'x-restsvcsessionid': 'dG9rZW4=', 'content-type': 'application/xml' })
+        .end('<LogonSession/>');
       return;
     }
     if (req.method === 'DELETE') {
@@ -214,7 +285,9 @@ describe('faults: query-service pages that cannot be proven complete', () => {
       const when = new Date(Date.UTC(2025, 5, 7) - n * 60_000).toISOString();
       return `<RestorePoint UID="urn:veeam:RestorePoint:${id}" Name="x" Type="RestorePoint"><Links><Link Href="${url}/api/backups/${backup}" Type="BackupReference" Rel="Up"/></Links><BackupDateUTC>${when}</BackupDateUTC></RestorePoint>`;
     });
-    const nextLink = next ? `<Link Rel="Next" Href="${url}/api/query?type=RestorePoint&amp;format=Entities&amp;pageSize=1000&amp;page=${page + 1}"/>` : '';
+    const nextLink = next
+      ? `<Link Rel="Next" Href="${url}/api/query?type=RestorePoint&amp;format=Entities&amp;pageSize=1000&amp;page=${page + 1}"/>`
+      : '';
     return `<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Entities><RestorePoints>${points.join('')}</RestorePoints></Entities><PagingInfo PageSize="1000" PageNum="${page}"><Links>${nextLink}</Links></PagingInfo></QueryResult>`;
   }
 
@@ -222,17 +295,26 @@ describe('faults: query-service pages that cannot be proven complete', () => {
     const r = await rig({ em: { restorePoints: 'query' } });
     expectRecovered(await r.cycle());
     const url = r.faulty.started.url;
-    r.faulty.sim.addFault({ match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=1(&|$)/ }, body: { raw: fullPage(ONE, 1, true, url), contentType: 'application/xml' } });
-    r.faulty.sim.addFault({ match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=2(&|$)/ }, body: { raw: fullPage(ONE, 2, false, url), contentType: 'application/xml' } });
+    r.faulty.sim.addFault({
+      match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=1(&|$)/ },
+      body: { raw: fullPage(ONE, 1, true, url), contentType: 'application/xml' },
+    });
+    r.faulty.sim.addFault({
+      match: { path: '/api/query', query: /type=RestorePoint.*(^|&)page=2(&|$)/ },
+      body: { raw: fullPage(ONE, 2, false, url), contentType: 'application/xml' },
+    });
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
-    for (const id of ALL_BACKUPS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(0);
+    for (const id of ALL_BACKUPS)
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(0);
     // The values of the last good poll stay; 2,000 is never exported.
     expect(sample(during.text, 'veeam_em_backup_restore_points', { em: 'em01', backup_id: BACKUPS.daily })).toBe(3);
     expect(sample(during.text, 'veeam_em_backup_restore_points', { em: 'em01', backup_id: BACKUPS.hourly })).toBe(24);
     const warning = during.lines.find((l) => l.em === 'em01' && l.backup_id === ONE && l.level >= 40);
     expect(warning?.reason).toBe('parse');
-    expect(warning?.msg).toMatch(/page 2 is full \(1000 items\) but has neither a Next link nor a PagesCount, so the list cannot be proven complete/);
+    expect(warning?.msg).toMatch(
+      /page 2 is full \(1000 items\) but has neither a Next link nor a PagesCount, so the list cannot be proven complete/,
+    );
     expectUntouched(during);
     r.faulty.sim.clearFaults();
     expectRecovered(await r.cycle());

@@ -24,7 +24,20 @@ import {
   type Site,
 } from '../integration/harness.js';
 
-export { BACKUPS, DAY, HOUR, MINUTE, NOW, PASSWORD, USER, emConfig, exporterConfig, sample, startSite, type Site } from '../integration/harness.js';
+export {
+  BACKUPS,
+  DAY,
+  HOUR,
+  MINUTE,
+  NOW,
+  PASSWORD,
+  USER,
+  emConfig,
+  exporterConfig,
+  sample,
+  startSite,
+  type Site,
+} from '../integration/harness.js';
 
 export const ALL_BACKUPS: readonly string[] = Object.values(BACKUPS);
 /** A backup with points in siteBackups(), polled first by a cycle (config order). */
@@ -105,7 +118,9 @@ export const WARN = 40;
 
 /** Warn and error lines about one backup of one EM. */
 export function complaints(lines: readonly LogLine[], em: string, backupId?: string): LogLine[] {
-  return lines.filter((l) => l.level >= WARN && l.em === em && (backupId === undefined ? true : l.backup_id === backupId));
+  return lines.filter(
+    (l) => l.level >= WARN && l.em === em && (backupId === undefined ? true : l.backup_id === backupId),
+  );
 }
 
 /**
@@ -153,13 +168,17 @@ export function expectOneEmWideWarning(
 }
 
 /** No stack trace, no got error object, no secret anywhere in the log. */
-export function expectCleanLog(log: { text(): string; lines(): Array<Record<string, unknown>> }, secrets: readonly string[] = []): void {
+export function expectCleanLog(
+  log: { text(): string; lines(): Array<Record<string, unknown>> },
+  secrets: readonly string[] = [],
+): void {
   const text = log.text();
   expect(text).not.toMatch(/\\n\s+at /); // a serialized stack frame
   expect(text).not.toMatch(/"stack"\s*:/);
   expect(text).not.toMatch(/RequestError|TimeoutError|ReadError|HTTPError|"timings"|"options"\s*:|ERR_GOT/);
   for (const line of log.lines()) expect(line.err, 'a logged error object').toBeUndefined();
-  for (const secret of [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), ...secrets]) expect(text).not.toContain(secret);
+  for (const secret of [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'), ...secrets])
+    expect(text).not.toContain(secret);
 }
 
 /** Every secret a simulator handed out: session ids and their tokens. */
@@ -170,7 +189,8 @@ export function sessionSecrets(...sites: Site[]): string[] {
 /** The healthy EM is up, every backup polled fine, nothing counted against it, nothing logged about it. */
 export function expectUntouched(result: CycleResult, em = 'em02'): void {
   expect(sample(result.text, 'veeam_em_up', { em })).toBe(1);
-  for (const id of ALL_BACKUPS) expect(sample(result.text, 'veeam_em_backup_poll_success', { em, backup_id: id })).toBe(1);
+  for (const id of ALL_BACKUPS)
+    expect(sample(result.text, 'veeam_em_backup_poll_success', { em, backup_id: id })).toBe(1);
   expect(total(result.text, 'veeam_em_poll_errors_total', { em })).toBe(0);
   expect(complaints(result.lines, em)).toEqual([]);
 }
@@ -178,7 +198,8 @@ export function expectUntouched(result: CycleResult, em = 'em02'): void {
 /** Every backup of `em` polled fine and shows EM's values. */
 export function expectRecovered(result: CycleResult, em = 'em01'): void {
   expect(sample(result.text, 'veeam_em_up', { em })).toBe(1);
-  for (const id of ALL_BACKUPS) expect(sample(result.text, 'veeam_em_backup_poll_success', { em, backup_id: id })).toBe(1);
+  for (const id of ALL_BACKUPS)
+    expect(sample(result.text, 'veeam_em_backup_poll_success', { em, backup_id: id })).toBe(1);
   expect(sample(result.text, 'veeam_em_backup_restore_points', { em, backup_id: BACKUPS.daily })).toBe(3);
   expect(sample(result.text, 'veeam_em_backup_restore_points', { em, backup_id: BACKUPS.hourly })).toBe(24);
   expect(complaints(result.lines, em)).toEqual([]);
@@ -189,7 +210,8 @@ export function total(exposition: string, name: string, labels: Record<string, s
   let sum = 0;
   for (const line of exposition.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }
@@ -235,7 +257,9 @@ export async function startCatcher(): Promise<Catcher> {
   const seen: Catcher['seen'] = [];
   const server = https.createServer({ key, cert }, (req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
-    res.writeHead(200, { 'content-type': 'application/xml' }).end('<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>');
+    res
+      .writeHead(200, { 'content-type': 'application/xml' })
+      .end('<RestorePoints xmlns="http://www.veeam.com/ent/v1.0"/>');
   });
   const port = await listenUntilCleanup(server);
   // `localhost` is on the simulator's certificate, so a followed redirect would succeed at TLS level.

@@ -46,13 +46,22 @@ describe('faults: EM unreachable', () => {
     const during = await r.cycle();
     expect(during.ok).toBe(false);
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
-    for (const id of ALL_BACKUPS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(0);
+    for (const id of ALL_BACKUPS)
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'network')).toBe(4);
     // One logon, retried once (poll.retries: 1), shared by all four backups.
     expect(requestsTotal(during.text, 'em01', 'login', 'error')).toBe(2);
-    expectOneEmWideWarning(during.lines, 'em01', ALL_BACKUPS, 'network', /connection failed \(ECONNREFUSED: .*\): check url, DNS, the firewall/);
+    expectOneEmWideWarning(
+      during.lines,
+      'em01',
+      ALL_BACKUPS,
+      'network',
+      /connection failed \(ECONNREFUSED: .*\): check url, DNS, the firewall/,
+    );
     // Plus the one line of the failed logon itself, which says it backs off.
-    const emLines = complaints(during.lines, 'em01').filter((l) => l.backup_id === undefined && l.polls_failed === undefined);
+    const emLines = complaints(during.lines, 'em01').filter(
+      (l) => l.backup_id === undefined && l.polls_failed === undefined,
+    );
     expect(emLines).toHaveLength(1);
     expect(emLines[0]!.msg).toMatch(/ECONNREFUSED.*not logging on again for 30s/);
     expectUntouched(during);
@@ -79,7 +88,13 @@ describe('faults: EM unreachable', () => {
     expect(during.ok).toBe(false);
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'network')).toBe(4);
-    expectOneEmWideWarning(during.lines, 'em01', ALL_BACKUPS, 'network', /connection failed \((ENOTFOUND|EAI_AGAIN): .*em01\.invalid.*\): check url, DNS/);
+    expectOneEmWideWarning(
+      during.lines,
+      'em01',
+      ALL_BACKUPS,
+      'network',
+      /connection failed \((ENOTFOUND|EAI_AGAIN): .*em01\.invalid.*\): check url, DNS/,
+    );
     expectUntouched(during);
     expectCleanLog(r.log);
   });
@@ -90,10 +105,17 @@ describe('faults: EM unreachable', () => {
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
     expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
-    for (const id of OTHERS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
+    for (const id of OTHERS)
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
     expect(errorsTotal(during.text, 'em01', 'network')).toBe(1);
     expect(requestsTotal(during.text, 'em01', 'restore_points', 'error')).toBe(2);
-    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'network', /GET restore points: connection failed \(\w+: .*, 2 attempts\)/);
+    expectOneWarningPerFailure(
+      during.lines,
+      'em01',
+      [ONE],
+      'network',
+      /GET restore points: connection failed \(\w+: .*, 2 attempts\)/,
+    );
     expectUntouched(during);
 
     // A single reset is absorbed by the retry: counted, but no failure and no warning.
@@ -117,7 +139,13 @@ describe('faults: slow EM', () => {
     expect(errorsTotal(during.text, 'em01', 'timeout')).toBe(1);
     expect(requestsTotal(during.text, 'em01', 'restore_points', 'error')).toBe(2);
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
-    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'timeout', /no answer within 400ms \(ETIMEDOUT, 2 attempts\): .*raise poll\.timeout \(now 400ms\)/);
+    expectOneWarningPerFailure(
+      during.lines,
+      'em01',
+      [ONE],
+      'timeout',
+      /no answer within 400ms \(ETIMEDOUT, 2 attempts\): .*raise poll\.timeout \(now 400ms\)/,
+    );
     expectUntouched(during);
 
     r.faulty.sim.clearFaults();
@@ -136,7 +164,8 @@ describe('faults: slow EM', () => {
     const base = await serveExporter(r.exporter);
     let cycleDone = false;
     const cycle = r.cycle().then((result) => ((cycleDone = true), result));
-    const pending = () => r.faulty.sim.requests().filter((q) => restorePointsOf(ONE).test(q.url.split('?')[0]!) && q.status === 0);
+    const pending = () =>
+      r.faulty.sim.requests().filter((q) => restorePointsOf(ONE).test(q.url.split('?')[0]!) && q.status === 0);
     await waitUntil(() => pending().length === 1, 'the slow request to reach EM');
 
     const metrics = await fetch(`${base}/metrics`);
@@ -179,12 +208,20 @@ describe('faults: 5xx bursts', () => {
     const during = await r.cycle();
     const failed: string[] = [BACKUPS.daily, BACKUPS.hourly];
     for (const id of ALL_BACKUPS) {
-      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(failed.includes(id) ? 0 : 1);
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(
+        failed.includes(id) ? 0 : 1,
+      );
     }
     expect(errorsTotal(during.text, 'em01', 'http_5xx')).toBe(failed.length);
     expect(requestsTotal(during.text, 'em01', 'restore_points', '503')).toBe(4);
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
-    expectOneWarningPerFailure(during.lines, 'em01', failed, 'http_5xx', /EM answered 503 "The service is temporarily unavailable\. Try again later\." \(2 attempts\): check the EM service log/);
+    expectOneWarningPerFailure(
+      during.lines,
+      'em01',
+      failed,
+      'http_5xx',
+      /EM answered 503 "The service is temporarily unavailable\. Try again later\." \(2 attempts\): check the EM service log/,
+    );
     expectUntouched(during);
 
     const after = await r.cycle();
@@ -200,7 +237,13 @@ describe('faults: 5xx bursts', () => {
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'http_5xx')).toBe(4);
     expect(requestsTotal(during.text, 'em01', 'login', '503')).toBe(2);
-    expectOneEmWideWarning(during.lines, 'em01', ALL_BACKUPS, 'http_5xx', /logon as "EM01\\svc_monitor": EM answered 503/);
+    expectOneEmWideWarning(
+      during.lines,
+      'em01',
+      ALL_BACKUPS,
+      'http_5xx',
+      /logon as "EM01\\svc_monitor": EM answered 503/,
+    );
     expectUntouched(during);
 
     r.faulty.sim.clearFaults();

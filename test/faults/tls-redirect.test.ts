@@ -22,14 +22,18 @@ import {
 
 /** The operator fixes em01's config; a reload replaces its client, which logs on at once. */
 async function fixConfig(r: Rig) {
-  await r.exporter.reload(exporterConfig([emConfig(r.faulty, { name: 'em01' }), emConfig(r.healthy, { name: 'em02' })], { retries: 1 }));
+  await r.exporter.reload(
+    exporterConfig([emConfig(r.faulty, { name: 'em01' }), emConfig(r.healthy, { name: 'em02' })], { retries: 1 }),
+  );
   return r.cycle();
 }
 
 describe('faults: TLS', () => {
   it('a certificate without the configured serverName: tls, naming tls.serverName, nothing sent; fixed by config', async () => {
     // The CA is trusted; only the name is not on the certificate.
-    const r = await rig({ em: (faulty) => ({ tls: { caFile: faulty.caFile, insecureSkipVerify: false, serverName: 'em01.example.local' } }) });
+    const r = await rig({
+      em: (faulty) => ({ tls: { caFile: faulty.caFile, insecureSkipVerify: false, serverName: 'em01.example.local' } }),
+    });
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(0);
     expect(errorsTotal(during.text, 'em01', 'tls')).toBe(4);
@@ -80,7 +84,9 @@ describe('faults: redirects to another host', () => {
       'em01',
       ALL_BACKUPS,
       'http_4xx',
-      new RegExp(`logon as "EM01\\\\svc_monitor": EM answered 302 redirecting to ${catcher.url}/api/sessionMngr/, not followed \\(credentials and the session stay with the configured server\\)`),
+      new RegExp(
+        `logon as "EM01\\\\svc_monitor": EM answered 302 redirecting to ${catcher.url}/api/sessionMngr/, not followed \\(credentials and the session stay with the configured server\\)`,
+      ),
     );
     expect(catcher.seen).toEqual([]);
     expectUntouched(during);
@@ -89,13 +95,23 @@ describe('faults: redirects to another host', () => {
   it('a redirected request is not followed: neither the session header nor anything else reaches the other host', async () => {
     const catcher = await startCatcher();
     const r = await rig();
-    r.faulty.sim.addFault({ match: { path: new RegExp(`^/api/backups/${ONE}/restorePoints$`) }, redirectTo: `${catcher.url}/api/backups/${ONE}/restorePoints?format=Entity` });
+    r.faulty.sim.addFault({
+      match: { path: new RegExp(`^/api/backups/${ONE}/restorePoints$`) },
+      redirectTo: `${catcher.url}/api/backups/${ONE}/restorePoints?format=Entity`,
+    });
     const during = await r.cycle();
     expect(sample(during.text, 'veeam_em_up', { em: 'em01' })).toBe(1);
     expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: ONE })).toBe(0);
-    for (const id of OTHERS) expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
+    for (const id of OTHERS)
+      expect(sample(during.text, 'veeam_em_backup_poll_success', { em: 'em01', backup_id: id })).toBe(1);
     expect(requestsTotal(during.text, 'em01', 'restore_points', '302')).toBe(1);
-    expectOneWarningPerFailure(during.lines, 'em01', [ONE], 'http_4xx', /GET restore points: EM answered 302 redirecting to https:\/\/localhost:\d+\/api\/backups\/[0-9a-f-]+\/restorePoints, not followed/);
+    expectOneWarningPerFailure(
+      during.lines,
+      'em01',
+      [ONE],
+      'http_4xx',
+      /GET restore points: EM answered 302 redirecting to https:\/\/localhost:\d+\/api\/backups\/[0-9a-f-]+\/restorePoints, not followed/,
+    );
     expect(catcher.seen).toEqual([]);
     // The redirect did not cost the session either.
     expect(complaints(during.lines, 'em01').filter((l) => l.backup_id === undefined)).toEqual([]);

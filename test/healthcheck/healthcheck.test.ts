@@ -13,9 +13,15 @@ import { makeCa, makeLeaf } from '../web-config/support/certs.js';
 
 const HEALTHCHECK = fileURLToPath(new URL('../../dist/healthcheck.js', import.meta.url));
 
-function runHealthcheck(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runHealthcheck(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HEALTHCHECK, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HEALTHCHECK, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -37,10 +43,9 @@ function freePort(): Promise<number> {
 
 describe('exporterFlagsFromCmdline', () => {
   it('takes the flags after the entry script', () => {
-    expect(exporterFlagsFromCmdline('node\0dist/main.js\0--web.listen-address=:9000\0--web.config.file=w.yml\0')).toEqual([
-      '--web.listen-address=:9000',
-      '--web.config.file=w.yml',
-    ]);
+    expect(
+      exporterFlagsFromCmdline('node\0dist/main.js\0--web.listen-address=:9000\0--web.config.file=w.yml\0'),
+    ).toEqual(['--web.listen-address=:9000', '--web.config.file=w.yml']);
     expect(exporterFlagsFromCmdline('node\0/usr/local/bin/veeam-em-exporter\0--demo\0')).toEqual(['--demo']);
   });
 
@@ -91,7 +96,11 @@ describe('credentialsFromEnv', () => {
     const file = join(dir, 'password');
     writeFileSync(file, 's3cret with spaces \n');
     expect(
-      await credentialsFromEnv({ VEEAM_EM_HEALTHCHECK_USERNAME: 'probe', VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: file, VEEAM_EM_HEALTHCHECK_PASSWORD: 'inline' }),
+      await credentialsFromEnv({
+        VEEAM_EM_HEALTHCHECK_USERNAME: 'probe',
+        VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: file,
+        VEEAM_EM_HEALTHCHECK_PASSWORD: 'inline',
+      }),
     ).toEqual({ username: 'probe', password: 's3cret with spaces ' });
     expect(await credentialsFromEnv({ VEEAM_EM_HEALTHCHECK_PASSWORD: 'inline' })).toEqual({ password: 'inline' });
     expect(await credentialsFromEnv({})).toEqual({});
@@ -121,15 +130,30 @@ describe('dist/healthcheck.js against the real exporter', () => {
     writeFileSync(join(dir, 'other.crt'), other.cert);
     writeFileSync(join(dir, 'other.key'), other.key, { mode: 0o600 });
     const users = `basic_auth_users:\n  healthcheck: ${bcrypt.hashSync('probe-secret', 4)}\n`;
-    writeFileSync(join(dir, 'web.yml'), `tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\n${users}`);
+    writeFileSync(
+      join(dir, 'web.yml'),
+      `tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\n${users}`,
+    );
     // Same users, another certificate: what a probe sees when something else answers on the port.
-    writeFileSync(join(dir, 'web-other-cert.yml'), `tls_server_config:\n  cert_file: other.crt\n  key_file: other.key\n${users}`);
+    writeFileSync(
+      join(dir, 'web-other-cert.yml'),
+      `tls_server_config:\n  cert_file: other.crt\n  key_file: other.key\n${users}`,
+    );
     writeFileSync(passwordFile, 'probe-secret\n', { mode: 0o600 });
 
     [plainPort, securedPort] = [await freePort(), await freePort()];
     plain = startExporter(['--demo', `--web.listen-address=127.0.0.1:${plainPort}`, '--log.level=warn']);
-    secured = startExporter(['--demo', `--web.listen-address=127.0.0.1:${securedPort}`, `--web.config.file=${join(dir, 'web.yml')}`, '--log.level=warn']);
-    await waitUntil(async () => (await runHealthcheck([`--web.listen-address=127.0.0.1:${plainPort}`])).code === 0, 'the plain exporter', 30_000);
+    secured = startExporter([
+      '--demo',
+      `--web.listen-address=127.0.0.1:${securedPort}`,
+      `--web.config.file=${join(dir, 'web.yml')}`,
+      '--log.level=warn',
+    ]);
+    await waitUntil(
+      async () => (await runHealthcheck([`--web.listen-address=127.0.0.1:${plainPort}`])).code === 0,
+      'the plain exporter',
+      30_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -140,7 +164,10 @@ describe('dist/healthcheck.js against the real exporter', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const securedFlags = () => [`--web.listen-address=127.0.0.1:${securedPort}`, `--web.config.file=${join(dir, 'web.yml')}`];
+  const securedFlags = () => [
+    `--web.listen-address=127.0.0.1:${securedPort}`,
+    `--web.config.file=${join(dir, 'web.yml')}`,
+  ];
   const probeEnv = { VEEAM_EM_HEALTHCHECK_USERNAME: 'healthcheck', VEEAM_EM_HEALTHCHECK_PASSWORD_FILE: passwordFile };
 
   it('is healthy on plain HTTP at another port', async () => {
@@ -150,7 +177,11 @@ describe('dist/healthcheck.js against the real exporter', () => {
   });
 
   it('is healthy over TLS with basic auth, using the same flags and a mounted password file', async () => {
-    await waitUntil(async () => (await runHealthcheck(securedFlags(), probeEnv)).code === 0, 'the TLS exporter', 30_000);
+    await waitUntil(
+      async () => (await runHealthcheck(securedFlags(), probeEnv)).code === 0,
+      'the TLS exporter',
+      30_000,
+    );
     const result = await runHealthcheck(securedFlags(), probeEnv);
     expect(result.stdout).toContain(`https://127.0.0.1:${securedPort}/-/healthy: 200`);
   });
@@ -162,7 +193,10 @@ describe('dist/healthcheck.js against the real exporter', () => {
   });
 
   it('is unhealthy on a wrong password', async () => {
-    const result = await runHealthcheck(securedFlags(), { VEEAM_EM_HEALTHCHECK_USERNAME: 'healthcheck', VEEAM_EM_HEALTHCHECK_PASSWORD: 'wrong' });
+    const result = await runHealthcheck(securedFlags(), {
+      VEEAM_EM_HEALTHCHECK_USERNAME: 'healthcheck',
+      VEEAM_EM_HEALTHCHECK_PASSWORD: 'wrong',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('HTTP 401');
   });

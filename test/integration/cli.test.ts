@@ -2,7 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKUPS, DAY, HOUR, MINUTE, PASSWORD, configYaml as oneEmConfig, sample, startSite, type Site } from './harness.js';
+import {
+  BACKUPS,
+  DAY,
+  HOUR,
+  MINUTE,
+  PASSWORD,
+  configYaml as oneEmConfig,
+  sample,
+  startSite,
+  type Site,
+} from './harness.js';
 import { startExporter } from './process.js';
 
 const UNKNOWN = 'deadbeef-0000-4000-8000-00000000dead';
@@ -19,31 +29,79 @@ describe('veeam-em-exporter --once', () => {
     now = Date.now();
     // Real time here: the binary reads the real clock.
     site.sim.setBackups([
-      { id: BACKUPS.daily, name: 'Daily VM Backup', restorePoints: [now - DAY - 5 * HOUR, now - 5 * HOUR, now - 2 * DAY] },
-      { id: BACKUPS.hourly, name: 'Hourly SQL Backup', platform: 'HyperV', restorePoints: [now - 30 * MINUTE, now - 90 * MINUTE] },
-      { id: BACKUPS.weekly, name: 'Weekly File Server', repository: 'NAS', restorePoints: [now - 9 * DAY, now - 2 * DAY] },
+      {
+        id: BACKUPS.daily,
+        name: 'Daily VM Backup',
+        restorePoints: [now - DAY - 5 * HOUR, now - 5 * HOUR, now - 2 * DAY],
+      },
+      {
+        id: BACKUPS.hourly,
+        name: 'Hourly SQL Backup',
+        platform: 'HyperV',
+        restorePoints: [now - 30 * MINUTE, now - 90 * MINUTE],
+      },
+      {
+        id: BACKUPS.weekly,
+        name: 'Weekly File Server',
+        repository: 'NAS',
+        restorePoints: [now - 9 * DAY, now - 2 * DAY],
+      },
     ]);
   });
   afterAll(() => site.close());
 
   it('prints count, newest, oldest, age, RPO, info and poll success for each of three backups, and exits 0', async () => {
     const file = join(site.dir, 'three.yaml');
-    await writeFile(file, configYaml(site, [BACKUPS.daily, `id: ${BACKUPS.hourly}\n        rpo: 2h`, `urn:veeam:Backup:${BACKUPS.weekly.toUpperCase()}`]));
+    await writeFile(
+      file,
+      configYaml(site, [
+        BACKUPS.daily,
+        `id: ${BACKUPS.hourly}\n        rpo: 2h`,
+        `urn:veeam:Backup:${BACKUPS.weekly.toUpperCase()}`,
+      ]),
+    );
     const run = startExporter(['--once', `--config.file=${file}`, '--log.level=warn'], { VEEAM_EM_PASSWORD: PASSWORD });
     const { code } = await run.exited;
     const out = run.stdout();
     expect(code, run.stderr()).toBe(0);
 
     const expected = [
-      { id: BACKUPS.daily, name: 'Daily VM Backup', count: 3, newest: now - 5 * HOUR, oldest: now - 2 * DAY, rpo: 26 * 3600 },
-      { id: BACKUPS.hourly, name: 'Hourly SQL Backup', count: 2, newest: now - 30 * MINUTE, oldest: now - 90 * MINUTE, rpo: 7200 },
-      { id: BACKUPS.weekly, name: 'Weekly File Server', count: 2, newest: now - 2 * DAY, oldest: now - 9 * DAY, rpo: 26 * 3600 },
+      {
+        id: BACKUPS.daily,
+        name: 'Daily VM Backup',
+        count: 3,
+        newest: now - 5 * HOUR,
+        oldest: now - 2 * DAY,
+        rpo: 26 * 3600,
+      },
+      {
+        id: BACKUPS.hourly,
+        name: 'Hourly SQL Backup',
+        count: 2,
+        newest: now - 30 * MINUTE,
+        oldest: now - 90 * MINUTE,
+        rpo: 7200,
+      },
+      {
+        id: BACKUPS.weekly,
+        name: 'Weekly File Server',
+        count: 2,
+        newest: now - 2 * DAY,
+        oldest: now - 9 * DAY,
+        rpo: 26 * 3600,
+      },
     ];
     for (const b of expected) {
       const labels = { em: 'em01', backup_id: b.id, backup_name: b.name };
       expect(sample(out, 'veeam_em_backup_restore_points', labels)).toBe(b.count);
-      expect(sample(out, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBeCloseTo(b.newest / 1000, 2);
-      expect(sample(out, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', labels)).toBeCloseTo(b.oldest / 1000, 2);
+      expect(sample(out, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBeCloseTo(
+        b.newest / 1000,
+        2,
+      );
+      expect(sample(out, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', labels)).toBeCloseTo(
+        b.oldest / 1000,
+        2,
+      );
       const age = sample(out, 'veeam_em_backup_newest_restore_point_age_seconds', labels)!;
       const expectedAge = (Date.now() - b.newest) / 1000;
       // The age was computed when the exposition was rendered, a moment before now.
@@ -63,7 +121,9 @@ describe('veeam-em-exporter --once', () => {
   it('exits 1 when a poll fails, and still prints what it knows', async () => {
     const file = join(site.dir, 'unknown.yaml');
     await writeFile(file, configYaml(site, [BACKUPS.daily, UNKNOWN]));
-    const run = startExporter(['--once', `--config.file=${file}`, '--log.level=error'], { VEEAM_EM_PASSWORD: PASSWORD });
+    const run = startExporter(['--once', `--config.file=${file}`, '--log.level=error'], {
+      VEEAM_EM_PASSWORD: PASSWORD,
+    });
     const { code } = await run.exited;
     const out = run.stdout();
     expect(code).toBe(1);
@@ -107,7 +167,10 @@ describe('veeam-em-exporter --config.check', () => {
 
   it('lists every problem with file, line and key path, and exits 2', async () => {
     const file = join(site.dir, 'bad.yaml');
-    await writeFile(file, configYaml(site, [BACKUPS.daily, 'not-a-guid', BACKUPS.daily]).replace('timeout: 5s', 'timeout: 5 seconds'));
+    await writeFile(
+      file,
+      configYaml(site, [BACKUPS.daily, 'not-a-guid', BACKUPS.daily]).replace('timeout: 5s', 'timeout: 5 seconds'),
+    );
     const run = startExporter(['--config.check', `--config.file=${file}`], {});
     expect((await run.exited).code).toBe(2);
     const err = run.stderr();

@@ -110,9 +110,12 @@ describe('reload of the running daemon', () => {
 
   it('swaps a valid config on POST /-/reload and SIGHUP, and keeps the running one when the new one is invalid', async () => {
     const file = await writeConfig(site, 'reload.yaml');
-    const started = startExporter([`--config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--web.enable-lifecycle'], {
-      VEEAM_EM_PASSWORD: PASSWORD,
-    });
+    const started = startExporter(
+      [`--config.file=${file}`, '--web.listen-address=127.0.0.1:0', '--web.enable-lifecycle'],
+      {
+        VEEAM_EM_PASSWORD: PASSWORD,
+      },
+    );
     run = started;
     const listening = await started.waitForLog((l) => l.msg === 'listening');
     const base = `http://${String(listening.address)}`;
@@ -141,7 +144,10 @@ describe('reload of the running daemon', () => {
     // SIGHUP does the same: the weekly backup comes back and is polled at once.
     await writeFile(file, original);
     started.child.kill('SIGHUP');
-    await waitUntil(async () => sample(await metrics(), 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly }) === 2, 'the SIGHUP reload');
+    await waitUntil(
+      async () => sample(await metrics(), 'veeam_em_backup_restore_points', { backup_id: BACKUPS.weekly }) === 2,
+      'the SIGHUP reload',
+    );
 
     // A new schedule reaches the HELP texts and the status page.
     await writeFile(file, `poll:\n  schedule: "*/7 * * * *"\n${original}`);

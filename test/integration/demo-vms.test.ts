@@ -12,9 +12,15 @@ describe('--demo and per-machine freshness', () => {
     try {
       await exporter.runOnce();
       const samples = parseExposition(await exporter.metrics.render()).samples;
-      const daily = (name: string) => samples.filter((s) => s.name === name && s.labels.backup_name === 'Daily VM Backup');
+      const daily = (name: string) =>
+        samples.filter((s) => s.name === name && s.labels.backup_name === 'Daily VM Backup');
       expect(daily('veeam_em_backup_newest_restore_point_age_seconds')[0]?.value).toBe((5 * HOUR) / 1000);
-      const newest = Object.fromEntries(daily('veeam_em_vm_newest_restore_point_timestamp_seconds').map((s) => [s.labels.vm_name, now / 1000 - s.value]));
+      const newest = Object.fromEntries(
+        daily('veeam_em_vm_newest_restore_point_timestamp_seconds').map((s) => [
+          s.labels.vm_name,
+          now / 1000 - s.value,
+        ]),
+      );
       expect(Object.keys(newest).sort()).toEqual(['app-04 (prod)', 'db-03', 'web-01', 'web-02']);
       // db-03 missed the last three nightly points: its newest is three days older than the backup's.
       expect(newest['db-03']).toBeGreaterThan((3 * DAY + 5 * HOUR) / 1000 - 120);
@@ -32,10 +38,14 @@ describe('--demo and per-machine freshness', () => {
       const listening = await run.waitForLog((line) => line.msg === 'listening', 30_000);
       const port = String(listening.address).split(':').pop();
       let page = '';
-      await waitUntil(async () => {
-        page = (await httpGet(`http://127.0.0.1:${port}/`)).body;
-        return page.includes('Machines (VM freshness)') && page.includes('last read');
-      }, 'the machines section', 30_000);
+      await waitUntil(
+        async () => {
+          page = (await httpGet(`http://127.0.0.1:${port}/`)).body;
+          return page.includes('Machines (VM freshness)') && page.includes('last read');
+        },
+        'the machines section',
+        30_000,
+      );
       expect(page).toMatch(/db-03 \(3d \d+h\)/);
     } finally {
       run.child.kill('SIGTERM');

@@ -3,7 +3,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EmConfig } from '../../src/config/types.js';
 import type { Exporter } from '../../src/exporter.js';
 import { stableGuid, type SimBackup } from '../../src/simulator/index.js';
-import { BACKUPS, HOUR, MINUTE, NOW, capturingLogger, createExporter, emConfig, exporterConfig, sample, siteBackups, startSite, type Site } from './harness.js';
+import {
+  BACKUPS,
+  HOUR,
+  MINUTE,
+  NOW,
+  capturingLogger,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  sample,
+  siteBackups,
+  startSite,
+  type Site,
+} from './harness.js';
 
 const sites: Site[] = [];
 const exporters: Exporter[] = [];
@@ -23,8 +36,22 @@ function discoverySite(): SimBackup[] {
     ...siteBackups(),
     { id: TEST_JOB, name: 'Test restore job', restorePoints: [NOW - HOUR] },
     { id: PARENT, name: 'Agent Policy', backupType: 'ParentBackup', platform: 'AgentForWindows', restorePoints: [] },
-    { id: LAPTOP, name: 'laptop01', backupType: 'ChildBackup', platform: 'AgentForWindows', parentId: PARENT, restorePoints: [NOW - 3 * HOUR, NOW - 27 * HOUR] },
-    { id: TEST_PC, name: 'Test-pc02', backupType: 'ChildBackup', platform: 'AgentForWindows', parentId: PARENT, restorePoints: [NOW - 2 * HOUR] },
+    {
+      id: LAPTOP,
+      name: 'laptop01',
+      backupType: 'ChildBackup',
+      platform: 'AgentForWindows',
+      parentId: PARENT,
+      restorePoints: [NOW - 3 * HOUR, NOW - 27 * HOUR],
+    },
+    {
+      id: TEST_PC,
+      name: 'Test-pc02',
+      backupType: 'ChildBackup',
+      platform: 'AgentForWindows',
+      parentId: PARENT,
+      restorePoints: [NOW - 2 * HOUR],
+    },
   ];
 }
 
@@ -37,7 +64,11 @@ async function site(): Promise<Site> {
 const DISCOVER_RPO = 30 * 3600;
 
 function config(s: Site, overrides: Partial<EmConfig> = {}): EmConfig {
-  return emConfig(s, { backups: [], discover: { include: '.*', exclude: '^Test', rpoSeconds: DISCOVER_RPO }, ...overrides });
+  return emConfig(s, {
+    backups: [],
+    discover: { include: '.*', exclude: '^Test', rpoSeconds: DISCOVER_RPO },
+    ...overrides,
+  });
 }
 
 function exporterFor(ems: EmConfig[], now: () => number = () => NOW, logger = pino({ level: 'silent' })): Exporter {
@@ -49,12 +80,17 @@ function exporterFor(ems: EmConfig[], now: () => number = () => NOW, logger = pi
 /** backup_id -> backup_name of every veeam_em_backup_info series. */
 function infoNames(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(/^veeam_em_backup_info\{em="[^"]*",backup_id="([^"]+)",backup_name="((?:[^"\\]|\\.)*)"/gm)) out[m[1]!] = m[2]!;
+  for (const m of text.matchAll(
+    /^veeam_em_backup_info\{em="[^"]*",backup_id="([^"]+)",backup_name="((?:[^"\\]|\\.)*)"/gm,
+  ))
+    out[m[1]!] = m[2]!;
   return out;
 }
 
 const exported = (text: string) =>
-  [...new Set([...text.matchAll(/^veeam_em_backup_restore_points\{[^}]*backup_id="([^"]+)"/gm)].map((m) => m[1]!))].sort();
+  [
+    ...new Set([...text.matchAll(/^veeam_em_backup_restore_points\{[^}]*backup_id="([^"]+)"/gm)].map((m) => m[1]!)),
+  ].sort();
 
 describe('discover', () => {
   for (const mode of ['entity', 'query'] as const) {
@@ -109,12 +145,18 @@ describe('discover', () => {
     expect(await exporter.runOnce()).toBe(true);
     const urls = s.sim.requests().map((r) => r.url);
     expect(urls.filter((u) => u.startsWith('/api/backups?'))).toEqual([]);
-    expect(urls.filter((u) => u.startsWith('/api/query?type=Backup&format=Entities&sortAsc=UID&pageSize=1000&page='))).toHaveLength(2);
-    expect(urls.filter((u) => u.includes('/childbackups'))).toEqual([`/api/backups/${PARENT}/childbackups?format=Entity`]);
+    expect(
+      urls.filter((u) => u.startsWith('/api/query?type=Backup&format=Entities&sortAsc=UID&pageSize=1000&page=')),
+    ).toHaveLength(2);
+    expect(urls.filter((u) => u.includes('/childbackups'))).toEqual([
+      `/api/backups/${PARENT}/childbackups?format=Entity`,
+    ]);
     const second = await exporter.metrics.render();
     expect(exported(second)).toEqual(exported(first));
     expect(infoNames(second)).toEqual(infoNames(first));
-    expect(second).toContain(`backup_id="${many[7]!.id}",backup_name="Job 0007",backup_server="vbr01.example.local",platform="VMware",backup_type="Standard",repository="Repository 1"} 1`);
+    expect(second).toContain(
+      `backup_id="${many[7]!.id}",backup_name="Job 0007",backup_server="vbr01.example.local",platform="VMware",backup_type="Standard",repository="Repository 1"} 1`,
+    );
   });
 
   it('keeps the RPO of a backup that is also configured', async () => {
@@ -169,7 +211,12 @@ describe('discover', () => {
     const log = capturingLogger();
     const exporter = exporterFor([config(s)], () => now, log.logger);
     expect(await exporter.runOnce()).toBe(true);
-    expect(log.lines().filter((l) => l.msg === 'discovery changed the set of polled backups').map((l) => l.discovered)).toEqual([5]);
+    expect(
+      log
+        .lines()
+        .filter((l) => l.msg === 'discovery changed the set of polled backups')
+        .map((l) => l.discovered),
+    ).toEqual([5]);
 
     s.sim.addFault({ match: { path: '/api/backups', query: 'format=Entity' }, status: 503 });
     s.sim.clearRequests();
@@ -223,7 +270,9 @@ describe('discover', () => {
     const s = await site();
     const exporter = exporterFor([config(s)]);
     await exporter.runOnce();
-    await exporter.reload(exporterConfig([config(s, { discover: { include: '.*', exclude: '^(Test|Hourly)', rpoSeconds: DISCOVER_RPO } })]));
+    await exporter.reload(
+      exporterConfig([config(s, { discover: { include: '.*', exclude: '^(Test|Hourly)', rpoSeconds: DISCOVER_RPO } })]),
+    );
     let text = await exporter.metrics.render();
     expect(exported(text)).toEqual([BACKUPS.daily, BACKUPS.weekly, BACKUPS.empty, LAPTOP].sort());
     // Values read before the reload stay.

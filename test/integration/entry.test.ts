@@ -14,7 +14,8 @@ const DIST = dirname(MAIN);
 function staticSpecifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const found: string[] = [];
-  for (const match of text.matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s)?['"]([^'"]+)['"];?\s*$/gm)) found.push(match[1]!);
+  for (const match of text.matchAll(/^(?:import|export)\s(?:[^;'"]*?\sfrom\s)?['"]([^'"]+)['"];?\s*$/gm))
+    found.push(match[1]!);
   return found;
 }
 

@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmConfig } from '../../src/config/types.js';
 import type { JsonStyle, NameStyle } from '../../src/simulator/types.js';
-import { capturingLogger, createExporter, emConfig, exporterConfig, normalizeExposition, startSite, type Site } from './harness.js';
+import {
+  capturingLogger,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  normalizeExposition,
+  startSite,
+  type Site,
+} from './harness.js';
 
 const GOLDEN = fileURLToPath(new URL('../golden/three-backups.prom', import.meta.url));
 const promtool = ['/usr/bin/promtool', 'promtool'].find((p) => {
@@ -35,11 +43,27 @@ const variants: Array<{
   { label: 'JSON v13 camelCase', em: { format: 'json' }, jsonStyle: 'v13' },
   { label: 'XML references, SQL Server names', em: { restorePoints: 'reference' }, nameStyle: 'mssql' },
   { label: 'XML references, PostgreSQL names', em: { restorePoints: 'reference' }, nameStyle: 'postgres' },
-  { label: 'JSON v13 references served for an entity request', em: { format: 'json' }, jsonStyle: 'v13', ignoreEntityFormat: true },
+  {
+    label: 'JSON v13 references served for an entity request',
+    em: { format: 'json' },
+    jsonStyle: 'v13',
+    ignoreEntityFormat: true,
+  },
   // One query for the four backups' metadata, one for all their restore points.
   { label: 'query service, XML', em: { restorePoints: 'query' }, requests: { login: 1, query: 2 } },
-  { label: 'query service, JSON v12', em: { restorePoints: 'query', format: 'json' }, jsonStyle: 'v12', requests: { login: 1, query: 2 } },
-  { label: 'query service, JSON v13, PostgreSQL names', em: { restorePoints: 'query', format: 'json' }, jsonStyle: 'v13', nameStyle: 'postgres', requests: { login: 1, query: 2 } },
+  {
+    label: 'query service, JSON v12',
+    em: { restorePoints: 'query', format: 'json' },
+    jsonStyle: 'v12',
+    requests: { login: 1, query: 2 },
+  },
+  {
+    label: 'query service, JSON v13, PostgreSQL names',
+    em: { restorePoints: 'query', format: 'json' },
+    jsonStyle: 'v13',
+    nameStyle: 'postgres',
+    requests: { login: 1, query: 2 },
+  },
 ];
 
 const REQUEST_FAMILIES = /^(# (HELP|TYPE) )?veeam_em_api_request/;
@@ -66,7 +90,11 @@ describe('golden /metrics', () => {
     describe(variant.label, () => {
       let site: Site;
       beforeAll(async () => {
-        site = await startSite({ jsonStyle: variant.jsonStyle, nameStyle: variant.nameStyle, ignoreEntityFormat: variant.ignoreEntityFormat });
+        site = await startSite({
+          jsonStyle: variant.jsonStyle,
+          nameStyle: variant.nameStyle,
+          ignoreEntityFormat: variant.ignoreEntityFormat,
+        });
       });
       afterAll(() => site.close());
 
@@ -90,9 +118,15 @@ describe('golden /metrics', () => {
     });
   }
 
-  it.skipIf(!promtool && process.env.CI !== 'true')('golden file passes promtool check metrics with no findings', () => {
-    expect(existsSync(GOLDEN)).toBe(true);
-    const result = execFileSync(promtool ?? 'promtool', ['check', 'metrics'], { input: readFileSync(GOLDEN), encoding: 'utf8' });
-    expect(result.trim()).toBe('');
-  });
+  it.skipIf(!promtool && process.env.CI !== 'true')(
+    'golden file passes promtool check metrics with no findings',
+    () => {
+      expect(existsSync(GOLDEN)).toBe(true);
+      const result = execFileSync(promtool ?? 'promtool', ['check', 'metrics'], {
+        input: readFileSync(GOLDEN),
+        encoding: 'utf8',
+      });
+      expect(result.trim()).toBe('');
+    },
+  );
 });

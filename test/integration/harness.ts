@@ -5,7 +5,12 @@ import pino from 'pino';
 import type { EmConfig, ExporterConfig } from '../../src/config/types.js';
 import { Exporter } from '../../src/exporter.js';
 import { createHttpServer } from '../../src/server/index.js';
-import { EmSimulator, type SimBackup, type SimulatorOptions, type StartedSimulator } from '../../src/simulator/index.js';
+import {
+  EmSimulator,
+  type SimBackup,
+  type SimulatorOptions,
+  type StartedSimulator,
+} from '../../src/simulator/index.js';
 
 export const USER = 'EM01\\svc_monitor';
 // Characters that break naive regexes, HTML and JSON, so a leak cannot hide behind escaping.
@@ -28,7 +33,11 @@ export const BACKUPS = {
 /** Three backups with points (listed out of order, as EM may) and one without any. */
 export function siteBackups(now = NOW): SimBackup[] {
   return [
-    { id: BACKUPS.daily, name: 'Daily VM Backup', restorePoints: [now - 2 * DAY - 5 * HOUR, now - 5 * HOUR, now - DAY - 5 * HOUR] },
+    {
+      id: BACKUPS.daily,
+      name: 'Daily VM Backup',
+      restorePoints: [now - 2 * DAY - 5 * HOUR, now - 5 * HOUR, now - DAY - 5 * HOUR],
+    },
     {
       id: BACKUPS.hourly,
       name: 'Hourly "SQL" Backup',
@@ -96,7 +105,14 @@ export function emConfig(site: Site, overrides: Partial<EmConfig> = {}): EmConfi
 
 export function exporterConfig(ems: EmConfig[], poll: Partial<ExporterConfig['poll']> = {}): ExporterConfig {
   return {
-    poll: { schedule: '*/5 * * * *', concurrency: 4, timeoutMs: 5_000, retries: 1, metadataRefreshMs: 3_600_000, ...poll },
+    poll: {
+      schedule: '*/5 * * * *',
+      concurrency: 4,
+      timeoutMs: 5_000,
+      retries: 1,
+      metadataRefreshMs: 3_600_000,
+      ...poll,
+    },
     defaults: { rpoSeconds: 26 * 3600 },
     enterpriseManagers: ems,
   };

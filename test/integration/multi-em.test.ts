@@ -1,7 +1,16 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exporter } from '../../src/exporter.js';
-import { BACKUPS, createExporter, emConfig, exporterConfig, sample, serveExporter, startSite, type Site } from './harness.js';
+import {
+  BACKUPS,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  sample,
+  serveExporter,
+  startSite,
+  type Site,
+} from './harness.js';
 import { waitUntil } from './process.js';
 
 const sites: Site[] = [];
@@ -24,13 +33,16 @@ describe('several Enterprise Managers in one process', () => {
     slow.sim.addFault({ match: { path: /\/restorePoints$/ }, latencyMs: 120_000 });
 
     exporter = createExporter(
-      exporterConfig([emConfig(good, { name: 'good' }), deadConfig, emConfig(slow, { name: 'slow', restorePoints: 'entity' })], {
-        schedule: '* * * * * *',
-        timeoutMs: 120_000,
-        concurrency: 2,
-        // The hang must outlast many ticks here; the cycle deadline has tests of its own.
-        cycleTimeoutMs: 120_000,
-      }),
+      exporterConfig(
+        [emConfig(good, { name: 'good' }), deadConfig, emConfig(slow, { name: 'slow', restorePoints: 'entity' })],
+        {
+          schedule: '* * * * * *',
+          timeoutMs: 120_000,
+          concurrency: 2,
+          // The hang must outlast many ticks here; the cycle deadline has tests of its own.
+          cycleTimeoutMs: 120_000,
+        },
+      ),
       pino({ level: 'silent' }),
       Date.now,
     );
@@ -47,11 +59,20 @@ describe('several Enterprise Managers in one process', () => {
 
       // Three whole cycles of the good EM (4 backups each) while the slow EM's first one hangs.
       await waitUntil(() => restorePointRequests(good) >= 12, 'three cycles of the good EM', 25_000);
-      await waitUntil(async () => (sample(await scrape(), 'veeam_em_poll_overruns_total', { em: 'slow' }) ?? 0) >= 1, 'a skipped tick of the slow EM', 25_000);
+      await waitUntil(
+        async () => (sample(await scrape(), 'veeam_em_poll_overruns_total', { em: 'slow' }) ?? 0) >= 1,
+        'a skipped tick of the slow EM',
+        25_000,
+      );
       const body = await scrape();
 
       expect(firstCyclesDone).toBe(false);
-      expect(slow.sim.requests().filter((r) => r.url.includes('/restorePoints')).every((r) => r.status === 0)).toBe(true);
+      expect(
+        slow.sim
+          .requests()
+          .filter((r) => r.url.includes('/restorePoints'))
+          .every((r) => r.status === 0),
+      ).toBe(true);
       expect(sample(body, 'veeam_em_up', { em: 'slow' })).toBeUndefined();
       expect(sample(body, 'veeam_em_last_poll_timestamp_seconds', { em: 'slow' })).toBeUndefined();
 
@@ -63,12 +84,17 @@ describe('several Enterprise Managers in one process', () => {
         expect(sample(body, 'veeam_em_backup_poll_success', { em: 'good', backup_id: id })).toBe(1);
       }
       expect(sample(body, 'veeam_em_backup_restore_points', { em: 'good', backup_id: BACKUPS.hourly })).toBe(24);
-      const goodPolls = (sample(body, 'veeam_em_api_requests_total', { em: 'good', endpoint: 'restore_points', code: '200' }) ?? 0) / 4;
+      const goodPolls =
+        (sample(body, 'veeam_em_api_requests_total', { em: 'good', endpoint: 'restore_points', code: '200' }) ?? 0) / 4;
       expect(goodPolls).toBeGreaterThanOrEqual(3);
 
       // The good EM keeps going: a later scrape shows a later cycle, the slow one still unfinished.
       const before = sample(body, 'veeam_em_last_poll_timestamp_seconds', { em: 'good' })!;
-      await waitUntil(async () => (sample(await scrape(), 'veeam_em_last_poll_timestamp_seconds', { em: 'good' }) ?? 0) > before, 'another cycle of the good EM', 25_000);
+      await waitUntil(
+        async () => (sample(await scrape(), 'veeam_em_last_poll_timestamp_seconds', { em: 'good' }) ?? 0) > before,
+        'another cycle of the good EM',
+        25_000,
+      );
       expect(sample(await scrape(), 'veeam_em_up', { em: 'slow' })).toBeUndefined();
       expect(good.sim.openSessionCount()).toBe(1);
     } finally {

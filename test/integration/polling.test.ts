@@ -47,10 +47,18 @@ describe('a poll cycle against the simulator', () => {
     s.sim.addFault({ match: { path: /restorePoints$/ }, latencyMs: 40 });
     const log = capturingLogger();
     const exporter = track(
-      createExporter(exporterConfig([emConfig(s, { backups: many.map((b) => ({ id: b.id, rpoSeconds: 3600 })) })], { concurrency: 4 }), log.logger),
+      createExporter(
+        exporterConfig([emConfig(s, { backups: many.map((b) => ({ id: b.id, rpoSeconds: 3600 })) })], {
+          concurrency: 4,
+        }),
+        log.logger,
+      ),
     );
     const cycle = exporter.runOnce();
-    await waitUntil(() => s.sim.requests().filter((r) => /restorePoints/.test(r.url)).length >= 4, 'the first restore-point answers');
+    await waitUntil(
+      () => s.sim.requests().filter((r) => /restorePoints/.test(r.url)).length >= 4,
+      'the first restore-point answers',
+    );
     s.sim.expireAllSessions();
     expect(await cycle).toBe(true);
 
@@ -67,7 +75,12 @@ describe('a poll cycle against the simulator', () => {
     const missing = 'deadbeef-0000-4000-8000-00000000dead';
     const log = capturingLogger();
     const base = emConfig(s);
-    const exporter = track(createExporter(exporterConfig([{ ...base, backups: [...base.backups, { id: missing, rpoSeconds: 60 }] }]), log.logger));
+    const exporter = track(
+      createExporter(
+        exporterConfig([{ ...base, backups: [...base.backups, { id: missing, rpoSeconds: 60 }] }]),
+        log.logger,
+      ),
+    );
     expect(await exporter.runOnce()).toBe(false);
     const text = await exporter.metrics.render();
 
@@ -100,7 +113,9 @@ describe('a poll cycle against the simulator', () => {
     const after = await exporter.metrics.render();
 
     const daily = { backup_id: BACKUPS.daily };
-    expect(sample(after, 'veeam_em_backup_restore_points', daily)).toBe(sample(before, 'veeam_em_backup_restore_points', daily));
+    expect(sample(after, 'veeam_em_backup_restore_points', daily)).toBe(
+      sample(before, 'veeam_em_backup_restore_points', daily),
+    );
     expect(sample(after, 'veeam_em_backup_newest_restore_point_timestamp_seconds', daily)).toBe(
       sample(before, 'veeam_em_backup_newest_restore_point_timestamp_seconds', daily),
     );
@@ -146,7 +161,9 @@ describe('a poll cycle against the simulator', () => {
   it('counts a schedule tick that finds the last cycle still running as an overrun', async () => {
     const s = await site();
     s.sim.addFault({ match: { path: restorePointsOf(BACKUPS.daily) }, latencyMs: 2_500 });
-    const exporter = track(createExporter(exporterConfig([emConfig(s)], { schedule: '* * * * * *' }), pino({ level: 'silent' }), Date.now));
+    const exporter = track(
+      createExporter(exporterConfig([emConfig(s)], { schedule: '* * * * * *' }), pino({ level: 'silent' }), Date.now),
+    );
     await exporter.start();
     await waitUntil(
       async () => (sample(await exporter.metrics.render(), 'veeam_em_poll_overruns_total', { em: 'em01' }) ?? 0) >= 1,
@@ -171,7 +188,12 @@ describe('reload', () => {
   });
 
   it('logs out the old session and logs on again when the password changes', async () => {
-    const s = await site({ users: [{ username: 'EM01\\svc_monitor', password: PASSWORD }, { username: 'EM01\\other', password: 'new-secret' }] });
+    const s = await site({
+      users: [
+        { username: 'EM01\\svc_monitor', password: PASSWORD },
+        { username: 'EM01\\other', password: 'new-secret' },
+      ],
+    });
     const exporter = track(createExporter(exporterConfig([emConfig(s)]), pino({ level: 'silent' })));
     await exporter.runOnce();
     await exporter.reload(exporterConfig([emConfig(s, { username: 'EM01\\other', password: 'new-secret' })]));

@@ -45,7 +45,10 @@ export function startExporter(args: string[], env: Record<string, string> = {}):
     exited,
     waitForLog(match, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr:\n${err}`)),
+          timeoutMs,
+        );
         const check = () => {
           const hit = parsedLines().find(match);
           if (hit) {
@@ -69,7 +72,11 @@ export async function httpGet(url: string): Promise<{ status: number; body: stri
   return { status: res.status, body: await res.text() };
 }
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -2,7 +2,17 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Exporter } from '../../src/exporter.js';
 import { stableGuid, type SimBackup } from '../../src/simulator/index.js';
-import { BACKUPS, HOUR, NOW, createExporter, emConfig, exporterConfig, sample, startSite, type Site } from './harness.js';
+import {
+  BACKUPS,
+  HOUR,
+  NOW,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  sample,
+  startSite,
+  type Site,
+} from './harness.js';
 
 const sites: Site[] = [];
 const exporters: Exporter[] = [];
@@ -21,7 +31,9 @@ async function site(backups?: SimBackup[]): Promise<Site> {
 function queryExporter(s: Site, backups: SimBackup[] | string[], now: () => number = () => NOW): Exporter {
   const ids = backups.map((b) => (typeof b === 'string' ? b : b.id));
   const exporter = createExporter(
-    exporterConfig([emConfig(s, { restorePoints: 'query', backups: ids.map((id) => ({ id, rpoSeconds: 26 * 3600 })) })]),
+    exporterConfig([
+      emConfig(s, { restorePoints: 'query', backups: ids.map((id) => ({ id, rpoSeconds: 26 * 3600 })) }),
+    ]),
     pino({ level: 'silent' }),
     now,
   );
@@ -33,14 +45,23 @@ const BIG = stableGuid('big-backup');
 /** One backup with 2,500 restore points and 99 with one each: more than one query request, and a first one of 3 pages. */
 function bigSite(): SimBackup[] {
   return [
-    { id: BIG, name: 'Big File Server', restorePoints: Array.from({ length: 2500 }, (_, i) => NOW - HOUR - i * 600_000) },
-    ...Array.from({ length: 99 }, (_, i) => ({ id: stableGuid(`small-${i}`), name: `Small ${i}`, restorePoints: [NOW - (i + 1) * 60_000] })),
+    {
+      id: BIG,
+      name: 'Big File Server',
+      restorePoints: Array.from({ length: 2500 }, (_, i) => NOW - HOUR - i * 600_000),
+    },
+    ...Array.from({ length: 99 }, (_, i) => ({
+      id: stableGuid(`small-${i}`),
+      name: `Small ${i}`,
+      restorePoints: [NOW - (i + 1) * 60_000],
+    })),
   ];
 }
 
 const pointQueries = (s: Site) => s.sim.requests().filter((r) => r.url.startsWith('/api/query?type=RestorePoint'));
 const param = (url: string, name: string) => new URLSearchParams(url.slice(url.indexOf('?') + 1)).get(name);
-const idsOf = (url: string) => [...(param(url, 'filter') ?? '').matchAll(/urn:veeam:Backup:([0-9a-f-]{36})/g)].map((m) => m[1]!);
+const idsOf = (url: string) =>
+  [...(param(url, 'filter') ?? '').matchAll(/urn:veeam:Backup:([0-9a-f-]{36})/g)].map((m) => m[1]!);
 
 describe('restorePoints: query', () => {
   it('reads 2,500 restore points of one backup in 3 pages of 1,000 and exports them all', async () => {
@@ -50,9 +71,14 @@ describe('restorePoints: query', () => {
     expect(await exporter.runOnce()).toBe(true);
     const text = await exporter.metrics.render();
     expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: BIG })).toBe(2500);
-    expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', { backup_id: BIG })).toBe((NOW - HOUR) / 1000);
-    expect(sample(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', { backup_id: BIG })).toBe((NOW - HOUR - 2499 * 600_000) / 1000);
-    for (const b of backups.slice(1)) expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: b.id })).toBe(1);
+    expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', { backup_id: BIG })).toBe(
+      (NOW - HOUR) / 1000,
+    );
+    expect(sample(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', { backup_id: BIG })).toBe(
+      (NOW - HOUR - 2499 * 600_000) / 1000,
+    );
+    for (const b of backups.slice(1))
+      expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: b.id })).toBe(1);
 
     const withBig = pointQueries(s).filter((r) => idsOf(r.url).includes(BIG));
     expect(withBig.map((r) => param(r.url, 'page')).sort()).toEqual(['1', '2', '3']);
@@ -86,12 +112,16 @@ describe('restorePoints: query', () => {
         expect(sample(text, 'veeam_em_backup_poll_success', labels)).toBe(0);
         // Nothing truncated: the count and times of the last good poll stay.
         expect(sample(text, 'veeam_em_backup_restore_points', labels)).toBe(b.restorePoints.length);
-        expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe(Math.max(...b.restorePoints) / 1000);
+        expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe(
+          Math.max(...b.restorePoints) / 1000,
+        );
         expect(sample(text, 'veeam_em_backup_last_success_timestamp_seconds', labels)).toBe(NOW / 1000);
       } else {
         expect(sample(text, 'veeam_em_backup_poll_success', labels)).toBe(1);
         expect(sample(text, 'veeam_em_backup_restore_points', labels)).toBe(b.restorePoints.length + 1);
-        expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe((NOW + HOUR) / 1000);
+        expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe(
+          (NOW + HOUR) / 1000,
+        );
       }
     }
     expect(sample(text, 'veeam_em_poll_errors_total', { reason: 'http_5xx' })).toBe(hit.size);
@@ -107,7 +137,9 @@ describe('restorePoints: query', () => {
     let text = await exporter.metrics.render();
     expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: BACKUPS.empty })).toBe(0);
     expect(sample(text, 'veeam_em_backup_poll_success', { backup_id: BACKUPS.empty })).toBe(1);
-    expect(sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', { backup_id: BACKUPS.empty })).toBeUndefined();
+    expect(
+      sample(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', { backup_id: BACKUPS.empty }),
+    ).toBeUndefined();
     expect(sample(text, 'veeam_em_backup_poll_success', { backup_id: missing })).toBe(0);
     expect(sample(text, 'veeam_em_backup_restore_points', { backup_id: missing })).toBeUndefined();
     expect(sample(text, 'veeam_em_poll_errors_total', { reason: 'not_found' })).toBe(1);
@@ -158,7 +190,7 @@ describe('restorePoints: query', () => {
     const second = s.sim.requests();
     const points = second.filter((r) => param(r.url, 'type') === 'RestorePoint');
     expect(points.every((r) => param(r.url, 'page') === '1')).toBe(true);
-    expect(points).toHaveLength(Math.ceil((300 - 18) * 14 / 1000));
+    expect(points).toHaveLength(Math.ceil(((300 - 18) * 14) / 1000));
     expect(second.filter((r) => param(r.url, 'type') === 'Backup')).toHaveLength(1);
     expect(second).toHaveLength(points.length + 1);
   });

@@ -4,7 +4,20 @@ import type { EmConfig, VmsConfig } from '../../src/config/types.js';
 import { StoredBackup } from '../../src/simulator/model.js';
 import type { SimBackup } from '../../src/simulator/index.js';
 import { parseExposition } from '../metrics/parse-exposition.js';
-import { BACKUPS, DAY, HOUR, NOW, capturingLogger, createExporter, emConfig, exporterConfig, serveExporter, siteBackups, startSite, type Site } from './harness.js';
+import {
+  BACKUPS,
+  DAY,
+  HOUR,
+  NOW,
+  capturingLogger,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  serveExporter,
+  siteBackups,
+  startSite,
+  type Site,
+} from './harness.js';
 
 const VMS: VmsConfig = { include: '.*', limit: 50_000, overlapMs: HOUR, resyncMs: 6 * HOUR };
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
@@ -32,7 +45,10 @@ function vmSite(now = NOW): SimBackup[] {
 }
 
 /** What /metrics must say about machines: one entry per backup and machine with points, from the simulator's own model. */
-function expectedSeries(backups: readonly SimBackup[], ids: readonly string[]): Map<string, { count: number; newest: number; name: string }> {
+function expectedSeries(
+  backups: readonly SimBackup[],
+  ids: readonly string[],
+): Map<string, { count: number; newest: number; name: string }> {
   const out = new Map<string, { count: number; newest: number; name: string }>();
   for (const b of backups.filter((x) => ids.includes(x.id))) {
     for (const p of new StoredBackup(b).vmPoints()) {
@@ -84,19 +100,30 @@ describe('per-machine freshness against the simulator', () => {
     expect(new Map([...counts])).toEqual(new Map([...want].map(([k, v]) => [k, v.count])));
     expect(new Map([...newest])).toEqual(new Map([...want].map(([k, v]) => [k, v.newest])));
     // The failing machine: one point, two days old, while the backup's newest is 5 hours old.
-    expect(newest.get(`${BACKUPS.daily}|db "02"|${[...want.keys()].find((k) => k.includes('db "02"'))!.split('|')[2]}`)).toBe((NOW - 2 * DAY - 5 * HOUR + 123 + 45_999) / 1000);
+    expect(
+      newest.get(`${BACKUPS.daily}|db "02"|${[...want.keys()].find((k) => k.includes('db "02"'))!.split('|')[2]}`),
+    ).toBe((NOW - 2 * DAY - 5 * HOUR + 123 + 45_999) / 1000);
     // Twins stay apart by reference; a machine without VmName shows its display name, keyed by it.
     expect([...counts.keys()].filter((k) => k.includes('|twin|'))).toHaveLength(2);
     expect(counts.get(`${BACKUPS.daily}|app (display)|app (display)`)).toBe(3);
     // A backup with no points has no machine series; backup_name labels come from EM.
     expect([...counts.keys()].some((k) => k.startsWith(BACKUPS.empty))).toBe(false);
-    const sample = parseExposition(text).samples.find((s) => s.name === 'veeam_em_vm_restore_points' && s.labels.backup_id === BACKUPS.hourly)!;
+    const sample = parseExposition(text).samples.find(
+      (s) => s.name === 'veeam_em_vm_restore_points' && s.labels.backup_id === BACKUPS.hourly,
+    )!;
     expect(sample.labels).toMatchObject({ em: 'em01', backup_name: 'Hourly "SQL" Backup' });
     expect(parseExposition(text).help.get('veeam_em_vm_restore_points')).toContain('schedule "*/5 * * * *"');
-    expect(parseExposition(text).samples.find((s) => s.name === 'veeam_em_vm_series_dropped')).toMatchObject({ labels: { em: 'em01' }, value: 0 });
+    expect(parseExposition(text).samples.find((s) => s.name === 'veeam_em_vm_series_dropped')).toMatchObject({
+      labels: { em: 'em01' },
+      value: 0,
+    });
     if (promtoolFound) {
       const result = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
     }
     await exporter.stop();
   });
@@ -121,8 +148,12 @@ describe('per-machine freshness against the simulator', () => {
     const text = await exporter.metrics.render();
     const counts = seriesOf(text, 'veeam_em_vm_restore_points');
     const newest = seriesOf(text, 'veeam_em_vm_newest_restore_point_timestamp_seconds');
-    expect(new Map(counts)).toEqual(new Map([...expectedSeries(backups, Object.values(BACKUPS))].map(([k, v]) => [k, v.count])));
-    expect(new Map(newest)).toEqual(new Map([...expectedSeries(backups, Object.values(BACKUPS))].map(([k, v]) => [k, v.newest])));
+    expect(new Map(counts)).toEqual(
+      new Map([...expectedSeries(backups, Object.values(BACKUPS))].map(([k, v]) => [k, v.count])),
+    );
+    expect(new Map(newest)).toEqual(
+      new Map([...expectedSeries(backups, Object.values(BACKUPS))].map(([k, v]) => [k, v.newest])),
+    );
     // db "02" had its only point in the restore point retention removed: its series is gone.
     expect([...counts.keys()].some((k) => k.includes('db "02"'))).toBe(false);
     await exporter.stop();
@@ -136,8 +167,15 @@ describe('per-machine freshness against the simulator', () => {
     await exporter.runOnce();
     const text = await exporter.metrics.render();
     expect(seriesOf(text, 'veeam_em_vm_newest_restore_point_timestamp_seconds')).toEqual(before);
-    expect(parseExposition(text).samples.find((s) => s.name === 'veeam_em_poll_errors_total' && s.labels.reason === 'parse')?.value).toBe(1);
-    expect(parseExposition(text).samples.filter((s) => s.name === 'veeam_em_backup_poll_success').every((s) => s.value === 1)).toBe(true);
+    expect(
+      parseExposition(text).samples.find((s) => s.name === 'veeam_em_poll_errors_total' && s.labels.reason === 'parse')
+        ?.value,
+    ).toBe(1);
+    expect(
+      parseExposition(text)
+        .samples.filter((s) => s.name === 'veeam_em_backup_poll_success')
+        .every((s) => s.value === 1),
+    ).toBe(true);
     expect(log.text()).toMatch(/VM series keep their last values/);
     await exporter.stop();
   });
@@ -168,7 +206,9 @@ describe('per-machine freshness against the simulator', () => {
     // A backup removed from the config takes its machines along at once.
     await exporter.reload(exporterConfig([{ ...em, vms: VMS }]));
     await exporter.runOnce();
-    await exporter.reload(exporterConfig([{ ...em, vms: VMS, backups: em.backups.filter((b) => b.id !== BACKUPS.daily) }]));
+    await exporter.reload(
+      exporterConfig([{ ...em, vms: VMS, backups: em.backups.filter((b) => b.id !== BACKUPS.daily) }]),
+    );
     const counts = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points');
     expect([...counts.keys()].some((k) => k.startsWith(BACKUPS.daily))).toBe(false);
     expect(counts.size).toBe(3);
@@ -182,7 +222,9 @@ describe('per-machine freshness against the simulator', () => {
     try {
       const html = await (await fetch(`${served.base}/`)).text();
       expect(html).toContain('Machines (VM freshness)');
-      expect(html).toMatch(/<td>Daily VM Backup<\/td><td class="num late">4 of 5<\/td><td>db &quot;02&quot; \(2d 4h\)<\/td>/);
+      expect(html).toMatch(
+        /<td>Daily VM Backup<\/td><td class="num late">4 of 5<\/td><td>db &quot;02&quot; \(2d 4h\)<\/td>/,
+      );
     } finally {
       await served.close();
       await exporter.stop();
@@ -221,12 +263,31 @@ describe('per-machine freshness against the simulator', () => {
     site = await startSite({
       backups: [
         ...vmSite(),
-        { id: parent, name: 'Agent Policy', backupType: 'ParentBackup', platform: 'AgentForWindows', restorePoints: [] },
-        { id: child, name: 'Agent Policy - laptop01', backupType: 'ChildBackup', platform: 'AgentForWindows', parentId: parent, restorePoints: [NOW - 3 * HOUR], vms: [{ name: 'laptop01', objRef: null }] },
+        {
+          id: parent,
+          name: 'Agent Policy',
+          backupType: 'ParentBackup',
+          platform: 'AgentForWindows',
+          restorePoints: [],
+        },
+        {
+          id: child,
+          name: 'Agent Policy - laptop01',
+          backupType: 'ChildBackup',
+          platform: 'AgentForWindows',
+          parentId: parent,
+          restorePoints: [NOW - 3 * HOUR],
+          vms: [{ name: 'laptop01', objRef: null }],
+        },
       ],
     });
     const em = emConfig(site, { vms: VMS });
-    const exporter = createExporter(exporterConfig([{ ...em, backups: [...em.backups, { id: parent, rpoSeconds: 93600 }, { id: child, rpoSeconds: 93600 }] }]), capturingLogger().logger);
+    const exporter = createExporter(
+      exporterConfig([
+        { ...em, backups: [...em.backups, { id: parent, rpoSeconds: 93600 }, { id: child, rpoSeconds: 93600 }] },
+      ]),
+      capturingLogger().logger,
+    );
     await exporter.runOnce();
     const counts = seriesOf(await exporter.metrics.render(), 'veeam_em_vm_restore_points');
     expect(counts.get(`${child}|laptop01|laptop01`)).toBe(1);
@@ -277,8 +338,14 @@ describe('per-machine freshness against the simulator', () => {
     const text = await exporter.metrics.render();
     expect(seriesOf(text, 'veeam_em_vm_newest_restore_point_timestamp_seconds')).toEqual(before);
     // The backups of that cycle were polled and recorded before the VM read began.
-    expect(parseExposition(text).samples.filter((x) => x.name === 'veeam_em_backup_poll_success').every((x) => x.value === 1)).toBe(true);
-    const timeouts = parseExposition(text).samples.find((x) => x.name === 'veeam_em_poll_errors_total' && x.labels.reason === 'timeout');
+    expect(
+      parseExposition(text)
+        .samples.filter((x) => x.name === 'veeam_em_backup_poll_success')
+        .every((x) => x.value === 1),
+    ).toBe(true);
+    const timeouts = parseExposition(text).samples.find(
+      (x) => x.name === 'veeam_em_poll_errors_total' && x.labels.reason === 'timeout',
+    );
     expect(timeouts?.value).toBe(1);
     const record = exporter.vms.ems()[0]!;
     expect(record.lastRead).toMatchObject({ ok: false, kind: 'since' });

@@ -7,10 +7,22 @@ import { makeCa, makeLeaf } from '../web-config/support/certs.js';
 import { BACKUPS, PASSWORD, USER, sample, startSite, type Site } from './harness.js';
 import { startExporter, waitUntil, type Running } from './process.js';
 
-function get(port: number, path: string, ca: string, auth?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  port: number,
+  path: string,
+  ca: string,
+  auth?: string,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port, path, ca, servername: 'localhost', headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        ca,
+        servername: 'localhost',
+        headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {},
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
@@ -61,7 +73,11 @@ describe('--web.config.file on the real binary', () => {
       ].join('\n'),
     );
     run = startExporter(
-      [`--config.file=${join(site.dir, 'config.yaml')}`, `--web.config.file=${join(site.dir, 'web.yml')}`, '--web.listen-address=127.0.0.1:0'],
+      [
+        `--config.file=${join(site.dir, 'config.yaml')}`,
+        `--web.config.file=${join(site.dir, 'web.yml')}`,
+        '--web.listen-address=127.0.0.1:0',
+      ],
       { VEEAM_EM_PASSWORD: PASSWORD },
     );
     const listening = await run.waitForLog((l) => l.msg === 'listening');
@@ -84,32 +100,54 @@ describe('--web.config.file on the real binary', () => {
     expect(ok.headers['x-frame-options']).toBe('deny');
   });
 
-  it('applies a web.yml changed on disk through the reload queue, leaving the config and its reload gauge alone', { timeout: 60_000 }, async () => {
-    const web = join(site.dir, 'web.yml');
-    const original = await readFile(web, 'utf8');
-    const auth = 'prometheus:scrape-secret';
-    const gauge = async (): Promise<number | undefined> => sample((await get(port, '/metrics', ca, auth)).body, 'veeam_em_exporter_config_last_reload_successful');
-    expect(await gauge()).toBe(1);
+  it(
+    'applies a web.yml changed on disk through the reload queue, leaving the config and its reload gauge alone',
+    { timeout: 60_000 },
+    async () => {
+      const web = join(site.dir, 'web.yml');
+      const original = await readFile(web, 'utf8');
+      const auth = 'prometheus:scrape-secret';
+      const gauge = async (): Promise<number | undefined> =>
+        sample((await get(port, '/metrics', ca, auth)).body, 'veeam_em_exporter_config_last_reload_successful');
+      expect(await gauge()).toBe(1);
 
-    // Refused (TLS removed needs a restart): the running web config stays, the gauge says nothing of it.
-    await writeFile(web, original.replace(/^tls_server_config:\n(  .*\n)+/m, ''));
-    await run.waitForLog((l) => l.msg === 'web config change refused, still serving with the previous version');
-    expect(await gauge()).toBe(1);
+      // Refused (TLS removed needs a restart): the running web config stays, the gauge says nothing of it.
+      await writeFile(web, original.replace(/^tls_server_config:\n(  .*\n)+/m, ''));
+      await run.waitForLog((l) => l.msg === 'web config change refused, still serving with the previous version');
+      expect(await gauge()).toBe(1);
 
-    // Accepted: a new password works, the old one no longer does; the main config was not reloaded.
-    await writeFile(web, original.replace(/prometheus: .*/, `prometheus: ${bcrypt.hashSync('rotated-secret', 4)}`));
-    await waitUntil(async () => (await get(port, '/-/healthy', ca, 'prometheus:rotated-secret')).status === 200, 'the new password', 20_000);
-    expect((await get(port, '/-/healthy', ca, auth)).status).toBe(401);
-    expect(sample((await get(port, '/metrics', ca, 'prometheus:rotated-secret')).body, 'veeam_em_exporter_config_last_reload_successful')).toBe(1);
-    expect(run.stderr()).not.toContain('"msg":"config reloaded"');
-    await writeFile(web, original);
-    await waitUntil(async () => (await get(port, '/-/healthy', ca, auth)).status === 200, 'the original password back', 20_000);
-  });
+      // Accepted: a new password works, the old one no longer does; the main config was not reloaded.
+      await writeFile(web, original.replace(/prometheus: .*/, `prometheus: ${bcrypt.hashSync('rotated-secret', 4)}`));
+      await waitUntil(
+        async () => (await get(port, '/-/healthy', ca, 'prometheus:rotated-secret')).status === 200,
+        'the new password',
+        20_000,
+      );
+      expect((await get(port, '/-/healthy', ca, auth)).status).toBe(401);
+      expect(
+        sample(
+          (await get(port, '/metrics', ca, 'prometheus:rotated-secret')).body,
+          'veeam_em_exporter_config_last_reload_successful',
+        ),
+      ).toBe(1);
+      expect(run.stderr()).not.toContain('"msg":"config reloaded"');
+      await writeFile(web, original);
+      await waitUntil(
+        async () => (await get(port, '/-/healthy', ca, auth)).status === 200,
+        'the original password back',
+        20_000,
+      );
+    },
+  );
 
   it('--config.check validates the web config too', async () => {
     await writeFile(join(site.dir, 'bad-web.yml'), 'tls_server_config:\n  cert_file: exporter.crt\n  colour: blue\n');
     const check = startExporter(
-      ['--config.check', `--config.file=${join(site.dir, 'config.yaml')}`, `--web.config.file=${join(site.dir, 'bad-web.yml')}`],
+      [
+        '--config.check',
+        `--config.file=${join(site.dir, 'config.yaml')}`,
+        `--web.config.file=${join(site.dir, 'bad-web.yml')}`,
+      ],
       { VEEAM_EM_PASSWORD: PASSWORD },
     );
     expect((await check.exited).code).toBe(2);

@@ -1,5 +1,9 @@
 /** A log destination that keeps what it is given. */
-export function captureLines(): { write(text: string): void; text(): string; records(): Array<Record<string, unknown>> } {
+export function captureLines(): {
+  write(text: string): void;
+  text(): string;
+  records(): Array<Record<string, unknown>>;
+} {
   let written = '';
   return {
     write(text) {

@@ -8,7 +8,13 @@ describe('createLogger (json)', () => {
     const logger = createLogger({ level: 'info', format: 'json', destination: out });
     logger.info({ em: 'em01', backups: 3 }, 'poll cycle finished');
     const [record] = out.records();
-    expect(record).toEqual({ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), em: 'em01', backups: 3, msg: 'poll cycle finished' });
+    expect(record).toEqual({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      em: 'em01',
+      backups: 3,
+      msg: 'poll cycle finished',
+    });
   });
 
   it('drops messages below the configured level', () => {

@@ -25,8 +25,14 @@ describe('secrets in logged objects', () => {
     ['a capitalised Authorization header', { Authorization: `Basic ${SECRETS[1]}` }],
     ['the EM session header', { 'x-restsvcsessionid': SECRETS[2], 'X-RestSvcSessionId': SECRETS[2] }],
     ['a session id and a token', { sessionId: SECRETS[2], token: SECRETS[3] }],
-    ['request options with headers', { options: { headers: { authorization: `Basic ${SECRETS[1]}`, cookie: SECRETS[4] }, password: SECRETS[0] } }],
-    ['secrets nested far below the redact paths', { a: { b: { c: { d: { e: { password: SECRETS[0], headers: { 'x-custom': SECRETS[3] } } } } } } }],
+    [
+      'request options with headers',
+      { options: { headers: { authorization: `Basic ${SECRETS[1]}`, cookie: SECRETS[4] }, password: SECRETS[0] } },
+    ],
+    [
+      'secrets nested far below the redact paths',
+      { a: { b: { c: { d: { e: { password: SECRETS[0], headers: { 'x-custom': SECRETS[3] } } } } } } },
+    ],
     ['an array of requests', { requests: [{ headers: { Authorization: SECRETS[1] } }] }],
     ['credentials in a URL', { url: `https://svc_monitor:${SECRETS[0]}@em01.example.local:9398/api/` }],
   ])('never writes %s', (_, object) => {
@@ -59,7 +65,18 @@ describe('secrets in logged objects', () => {
 
   it('gives pino redact paths for every secret key at several depths', () => {
     const paths = redactPaths();
-    for (const path of ['password', '*.password', '*.*.*.password', 'headers.*', '*.*.headers.*', '["x-restsvcsessionid"]', '*.*["x-restsvcsessionid"]', 'Authorization', 'sessionId', 'token']) {
+    for (const path of [
+      'password',
+      '*.password',
+      '*.*.*.password',
+      'headers.*',
+      '*.*.headers.*',
+      '["x-restsvcsessionid"]',
+      '*.*["x-restsvcsessionid"]',
+      'Authorization',
+      'sessionId',
+      'token',
+    ]) {
       expect(paths).toContain(path);
     }
   });
@@ -122,7 +139,12 @@ describe('errors from got', () => {
   it('keep name, message, code and the HTTP status', async () => {
     const { out, logger } = jsonLogger();
     logger.error({ err: await gotError() }, 'logon failed');
-    expect(out.records()[0]?.err).toEqual({ name: 'HTTPError', message: expect.stringContaining('401'), code: 'ERR_NON_2XX_3XX_RESPONSE', status: 401 });
+    expect(out.records()[0]?.err).toEqual({
+      name: 'HTTPError',
+      message: expect.stringContaining('401'),
+      code: 'ERR_NON_2XX_3XX_RESPONSE',
+      status: 401,
+    });
   });
 });
 
@@ -135,7 +157,13 @@ describe('safeError', () => {
       options: { password: SECRETS[0] },
       request: {},
     });
-    expect(safeError(failure)).toEqual({ name: 'Error', message: 'em01: logon refused; check the username', code: 'E_AUTH', reason: 'auth', status: 401 });
+    expect(safeError(failure)).toEqual({
+      name: 'Error',
+      message: 'em01: logon refused; check the username',
+      code: 'E_AUTH',
+      reason: 'auth',
+      status: 401,
+    });
   });
 
   it('passes primitives through', () => {
@@ -146,7 +174,9 @@ describe('safeError', () => {
 
 describe('scrub helpers', () => {
   it('removes user info from URLs in text', () => {
-    expect(scrubUrlCredentials('GET https://u:p@em01:9398/api failed')).toBe('GET https://[REDACTED]@em01:9398/api failed');
+    expect(scrubUrlCredentials('GET https://u:p@em01:9398/api failed')).toBe(
+      'GET https://[REDACTED]@em01:9398/api failed',
+    );
     expect(scrubUrlCredentials('https://em01:9398/api')).toBe('https://em01:9398/api');
   });
 
@@ -165,14 +195,24 @@ describe('scrub helpers', () => {
 describe('scrubLogArguments', () => {
   it('turns a leading error into { err } plus its scrubbed message', () => {
     const error = new Error('POST https://u:pw@em01/api failed');
-    expect(scrubLogArguments([error])).toEqual([{ err: { name: 'Error', message: 'POST https://[REDACTED]@em01/api failed' } }, 'POST https://[REDACTED]@em01/api failed']);
+    expect(scrubLogArguments([error])).toEqual([
+      { err: { name: 'Error', message: 'POST https://[REDACTED]@em01/api failed' } },
+      'POST https://[REDACTED]@em01/api failed',
+    ]);
   });
 
   it('keeps an explicit message after a leading error', () => {
-    expect(scrubLogArguments([new Error('x'), 'logon failed'])).toEqual([{ err: { name: 'Error', message: 'x' } }, 'logon failed']);
+    expect(scrubLogArguments([new Error('x'), 'logon failed'])).toEqual([
+      { err: { name: 'Error', message: 'x' } },
+      'logon failed',
+    ]);
   });
 
   it('scrubs every other argument', () => {
-    expect(scrubLogArguments([{ token: 't' }, 'see %s', 'https://a:b@h/'])).toEqual([{ token: '[REDACTED]' }, 'see %s', 'https://[REDACTED]@h/']);
+    expect(scrubLogArguments([{ token: 't' }, 'see %s', 'https://a:b@h/'])).toEqual([
+      { token: '[REDACTED]' },
+      'see %s',
+      'https://[REDACTED]@h/',
+    ]);
   });
 });

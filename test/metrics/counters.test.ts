@@ -49,7 +49,9 @@ describe('the poll counters and the API histogram', () => {
     }
     counter.removeWhereFirst('em0');
     histogram.removeWhereFirst('em0');
-    expect(counter.render('h')).toBe('# HELP x_total h\n# TYPE x_total counter\nx_total{em="em01",code="200"} 1\nx_total{em="em1",code="200"} 1\n');
+    expect(counter.render('h')).toBe(
+      '# HELP x_total h\n# TYPE x_total counter\nx_total{em="em01",code="200"} 1\nx_total{em="em1",code="200"} 1\n',
+    );
     expect(histogram.render('h')).not.toContain('em="em0"');
     expect(histogram.render('h')).toContain('em="em01"');
   });
@@ -57,8 +59,19 @@ describe('the poll counters and the API histogram', () => {
   it('write what prom-client writes for the same observations', async () => {
     const registry = new Registry();
     const theirs = {
-      counter: new Counter({ name: 'x_requests_total', help: 'Requests "q" \\ x', labelNames: ['em', 'endpoint', 'code'], registers: [registry] }),
-      histogram: new Histogram({ name: 'x_duration_seconds', help: 'Durations.', labelNames: ['em', 'endpoint'], buckets: [0.01, 0.25, 1, 30], registers: [registry] }),
+      counter: new Counter({
+        name: 'x_requests_total',
+        help: 'Requests "q" \\ x',
+        labelNames: ['em', 'endpoint', 'code'],
+        registers: [registry],
+      }),
+      histogram: new Histogram({
+        name: 'x_duration_seconds',
+        help: 'Durations.',
+        labelNames: ['em', 'endpoint'],
+        buckets: [0.01, 0.25, 1, 30],
+        registers: [registry],
+      }),
     };
     const ours = {
       counter: new CounterFamily('x_requests_total', ['em', 'endpoint', 'code']),
@@ -77,6 +90,8 @@ describe('the poll counters and the API histogram', () => {
       ours.counter.inc([em, endpoint, code]);
       ours.histogram.observe([em, endpoint], seconds);
     }
-    expect(`${ours.counter.render('Requests "q" \\ x')}\n${ours.histogram.render('Durations.')}`).toBe(await registry.metrics());
+    expect(`${ours.counter.render('Requests "q" \\ x')}\n${ours.histogram.render('Durations.')}`).toBe(
+      await registry.metrics(),
+    );
   });
 });

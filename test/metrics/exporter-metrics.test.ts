@@ -12,10 +12,13 @@ const HOUR = 3600_000;
 function setup() {
   const clock = manualClock(T0);
   const state = createExporterState();
-  state.setTargets(['em01'], [
-    { em: 'em01', backupId: ID_A, rpoSeconds: 93600 },
-    { em: 'em01', backupId: ID_B, rpoSeconds: 691200 },
-  ]);
+  state.setTargets(
+    ['em01'],
+    [
+      { em: 'em01', backupId: ID_A, rpoSeconds: 93600 },
+      { em: 'em01', backupId: ID_B, rpoSeconds: 691200 },
+    ],
+  );
   const metrics = createExporterMetrics({ state, schedule: SCHEDULE, version: '1.2.3', now: clock.now });
   const scrape = async () => parseExposition(await metrics.render());
   return { clock, state, metrics, scrape };
@@ -29,7 +32,11 @@ describe('per-backup gauges', () => {
     const text = await scrape();
     expect(samplesOf(text, 'veeam_em_backup_rpo_seconds')).toEqual([
       { name: 'veeam_em_backup_rpo_seconds', labels: { em: 'em01', backup_id: ID_A, backup_name: ID_A }, value: 93600 },
-      { name: 'veeam_em_backup_rpo_seconds', labels: { em: 'em01', backup_id: ID_B, backup_name: ID_B }, value: 691200 },
+      {
+        name: 'veeam_em_backup_rpo_seconds',
+        labels: { em: 'em01', backup_id: ID_B, backup_name: ID_B },
+        value: 691200,
+      },
     ]);
     for (const name of [
       'veeam_em_backup_restore_points',
@@ -52,10 +59,16 @@ describe('per-backup gauges', () => {
     const text = await scrape();
     const labels = { em: 'em01', backup_id: ID_A, backup_name: 'Daily SQL' };
     const only = (name: string) => samplesOf(text, name).filter((s) => s.labels.backup_id === ID_A);
-    expect(only('veeam_em_backup_restore_points')).toEqual([{ name: 'veeam_em_backup_restore_points', labels, value: 14 }]);
-    expect(valueOf(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe((T0 - 2 * HOUR) / 1000);
+    expect(only('veeam_em_backup_restore_points')).toEqual([
+      { name: 'veeam_em_backup_restore_points', labels, value: 14 },
+    ]);
+    expect(valueOf(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', labels)).toBe(
+      (T0 - 2 * HOUR) / 1000,
+    );
     expect(valueOf(text, 'veeam_em_backup_newest_restore_point_age_seconds', labels)).toBe(7200);
-    expect(valueOf(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', labels)).toBe((T0 - 14 * 24 * HOUR) / 1000);
+    expect(valueOf(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', labels)).toBe(
+      (T0 - 14 * 24 * HOUR) / 1000,
+    );
     expect(valueOf(text, 'veeam_em_backup_poll_success', labels)).toBe(1);
     expect(valueOf(text, 'veeam_em_backup_last_success_timestamp_seconds', labels)).toBe((T0 - 500) / 1000);
     expect(only('veeam_em_backup_info')).toEqual([
@@ -93,12 +106,19 @@ describe('per-backup gauges', () => {
     const { state, clock, scrape } = setup();
     state.recordSuccess('em01', ID_A, { count: 5, newestMs: T0 - HOUR, oldestMs: T0 - 5 * HOUR }, T0);
     clock.advance(300_000);
-    state.recordFailure('em01', ID_A, { em: 'em01', backupId: ID_A, reason: 'http_5xx', detail: 'HTTP 503', advice: 'check the EM service' }, clock.now());
+    state.recordFailure(
+      'em01',
+      ID_A,
+      { em: 'em01', backupId: ID_A, reason: 'http_5xx', detail: 'HTTP 503', advice: 'check the EM service' },
+      clock.now(),
+    );
 
     const text = await scrape();
     expect(valueOf(text, 'veeam_em_backup_restore_points', backupA)).toBe(5);
     expect(valueOf(text, 'veeam_em_backup_newest_restore_point_timestamp_seconds', backupA)).toBe((T0 - HOUR) / 1000);
-    expect(valueOf(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', backupA)).toBe((T0 - 5 * HOUR) / 1000);
+    expect(valueOf(text, 'veeam_em_backup_oldest_restore_point_timestamp_seconds', backupA)).toBe(
+      (T0 - 5 * HOUR) / 1000,
+    );
     expect(valueOf(text, 'veeam_em_backup_newest_restore_point_age_seconds', backupA)).toBe(3900);
     expect(valueOf(text, 'veeam_em_backup_last_success_timestamp_seconds', backupA)).toBe(T0 / 1000);
     expect(valueOf(text, 'veeam_em_backup_poll_success', backupA)).toBe(0);
@@ -140,7 +160,9 @@ describe('per-backup gauges', () => {
     expect(info[0]?.labels.backup_name).toBe(name);
     expect(info[0]?.labels.repository).toBe(name);
     expect(valueOf(text, 'veeam_em_backup_rpo_seconds', backupA)).toBe(93600);
-    expect(samplesOf(text, 'veeam_em_backup_rpo_seconds').find((s) => s.labels.backup_id === ID_A)?.labels.backup_name).toBe(name);
+    expect(
+      samplesOf(text, 'veeam_em_backup_rpo_seconds').find((s) => s.labels.backup_id === ID_A)?.labels.backup_name,
+    ).toBe(name);
   });
 
   it('fall back to the ID as name when EM reports an empty name', async () => {
@@ -176,7 +198,9 @@ describe('counters and histogram', () => {
     const errors = samplesOf(text, 'veeam_em_poll_errors_total');
     expect(errors.map((s) => s.labels.reason).sort()).toEqual([...POLL_ERROR_REASONS].sort());
     expect(errors.every((s) => s.labels.em === 'em01' && s.value === 0)).toBe(true);
-    expect(samplesOf(text, 'veeam_em_poll_overruns_total')).toEqual([{ name: 'veeam_em_poll_overruns_total', labels: { em: 'em01' }, value: 0 }]);
+    expect(samplesOf(text, 'veeam_em_poll_overruns_total')).toEqual([
+      { name: 'veeam_em_poll_overruns_total', labels: { em: 'em01' }, value: 0 },
+    ]);
   });
 
   it('count poll errors by reason and overruns', async () => {
@@ -200,8 +224,12 @@ describe('counters and histogram', () => {
     metrics.api.request('em01', 'restore_points', 'error', 30);
     const text = await scrape();
     expect(valueOf(text, 'veeam_em_api_requests_total', { em: 'em01', endpoint: 'login', code: '201' })).toBe(1);
-    expect(valueOf(text, 'veeam_em_api_requests_total', { em: 'em01', endpoint: 'restore_points', code: '200' })).toBe(2);
-    expect(valueOf(text, 'veeam_em_api_requests_total', { em: 'em01', endpoint: 'restore_points', code: 'error' })).toBe(1);
+    expect(valueOf(text, 'veeam_em_api_requests_total', { em: 'em01', endpoint: 'restore_points', code: '200' })).toBe(
+      2,
+    );
+    expect(
+      valueOf(text, 'veeam_em_api_requests_total', { em: 'em01', endpoint: 'restore_points', code: 'error' }),
+    ).toBe(1);
     const points = { em: 'em01', endpoint: 'restore_points' };
     expect(valueOf(text, 'veeam_em_api_request_duration_seconds_count', points)).toBe(3);
     expect(valueOf(text, 'veeam_em_api_request_duration_seconds_sum', points)).toBeCloseTo(31);
@@ -258,14 +286,19 @@ describe('the exposition as a whole', () => {
     expect(veeam).toEqual(expected);
     const raw = await setup().metrics.render();
     for (const name of Object.keys(expected)) {
-      expect(raw.split('\n').filter((line) => line.startsWith(`# TYPE ${name} `)), name).toHaveLength(1);
+      expect(
+        raw.split('\n').filter((line) => line.startsWith(`# TYPE ${name} `)),
+        name,
+      ).toHaveLength(1);
     }
   });
 
   it('names the schedule and the background poll in every HELP text of ours', async () => {
     const { scrape } = setup();
     const text = await scrape();
-    const ours = [...text.help].filter(([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'));
+    const ours = [...text.help].filter(
+      ([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'),
+    );
     expect(ours.length).toBe(15);
     for (const [name, help] of ours) {
       expect(help, name).toContain(`(schedule "${SCHEDULE}")`);
@@ -276,7 +309,9 @@ describe('the exposition as a whole', () => {
   it('names the new schedule in every HELP text after setSchedule', async () => {
     const { metrics, scrape } = setup();
     metrics.setSchedule('0 * * * *');
-    const ours = [...(await scrape()).help].filter(([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'));
+    const ours = [...(await scrape()).help].filter(
+      ([name]) => name.startsWith('veeam_em_') && !name.startsWith('veeam_em_exporter_'),
+    );
     expect(ours.length).toBe(15);
     for (const [name, help] of ours) {
       expect(help, name).toContain('(schedule "0 * * * *")');
@@ -296,7 +331,9 @@ describe('the exposition as a whole', () => {
 
   it('leaves out the prom-client gauges whose names end in _total', async () => {
     const { scrape } = setup();
-    const gaugesNamedTotal = [...(await scrape()).type].filter(([name, type]) => type !== 'counter' && name.endsWith('_total'));
+    const gaugesNamedTotal = [...(await scrape()).type].filter(
+      ([name, type]) => type !== 'counter' && name.endsWith('_total'),
+    );
     expect(gaugesNamedTotal).toEqual([]);
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { TextBuilder, escapeHelp, escapeLabelValue, familyHeader, formatLabels, formatSampleValue } from '../../src/metrics/exposition.js';
+import {
+  TextBuilder,
+  escapeHelp,
+  escapeLabelValue,
+  familyHeader,
+  formatLabels,
+  formatSampleValue,
+} from '../../src/metrics/exposition.js';
 
 describe('exposition text helpers', () => {
   it('escapes backslash, newline and double quote in label values', () => {
@@ -12,11 +19,23 @@ describe('exposition text helpers', () => {
   });
 
   it('writes special values the way Prometheus reads them', () => {
-    expect([NaN, Infinity, -Infinity, 0, 1.5, 1717549260.123].map(formatSampleValue)).toEqual(['NaN', '+Inf', '-Inf', '0', '1.5', '1717549260.123']);
+    expect([NaN, Infinity, -Infinity, 0, 1.5, 1717549260.123].map(formatSampleValue)).toEqual([
+      'NaN',
+      '+Inf',
+      '-Inf',
+      '0',
+      '1.5',
+      '1717549260.123',
+    ]);
   });
 
   it('formats label sets in the given order', () => {
-    expect(formatLabels([['em', 'em01'], ['backup_name', 'x"y']])).toBe('{em="em01",backup_name="x\\"y"}');
+    expect(
+      formatLabels([
+        ['em', 'em01'],
+        ['backup_name', 'x"y'],
+      ]),
+    ).toBe('{em="em01",backup_name="x\\"y"}');
   });
 
   it('writes HELP before TYPE', () => {

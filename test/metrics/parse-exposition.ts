@@ -63,7 +63,8 @@ function parseSample(line: string): Sample {
   const [valueText] = line.slice(i).trim().split(' ');
   const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
   // prom-client writes `Nan`; Prometheus parses NaN case-insensitively.
-  if (valueText === undefined || (Number.isNaN(value) && valueText.toLowerCase() !== 'nan')) throw new Error(`bad value: ${line}`);
+  if (valueText === undefined || (Number.isNaN(value) && valueText.toLowerCase() !== 'nan'))
+    throw new Error(`bad value: ${line}`);
   return { name, labels, value };
 }
 
@@ -77,7 +78,9 @@ export function samplesOf(exposition: Exposition, name: string): Sample[] {
 
 /** The single sample of `name` whose labels include `labels`; fails loudly when there are none or several. */
 export function valueOf(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
-  const matches = samplesOf(exposition, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const matches = samplesOf(exposition, name).filter((s) =>
+    Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   if (matches.length > 1) throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return matches[0]?.value;
 }

@@ -11,11 +11,19 @@ const ids = Array.from({ length: 1_200 }, (_, i) => `00000000-0000-4000-8000-${S
 
 function site(): ExporterState {
   const state = createExporterState();
-  state.setTargets(['em01'], ids.map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 93600 })));
+  state.setTargets(
+    ['em01'],
+    ids.map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 93600 })),
+  );
   for (const [i, id] of ids.entries()) {
     if (i % 7 === 3) continue; // never polled: no samples in several families
     state.recordMetadata('em01', id, metadata(id, `Backup "${i}" ünïcode`));
-    state.recordSuccess('em01', id, i % 11 === 0 ? { count: 0 } : { count: 14, newestMs: NOW - i * 1000, oldestMs: NOW - 86_400_000 }, NOW);
+    state.recordSuccess(
+      'em01',
+      id,
+      i % 11 === 0 ? { count: 0 } : { count: 14, newestMs: NOW - i * 1000, oldestMs: NOW - 86_400_000 },
+      NOW,
+    );
   }
   state.recordCycle('em01', { up: true, endedAtMs: NOW, durationSeconds: 3 });
   return state;
@@ -51,7 +59,9 @@ describe('rendering in parts', () => {
     expect(reused.every((p) => p.stable)).toBe(true);
     expect(second.filter((p) => !p.stable).length).toBeLessThanOrEqual(3); // ages, per-EM gauges, registry
     expect(withoutRuntime(joinParts(second))).toBe(await fresh(state, NOW + 90_000));
-    expect(joinParts(second)).toContain(`veeam_em_backup_newest_restore_point_age_seconds{em="em01",backup_id="${ids[1]}",backup_name="Backup \\"1\\" ünïcode"} 91\n`);
+    expect(joinParts(second)).toContain(
+      `veeam_em_backup_newest_restore_point_age_seconds{em="em01",backup_id="${ids[1]}",backup_name="Backup \\"1\\" ünïcode"} 91\n`,
+    );
   });
 
   it('re-renders only the block of a backup that changed, and drops removed backups at once', async () => {
@@ -69,7 +79,10 @@ describe('rendering in parts', () => {
     expect(joinParts(replaced)).toContain(ids[700]);
     expect(withoutRuntime(joinParts(after))).toBe(await fresh(state, NOW));
 
-    state.setTargets(['em01'], ids.slice(0, 600).map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 7200 })));
+    state.setTargets(
+      ['em01'],
+      ids.slice(0, 600).map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 7200 })),
+    );
     const shrunk = joinParts(await metrics.renderParts());
     expect(shrunk).not.toContain(ids[700]);
     expect(withoutRuntime(shrunk)).toBe(await fresh(state, NOW));
@@ -96,18 +109,23 @@ describe('age values written as bytes', () => {
     fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e13 }), check), { numRuns: 20_000 });
     fc.assert(fc.property(fc.maxSafeInteger(), check));
     fc.assert(fc.property(fc.double({ noNaN: true }), check));
-    for (const ms of [0, 1, 10, 100, 999, 1000, 1001, 1010, 1100, -1, 0.5, Number.MAX_SAFE_INTEGER, Infinity]) check(ms);
+    for (const ms of [0, 1, 10, 100, 999, 1000, 1001, 1010, 1100, -1, 0.5, Number.MAX_SAFE_INTEGER, Infinity])
+      check(ms);
   });
 
   it('are the scrape time minus the newest restore point, in seconds, for every backup that has one', async () => {
     const state = site();
     const now = NOW + 123_456_789;
-    const text = joinParts(await createExporterMetrics({ state, schedule: SCHEDULE, version: '0.1.0', now: () => now }).renderParts());
+    const text = joinParts(
+      await createExporterMetrics({ state, schedule: SCHEDULE, version: '0.1.0', now: () => now }).renderParts(),
+    );
     const ages = text.split('\n').filter((l) => l.startsWith('veeam_em_backup_newest_restore_point_age_seconds{'));
     const expected = state
       .backups()
       .filter((r) => r.summary !== undefined && r.summary.count > 0)
       .map((r) => `${r.backupId} ${String((now - r.summary!.newestMs!) / 1000)}`);
-    expect(ages.map((l) => `${/backup_id="([^"]+)"/.exec(l)![1]} ${l.slice(l.lastIndexOf(' ') + 1)}`)).toEqual(expected);
+    expect(ages.map((l) => `${/backup_id="([^"]+)"/.exec(l)![1]} ${l.slice(l.lastIndexOf(' ') + 1)}`)).toEqual(
+      expected,
+    );
   });
 });

@@ -8,7 +8,10 @@ describe('rendering at scale', () => {
     const now = Date.UTC(2025, 5, 5);
     const state = createExporterState();
     const ids = Array.from({ length: 10_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    state.setTargets(['em01'], ids.map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 93600 })));
+    state.setTargets(
+      ['em01'],
+      ids.map((backupId) => ({ em: 'em01', backupId, rpoSeconds: 93600 })),
+    );
     for (const [i, id] of ids.entries()) {
       state.recordMetadata('em01', id, metadata(id, `Backup Job ${i}`));
       state.recordSuccess('em01', id, { count: 30, newestMs: now - 3_600_000, oldestMs: now - 86_400_000 * 30 }, now);

@@ -46,14 +46,22 @@ function emptyFamilies(): string {
 /** One backup polled with three points, one never polled, one whose only poll failed. */
 function site(): ExporterState {
   const state = createExporterState();
-  state.setTargets(['em01'], [
-    { em: 'em01', backupId: ID_A, rpoSeconds: 93600 },
-    { em: 'em01', backupId: ID_B, rpoSeconds: 3600 },
-    { em: 'em01', backupId: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', rpoSeconds: 60 },
-  ]);
+  state.setTargets(
+    ['em01'],
+    [
+      { em: 'em01', backupId: ID_A, rpoSeconds: 93600 },
+      { em: 'em01', backupId: ID_B, rpoSeconds: 3600 },
+      { em: 'em01', backupId: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', rpoSeconds: 60 },
+    ],
+  );
   state.recordMetadata('em01', ID_A, metadata(ID_A, 'Daily "SQL"\\ \nBackup'));
   state.recordSuccess('em01', ID_A, { count: 3, newestMs: NOW - 5_400_500, oldestMs: NOW - 86_400_000 }, NOW - 60_250);
-  state.recordFailure('em01', 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f', { em: 'em01', reason: 'timeout', detail: 'slow' }, NOW - 1000);
+  state.recordFailure(
+    'em01',
+    'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f',
+    { em: 'em01', reason: 'timeout', detail: 'slow' },
+    NOW - 1000,
+  );
   state.recordCycle('em01', { up: true, endedAtMs: NOW - 1000, durationSeconds: 2.5 });
   return state;
 }
@@ -67,7 +75,8 @@ describe('serializing the state families', () => {
     const state = site();
     const a = `{em="em01",backup_id="${ID_A}",backup_name="Daily \\"SQL\\"\\\\ \\nBackup"}`;
     const b = `{em="em01",backup_id="${ID_B}",backup_name="${ID_B}"}`;
-    const c = '{em="em01",backup_id="c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",backup_name="c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"}';
+    const c =
+      '{em="em01",backup_id="c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",backup_name="c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"}';
     expect(renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: NOW }, HELP)).toBe(
       [
         '# HELP veeam_em_backup_restore_points restorePoints "help"\\\\',
@@ -113,16 +122,21 @@ describe('serializing the state families', () => {
 
   it('writes an age of 0 for a point ahead of the clock, and no series for a backup without points', () => {
     const state = createExporterState();
-    state.setTargets(['em01'], [
-      { em: 'em01', backupId: ID_A, rpoSeconds: 60 },
-      { em: 'em01', backupId: ID_B, rpoSeconds: 60 },
-    ]);
+    state.setTargets(
+      ['em01'],
+      [
+        { em: 'em01', backupId: ID_A, rpoSeconds: 60 },
+        { em: 'em01', backupId: ID_B, rpoSeconds: 60 },
+      ],
+    );
     state.recordSuccess('em01', ID_A, { count: 1, newestMs: NOW + 90_000, oldestMs: NOW + 90_000 }, NOW);
     state.recordSuccess('em01', ID_B, { count: 0 }, NOW);
     const ages = renderStateFamilies({ backups: state.backups(), ems: [], nowMs: NOW }, HELP)
       .split('\n')
       .filter((line) => line.startsWith('veeam_em_backup_newest_restore_point_age_seconds{'));
-    expect(ages).toEqual([`veeam_em_backup_newest_restore_point_age_seconds{em="em01",backup_id="${ID_A}",backup_name="${ID_A}"} 0`]);
+    expect(ages).toEqual([
+      `veeam_em_backup_newest_restore_point_age_seconds{em="em01",backup_id="${ID_A}",backup_name="${ID_A}"} 0`,
+    ]);
   });
 });
 
@@ -134,7 +148,12 @@ describe('a renderer with history', () => {
 
     // The next cycle finds the same restore points and metadata.
     state.recordMetadata('em01', ID_A, metadata(ID_A, 'Daily "SQL"\\ \nBackup'));
-    state.recordSuccess('em01', ID_A, { count: 3, newestMs: NOW - 5_400_500, oldestMs: NOW - 86_400_000 }, NOW + 239_000);
+    state.recordSuccess(
+      'em01',
+      ID_A,
+      { count: 3, newestMs: NOW - 5_400_500, oldestMs: NOW - 86_400_000 },
+      NOW + 239_000,
+    );
     const second = render({ backups: state.backups(), ems: state.ems(), nowMs: NOW + 240_000 }, HELP);
 
     const kept = second.filter((part) => first.includes(part));
@@ -145,7 +164,9 @@ describe('a renderer with history', () => {
     expect(fresh[0]).toMatch(/^veeam_em_backup_newest_restore_point_age_seconds\{[^}]*\} 5640\.5\n$/);
     expect(fresh[1]).toMatch(new RegExp(`^veeam_em_backup_last_success_timestamp_seconds\\{[^}]*\\} ${S + 239}\\n$`));
     expect(fresh[2]).toMatch(/^# HELP veeam_em_up /);
-    expect(joinParts(second)).toBe(renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: NOW + 240_000 }, HELP));
+    expect(joinParts(second)).toBe(
+      renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: NOW + 240_000 }, HELP),
+    );
 
     // A scrape with no poll in between writes only the ages and the per-EM gauges.
     const third = render({ backups: state.backups(), ems: state.ems(), nowMs: NOW + 250_000 }, HELP);
@@ -159,9 +180,12 @@ describe('a renderer with history', () => {
     state.recordFailure('em01', ID_A, { em: 'em01', reason: 'timeout', detail: 'slow' }, NOW + 1000);
     const second = render({ backups: state.backups(), ems: state.ems(), nowMs: NOW }, HELP);
     const text = joinParts(second);
-    expect(text).toContain(`veeam_em_backup_poll_success{em="em01",backup_id="${ID_A}",backup_name="Daily \\"SQL\\"\\\\ \\nBackup"} 0\n`);
+    expect(text).toContain(
+      `veeam_em_backup_poll_success{em="em01",backup_id="${ID_A}",backup_name="Daily \\"SQL\\"\\\\ \\nBackup"} 0\n`,
+    );
     expect(text).toBe(renderStateFamilies({ backups: state.backups(), ems: state.ems(), nowMs: NOW }, HELP));
-    const lastSuccess = (parts: typeof first) => parts.find((p) => p.bytes.toString('utf8').startsWith('veeam_em_backup_last_success_timestamp_seconds{'));
+    const lastSuccess = (parts: typeof first) =>
+      parts.find((p) => p.bytes.toString('utf8').startsWith('veeam_em_backup_last_success_timestamp_seconds{'));
     // The block was rendered anew, but the times it holds are those already written.
     expect(lastSuccess(second)).not.toBe(undefined);
     expect(lastSuccess(second)!.bytes.equals(lastSuccess(first)!.bytes)).toBe(true);

@@ -46,10 +46,13 @@ describe('createExporterState', () => {
 
   it('drops backups and EMs that leave the targets at once', () => {
     const state = createExporterState();
-    state.setTargets(['em01', 'em02'], [
-      { em: 'em01', backupId: A, rpoSeconds: 60 },
-      { em: 'em02', backupId: B, rpoSeconds: 60 },
-    ]);
+    state.setTargets(
+      ['em01', 'em02'],
+      [
+        { em: 'em01', backupId: A, rpoSeconds: 60 },
+        { em: 'em02', backupId: B, rpoSeconds: 60 },
+      ],
+    );
     state.recordCycle('em02', { up: true, endedAtMs: 1, durationSeconds: 1 });
 
     state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
@@ -70,13 +73,34 @@ describe('createExporterState', () => {
     const state = createExporterState();
     state.setTargets(['em01'], [{ em: 'em01', backupId: A, rpoSeconds: 60 }]);
     state.recordSuccess('em01', A, { count: 2, newestMs: 2000, oldestMs: 1000 }, 3000);
-    state.recordFailure('em01', A, new EmError({ em: 'em01', backupId: A, reason: 'timeout', detail: 'timed out after 30s', advice: 'check the network' }), 4000);
+    state.recordFailure(
+      'em01',
+      A,
+      new EmError({
+        em: 'em01',
+        backupId: A,
+        reason: 'timeout',
+        detail: 'timed out after 30s',
+        advice: 'check the network',
+      }),
+      4000,
+    );
 
     const [record] = state.backups();
     expect(record?.summary).toEqual({ count: 2, newestMs: 2000, oldestMs: 1000 });
     expect(record?.lastSuccessMs).toBe(3000);
     // The fields alone, as a plain object: not the Error (and its stack) they came in.
-    expect(record?.lastPoll).toStrictEqual({ ok: false, atMs: 4000, failure: { em: 'em01', backupId: A, reason: 'timeout', detail: 'timed out after 30s', advice: 'check the network' } });
+    expect(record?.lastPoll).toStrictEqual({
+      ok: false,
+      atMs: 4000,
+      failure: {
+        em: 'em01',
+        backupId: A,
+        reason: 'timeout',
+        detail: 'timed out after 30s',
+        advice: 'check the network',
+      },
+    });
   });
 
   it('ignores results for backups that are no longer watched, so a late poll cannot bring one back', () => {
@@ -109,10 +133,13 @@ describe('createExporterState', () => {
 
   it('lists backups in target order', () => {
     const state = createExporterState();
-    state.setTargets(['em01'], [
-      { em: 'em01', backupId: B, rpoSeconds: 60 },
-      { em: 'em01', backupId: A, rpoSeconds: 60 },
-    ]);
+    state.setTargets(
+      ['em01'],
+      [
+        { em: 'em01', backupId: B, rpoSeconds: 60 },
+        { em: 'em01', backupId: A, rpoSeconds: 60 },
+      ],
+    );
     expect(state.backups().map((b) => b.backupId)).toEqual([B, A]);
   });
 
@@ -171,10 +198,13 @@ describe('createExporterState', () => {
 
     it('is never shared by two backups', () => {
       const state = createExporterState();
-      state.setTargets(['em01'], [
-        { em: 'em01', backupId: A, rpoSeconds: 60 },
-        { em: 'em01', backupId: B, rpoSeconds: 60 },
-      ]);
+      state.setTargets(
+        ['em01'],
+        [
+          { em: 'em01', backupId: A, rpoSeconds: 60 },
+          { em: 'em01', backupId: B, rpoSeconds: 60 },
+        ],
+      );
       state.recordSuccess('em01', A, summary, 1);
       state.recordSuccess('em01', B, summary, 1);
       const [a, b] = state.backups();
@@ -184,7 +214,13 @@ describe('createExporterState', () => {
 });
 
 describe('the newest-point age, one definition for /metrics and the status page', () => {
-  const record = (summary: RestorePointSummary | undefined): BackupRecord => ({ em: 'em01', backupId: A, rpoSeconds: 3600, summary, revision: 1 });
+  const record = (summary: RestorePointSummary | undefined): BackupRecord => ({
+    em: 'em01',
+    backupId: A,
+    rpoSeconds: 3600,
+    summary,
+    revision: 1,
+  });
 
   it('is the seconds since the newest point, never negative, and absent without a point', () => {
     expect(newestPointAgeSeconds(record({ count: 2, newestMs: 1_000, oldestMs: 500 }), 91_500)).toBe(90.5);
@@ -194,7 +230,11 @@ describe('the newest-point age, one definition for /metrics and the status page'
   });
 
   it('is what the status page rates and what the age series says', () => {
-    for (const [newestMs, nowMs] of [[1_000, 91_500], [10_000, 4_000], [1_717_000_000_123, 1_717_000_360_000]] as const) {
+    for (const [newestMs, nowMs] of [
+      [1_000, 91_500],
+      [10_000, 4_000],
+      [1_717_000_000_123, 1_717_000_360_000],
+    ] as const) {
       const r = record({ count: 1, newestMs, oldestMs: newestMs });
       expect(rateBackup(r, nowMs).ageSeconds).toBe(newestPointAgeSeconds(r, nowMs));
       const line = renderStateFamilies({ backups: [r], ems: [], nowMs }, helpTexts('x'))

@@ -6,7 +6,13 @@ import type { VmEmRecord } from '../../src/vms/store.js';
 import { parseExposition } from './parse-exposition.js';
 
 const B = '0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3';
-const backup = (name: string): BackupRecord => ({ em: 'em01', backupId: B, rpoSeconds: 93600, revision: 0, metadata: { id: B, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } });
+const backup = (name: string): BackupRecord => ({
+  em: 'em01',
+  backupId: B,
+  rpoSeconds: 93600,
+  revision: 0,
+  metadata: { id: B, name, platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' },
+});
 const record: VmEmRecord = {
   em: 'em01',
   dropped: 2,
@@ -20,8 +26,28 @@ describe('VM families', () => {
   it('renders count and newest time to the millisecond, escaped, only for watched backups, and the dropped gauge', () => {
     const exp = parseExposition(renderVmFamilies([record], [backup('Daily')], '*/5 * * * *'));
     expect(exp.samples).toEqual([
-      { name: 'veeam_em_vm_restore_points', labels: { em: 'em01', backup_id: B, backup_name: 'Daily', vm_name: 'db "01"\\x', vm_id: 'urn:VMware:Vm:h.vm-1' }, value: 14 },
-      { name: 'veeam_em_vm_newest_restore_point_timestamp_seconds', labels: { em: 'em01', backup_id: B, backup_name: 'Daily', vm_name: 'db "01"\\x', vm_id: 'urn:VMware:Vm:h.vm-1' }, value: 1_764_000_000.123 },
+      {
+        name: 'veeam_em_vm_restore_points',
+        labels: {
+          em: 'em01',
+          backup_id: B,
+          backup_name: 'Daily',
+          vm_name: 'db "01"\\x',
+          vm_id: 'urn:VMware:Vm:h.vm-1',
+        },
+        value: 14,
+      },
+      {
+        name: 'veeam_em_vm_newest_restore_point_timestamp_seconds',
+        labels: {
+          em: 'em01',
+          backup_id: B,
+          backup_name: 'Daily',
+          vm_name: 'db "01"\\x',
+          vm_id: 'urn:VMware:Vm:h.vm-1',
+        },
+        value: 1_764_000_000.123,
+      },
       { name: 'veeam_em_vm_series_dropped', labels: { em: 'em01' }, value: 2 },
     ]);
     expect(exp.help.get('veeam_em_vm_newest_restore_point_timestamp_seconds')).toContain('schedule "*/5 * * * *"');

@@ -12,7 +12,10 @@ import { BackupDiscovery } from '../../src/polling/discovery.js';
 import { fakeEmClient, meta, ok } from './fake-client.js';
 
 const IDS = Array.from({ length: 4 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
-const notFound = (id: string): BackupOutcome<never> => ({ ok: false, error: new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'not found', status: 404 }) });
+const notFound = (id: string): BackupOutcome<never> => ({
+  ok: false,
+  error: new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'not found', status: 404 }),
+});
 
 interface Calls {
   queryBackups: string[][];
@@ -23,10 +26,19 @@ interface Calls {
 function rig(client: Partial<EmClient>, extra: Partial<EmCycleInput> = {}, metadataRefreshMs = 3_600_000) {
   const calls: Calls = { queryBackups: [], queryRestorePoints: [], order: [] };
   const state = createExporterState();
-  state.setTargets(['em01'], IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })));
+  state.setTargets(
+    ['em01'],
+    IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })),
+  );
   const errors: PollErrorReason[] = [];
   const log = pino({ level: 'silent' });
-  const deps: CycleDeps = { state, events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) }, log, now: Date.now, metadataRefreshMs };
+  const deps: CycleDeps = {
+    state,
+    events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) },
+    log,
+    now: Date.now,
+    metadataRefreshMs,
+  };
   // Query mode never reads restore points one backup at a time: none, should the cycle try.
   const full = fakeEmClient({ getRestorePoints: async () => [], ...client });
   const recorded: EmClient = {
@@ -70,7 +82,13 @@ describe('runEmCycle with restore points by query', () => {
 
   it('looks a backup the query left without points up again: gone is not_found, there keeps its (empty) summary', async () => {
     const r = rig({
-      queryRestorePoints: async (ids) => new Map(ids.map((id) => [id, ok<RestorePoint[]>(id === IDS[0] || id === IDS[1] ? [] : [{ uid: '', timeMs: Date.now() }])])),
+      queryRestorePoints: async (ids) =>
+        new Map(
+          ids.map((id) => [
+            id,
+            ok<RestorePoint[]>(id === IDS[0] || id === IDS[1] ? [] : [{ uid: '', timeMs: Date.now() }]),
+          ]),
+        ),
     });
     await r.run(); // metadata fresh from here on
     r.calls.queryBackups.length = 0;
@@ -113,7 +131,8 @@ describe('runEmCycle with restore points by query', () => {
 
   it('a backup the bulk answer left out fails on its own; the others succeed', async () => {
     const r = rig({
-      queryRestorePoints: async (ids) => new Map(ids.filter((id) => id !== IDS[2]).map((id) => [id, ok([{ uid: '', timeMs: Date.now() }])])),
+      queryRestorePoints: async (ids) =>
+        new Map(ids.filter((id) => id !== IDS[2]).map((id) => [id, ok([{ uid: '', timeMs: Date.now() }])])),
     });
     const outcome = await r.run();
     expect(outcome).toMatchObject({ succeeded: 3, failed: 1 });
@@ -122,7 +141,9 @@ describe('runEmCycle with restore points by query', () => {
   });
 
   it('a backup whose blocking metadata read finds it gone is not asked for restore points', async () => {
-    const r = rig({ queryBackups: async (ids) => new Map(ids.map((id) => [id, id === IDS[3] ? notFound(id) : ok(meta(id))])) });
+    const r = rig({
+      queryBackups: async (ids) => new Map(ids.map((id) => [id, id === IDS[3] ? notFound(id) : ok(meta(id))])),
+    });
     const outcome = await r.run();
     expect(r.calls.queryRestorePoints).toEqual([IDS.slice(0, 3)]);
     expect(outcome).toMatchObject({ succeeded: 3, failed: 1 });
@@ -135,12 +156,18 @@ describe('runEmCycle with discovery', () => {
     const found = meta('00000000-0000-4000-8000-00000000000a', 'Found VM');
     const r = rig(
       { listBackups: async () => [found] },
-      { backups: [], discovery: new BackupDiscovery('em01', { include: 'Found', rpoSeconds: 99 }), restorePoints: 'per-backup' },
+      {
+        backups: [],
+        discovery: new BackupDiscovery('em01', { include: 'Found', rpoSeconds: 99 }),
+        restorePoints: 'per-backup',
+      },
     );
     r.state.setTargets(['em01'], []);
     const outcome = await r.run();
     expect(outcome).toMatchObject({ succeeded: 1, failed: 0 });
-    expect(r.state.backups()).toMatchObject([{ em: 'em01', backupId: found.id, rpoSeconds: 99, metadata: { name: 'Found VM' }, lastPoll: { ok: true } }]);
+    expect(r.state.backups()).toMatchObject([
+      { em: 'em01', backupId: found.id, rpoSeconds: 99, metadata: { name: 'Found VM' }, lastPoll: { ok: true } },
+    ]);
   });
 
   it('a backup that left the listing leaves the state and its metadata read time is forgotten', async () => {
@@ -150,7 +177,11 @@ describe('runEmCycle with discovery', () => {
     const metadataReadAt = new Map<string, number>([[IDS[0]!, 1]]);
     const discovery = new BackupDiscovery('em01', { include: 'Found', rpoSeconds: 99 });
     // Refresh interval 0: discovery lists EM at every cycle.
-    const r = rig({ listBackups: async () => listing }, { backups: [], discovery, metadataReadAt, restorePoints: 'per-backup' }, 0);
+    const r = rig(
+      { listBackups: async () => listing },
+      { backups: [], discovery, metadataReadAt, restorePoints: 'per-backup' },
+      0,
+    );
     r.state.setTargets(['em01'], []);
     await r.run();
     expect(r.state.backups().map((x) => x.backupId)).toEqual([a.id, b.id]);
@@ -170,12 +201,15 @@ describe('runEmCycle with discovery', () => {
     expect(state.backups().map((b) => b.backupId)).toEqual([IDS[0]]);
   });
 
-  it('replacing one EM\'s set keeps the others\' records, values and order', () => {
+  it("replacing one EM's set keeps the others' records, values and order", () => {
     const state = createExporterState();
-    state.setTargets(['em01', 'em02'], [
-      { em: 'em01', backupId: IDS[0]!, rpoSeconds: 60 },
-      { em: 'em02', backupId: IDS[1]!, rpoSeconds: 60 },
-    ]);
+    state.setTargets(
+      ['em01', 'em02'],
+      [
+        { em: 'em01', backupId: IDS[0]!, rpoSeconds: 60 },
+        { em: 'em02', backupId: IDS[1]!, rpoSeconds: 60 },
+      ],
+    );
     state.recordSuccess('em02', IDS[1]!, { count: 3, newestMs: 5, oldestMs: 1 }, 10);
     state.recordSuccess('em01', IDS[0]!, { count: 1, newestMs: 5, oldestMs: 5 }, 10);
     state.setTargetsOf('em01', [

@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { BackupMetadata, PollErrorReason, RestorePoint } from '../../src/domain.js';
 import { EmError } from '../../src/em/index.js';
 import { createExporterState } from '../../src/metrics/index.js';
-import { EmLiveness, createLimiter, defaultCycleTimeoutMs, runEmCycle, type CycleDeps, type EmCycleInput } from '../../src/polling/index.js';
+import {
+  EmLiveness,
+  createLimiter,
+  defaultCycleTimeoutMs,
+  runEmCycle,
+  type CycleDeps,
+  type EmCycleInput,
+} from '../../src/polling/index.js';
 import { fakeEmClient } from './fake-client.js';
 
 const IDS = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -18,14 +25,25 @@ interface Behaviour {
   getRestorePoints?: (id: string) => Promise<RestorePoint[]>;
 }
 
-
 function rig(behaviour: Behaviour, extra: Partial<EmCycleInput> = {}) {
   const state = createExporterState();
-  state.setTargets(['em01'], IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })));
+  state.setTargets(
+    ['em01'],
+    IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })),
+  );
   const errors: PollErrorReason[] = [];
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const deps: CycleDeps = { state, events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) }, log, now: Date.now, metadataRefreshMs: 3_600_000 };
+  const log = pino(
+    { level: 'info' },
+    { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
+  const deps: CycleDeps = {
+    state,
+    events: { overrun: () => undefined, pollError: (_em, reason) => errors.push(reason) },
+    log,
+    now: Date.now,
+    metadataRefreshMs: 3_600_000,
+  };
   const input: EmCycleInput = {
     em: 'em01',
     client: fakeEmClient(behaviour),
@@ -59,7 +77,11 @@ describe('runEmCycle', () => {
     expect(asked).toEqual(IDS.slice(0, 3));
     const records = r.state.backups();
     expect(records.find((b) => b.backupId === IDS[0])!.lastPoll).toMatchObject({ ok: true });
-    for (const id of IDS.slice(1)) expect(records.find((b) => b.backupId === id)!.lastPoll).toMatchObject({ ok: false, failure: { reason: 'timeout' } });
+    for (const id of IDS.slice(1))
+      expect(records.find((b) => b.backupId === id)!.lastPoll).toMatchObject({
+        ok: false,
+        failure: { reason: 'timeout' },
+      });
     expect(r.warnings().map((l) => l.backups_failed)).toEqual([4]);
     expect(r.state.ems()[0]!.up).toBe(true);
   });
@@ -91,10 +113,17 @@ describe('runEmCycle', () => {
   it('a failed metadata read: restore points read all the same, one error counted; when both fail, still one', async () => {
     const r = rig({
       getBackup: async () => {
-        throw new EmError({ em: 'em01', backupId: 'x', reason: 'http_5xx', detail: 'EM answered 500 "Object reference not set to an instance of an object."', status: 500 });
+        throw new EmError({
+          em: 'em01',
+          backupId: 'x',
+          reason: 'http_5xx',
+          detail: 'EM answered 500 "Object reference not set to an instance of an object."',
+          status: 500,
+        });
       },
       getRestorePoints: async (id) => {
-        if (id === IDS[4]) throw new EmError({ em: 'em01', backupId: id, reason: 'http_5xx', detail: 'EM answered 500', status: 500 });
+        if (id === IDS[4])
+          throw new EmError({ em: 'em01', backupId: id, reason: 'http_5xx', detail: 'EM answered 500', status: 500 });
         return [{ uid: '', timeMs: Date.now() }];
       },
     });
@@ -110,7 +139,8 @@ describe('runEmCycle', () => {
     const asked: string[] = [];
     const r = rig({
       getBackup: async (id) => {
-        if (id === IDS[0]) throw new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'EM answered 404', status: 404 });
+        if (id === IDS[0])
+          throw new EmError({ em: 'em01', backupId: id, reason: 'not_found', detail: 'EM answered 404', status: 404 });
         return { id, name: 'n', platform: 'p', backupType: 't', backupServer: 's', repository: 'r' };
       },
       getRestorePoints: async (id) => (asked.push(id), []),
@@ -123,17 +153,27 @@ describe('runEmCycle', () => {
   it('EM-wide failures (never reached EM) are one line for the cycle; per-backup ones one line each', async () => {
     const wide = rig({
       getBackup: async (id) => {
-        throw new EmError({ em: 'em01', backupId: id, reason: 'auth', detail: 'logon refused (EM answered 401)', status: 401, duringLogon: true });
+        throw new EmError({
+          em: 'em01',
+          backupId: id,
+          reason: 'auth',
+          detail: 'logon refused (EM answered 401)',
+          status: 401,
+          duringLogon: true,
+        });
       },
     });
     await wide.run();
     expect(wide.warnings()).toHaveLength(1);
     expect(wide.warnings()[0]).toMatchObject({ polls_failed: 5, reason: 'auth' });
-    expect(String(wide.warnings()[0]!.msg)).toBe('em "em01": logon refused (EM answered 401); 5 polls of this cycle failed without reaching EM (5 auth)');
+    expect(String(wide.warnings()[0]!.msg)).toBe(
+      'em "em01": logon refused (EM answered 401); 5 polls of this cycle failed without reaching EM (5 auth)',
+    );
 
     const some = rig({
       getRestorePoints: async (id) => {
-        if (id === IDS[0]) throw new EmError({ em: 'em01', backupId: id, reason: 'timeout', detail: 'no answer within 30s' });
+        if (id === IDS[0])
+          throw new EmError({ em: 'em01', backupId: id, reason: 'timeout', detail: 'no answer within 30s' });
         return [];
       },
     });
@@ -145,7 +185,15 @@ describe('runEmCycle', () => {
     const r = rig({
       getRestorePoints: async (id) => {
         if (id === IDS[1]) {
-          throw new EmError({ em: 'em01', backupId: id, action: 'GET restore points', reason: 'http_5xx', detail: 'EM answered 500', advice: 'check the EM service log', status: 500 });
+          throw new EmError({
+            em: 'em01',
+            backupId: id,
+            action: 'GET restore points',
+            reason: 'http_5xx',
+            detail: 'EM answered 500',
+            advice: 'check the EM service log',
+            status: 500,
+          });
         }
         return [];
       },
@@ -173,14 +221,25 @@ describe('runEmCycle', () => {
   it('sums up a logon failure handed to every backup in one line that names the EM and the logon, not a backup', async () => {
     const r = rig({
       getBackup: async (id) => {
-        throw new EmError({ em: 'em01', backupId: id, action: 'logon as "svc"', reason: 'http_5xx', detail: 'EM answered 503', advice: 'check the EM service log', status: 503, duringLogon: true });
+        throw new EmError({
+          em: 'em01',
+          backupId: id,
+          action: 'logon as "svc"',
+          reason: 'http_5xx',
+          detail: 'EM answered 503',
+          advice: 'check the EM service log',
+          status: 503,
+          duringLogon: true,
+        });
       },
     });
     await r.run();
     expect(r.warnings()).toHaveLength(1);
     expect(r.warnings()[0]).toMatchObject({ em: 'em01', polls_failed: 5, reason: 'http_5xx' });
     expect(r.warnings()[0]!.backup_id).toBeUndefined();
-    expect(r.warnings()[0]!.msg).toBe('em "em01": logon as "svc": EM answered 503: check the EM service log; 5 polls of this cycle failed without reaching EM (5 http_5xx)');
+    expect(r.warnings()[0]!.msg).toBe(
+      'em "em01": logon as "svc": EM answered 503: check the EM service log; 5 polls of this cycle failed without reaching EM (5 http_5xx)',
+    );
   });
 });
 

@@ -30,14 +30,33 @@ function fake(gate?: Promise<void>) {
 
 function deps() {
   const state = createExporterState();
-  state.setTargets(['em01'], IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })));
+  state.setTargets(
+    ['em01'],
+    IDS.map((id) => ({ em: 'em01', backupId: id, rpoSeconds: 3600 })),
+  );
   const overruns: string[] = [];
-  const d: CycleDeps = { state, events: { overrun: (em) => overruns.push(em), pollError: () => undefined }, log: pino({ level: 'silent' }), now: Date.now, metadataRefreshMs: 3_600_000 };
+  const d: CycleDeps = {
+    state,
+    events: { overrun: (em) => overruns.push(em), pollError: () => undefined },
+    log: pino({ level: 'silent' }),
+    now: Date.now,
+    metadataRefreshMs: 3_600_000,
+  };
   return { d, state, overruns };
 }
 
 const poller = (client: EmClient, d: CycleDeps) =>
-  new EmPoller({ em: 'em01', client, backups: IDS.map((id) => ({ id, rpoSeconds: 3600 })), concurrency: 2, schedule: '* * * * *', cycleTimeoutMs: 10_000 }, d);
+  new EmPoller(
+    {
+      em: 'em01',
+      client,
+      backups: IDS.map((id) => ({ id, rpoSeconds: 3600 })),
+      concurrency: 2,
+      schedule: '* * * * *',
+      cycleTimeoutMs: 10_000,
+    },
+    d,
+  );
 
 describe('EmPoller', () => {
   it('runCycle while a cycle runs joins it instead of starting a second one', async () => {
@@ -65,7 +84,8 @@ describe('EmPoller', () => {
     const p = poller(f.client, d);
     const running = p.runCycle();
     // Concurrency 2: two restore-point reads hang, the third waits for a slot.
-    for (let i = 0; i < 200 && f.asked.getRestorePoints < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 200 && f.asked.getRestorePoints < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     const tick = (p as unknown as { tick(): Promise<void> }).tick.bind(p);
     await tick();
     await tick();

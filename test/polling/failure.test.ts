@@ -6,7 +6,14 @@ const BUG = '(this is a bug in the exporter; please report it)';
 
 describe('toFailure', () => {
   it('passes an EmError through as it is: the client already named its target', () => {
-    const error = new EmError({ em: 'em01', backupId: 'a', action: 'GET backup', reason: 'not_found', detail: 'EM answered 404', status: 404 });
+    const error = new EmError({
+      em: 'em01',
+      backupId: 'a',
+      action: 'GET backup',
+      reason: 'not_found',
+      detail: 'EM answered 404',
+      status: 404,
+    });
     expect(toFailure(error, { em: 'em01', backupId: 'b' })).toBe(error);
   });
 
@@ -18,7 +25,9 @@ describe('toFailure', () => {
     });
     // A discovery listing or the VM read has no backup: the message names none.
     expect(toFailure('boom', { em: 'em01' }).message).toBe(`em "em01": unexpected error while polling: boom ${BUG}`);
-    expect(toFailure(new Error('boom'), { em: 'em01', subject: 'VM restore points' }).message).toBe(`em "em01": VM restore points: unexpected error while polling: boom ${BUG}`);
+    expect(toFailure(new Error('boom'), { em: 'em01', subject: 'VM restore points' }).message).toBe(
+      `em "em01": VM restore points: unexpected error while polling: boom ${BUG}`,
+    );
   });
 
   it('does not take an object that only looks like a failure for one', () => {

@@ -10,7 +10,16 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { createSecuredServer, createWebGuard, type WebGuard } from '../../src/web-config/index.js';
-import { BACKUPS, NOW, createExporter, emConfig, exporterConfig, serveExporter, startSite, type Site } from '../integration/harness.js';
+import {
+  BACKUPS,
+  NOW,
+  createExporter,
+  emConfig,
+  exporterConfig,
+  serveExporter,
+  startSite,
+  type Site,
+} from '../integration/harness.js';
 import { request, serversClosedAfterEach } from '../server/harness.js';
 import { makeCa, makeLeaf, type Pem } from '../web-config/support/certs.js';
 
@@ -44,10 +53,23 @@ function raw(port: number, head: string): Promise<RawReply> {
   });
 }
 
-const requestHead = (method: string, target: string, extra = ''): string => `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`;
+const requestHead = (method: string, target: string, extra = ''): string =>
+  `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`;
 
 const READ_PATHS = ['/', '/metrics', '/-/healthy', '/-/ready'];
-const WRONG_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND', 'MKCOL', 'LOCK', 'PURGE', 'CONNECT'];
+const WRONG_METHODS = [
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'MKCOL',
+  'LOCK',
+  'PURGE',
+  'CONNECT',
+];
 
 describe('methods', () => {
   it('serves GET and HEAD on the read endpoints and answers every other method 405 with Allow, rendering nothing', async () => {
@@ -117,7 +139,10 @@ describe('request size', () => {
     expect((await raw(port, requestHead('GET', `/${'a'.repeat(5 * 1024)}`))).status).toBe(414);
     expect((await raw(port, requestHead('GET', `/metrics?x=${'a'.repeat(64 * 1024)}`))).status).toBe(431);
     expect(renders()).toBe(0);
-    const ok = await raw(port, requestHead('GET', `/metrics?${Array.from({ length: 60 }, (_, i) => `collect[]=collector${i}`).join('&')}`));
+    const ok = await raw(
+      port,
+      requestHead('GET', `/metrics?${Array.from({ length: 60 }, (_, i) => `collect[]=collector${i}`).join('&')}`),
+    );
     expect(ok.status).toBe(200);
     expect(renders()).toBe(1);
   });
@@ -135,7 +160,14 @@ interface Crowd {
 }
 
 /** Opens `count` connections that each send `bytes` one byte every `everyMs` (none: stay silent). */
-function crowd(port: number, count: number, bytes: Buffer | undefined, everyMs: number, events: string[], label: string): Crowd {
+function crowd(
+  port: number,
+  count: number,
+  bytes: Buffer | undefined,
+  everyMs: number,
+  events: string[],
+  label: string,
+): Crowd {
   const c: Crowd = { sockets: [], received: [], closed: 0, allClosed: Promise.resolve() };
   const closings: Array<Promise<void>> = [];
   for (let i = 0; i < count; i++) {
@@ -145,9 +177,12 @@ function crowd(port: number, count: number, bytes: Buffer | undefined, everyMs: 
     socket.on('data', (chunk: Buffer) => (c.received[i] = (c.received[i] ?? '') + chunk.toString('latin1')));
     socket.on('error', () => undefined);
     let sent = 0;
-    const timer = bytes === undefined ? undefined : setInterval(() => {
-      if (sent < bytes.length && !socket.destroyed) socket.write(bytes.subarray(sent, ++sent));
-    }, everyMs);
+    const timer =
+      bytes === undefined
+        ? undefined
+        : setInterval(() => {
+            if (sent < bytes.length && !socket.destroyed) socket.write(bytes.subarray(sent, ++sent));
+          }, everyMs);
     closings.push(
       new Promise((resolve) =>
         socket.once('close', () => {
@@ -173,7 +208,9 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_00
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen`)), ms)));
+  const limit = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen`)), ms)),
+  );
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
@@ -230,7 +267,10 @@ describe('slow clients (slowloris)', () => {
 
     it('keeps answering scrapes while clients trickle a TLS ClientHello or stay silent, then closes them at the headers timeout', async () => {
       const { port, base } = await start(
-        { limits: SLOW_LIMITS, createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options }) },
+        {
+          limits: SLOW_LIMITS,
+          createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options }),
+        },
         'https',
       );
       const events: string[] = [];
@@ -251,7 +291,10 @@ describe('slow clients (slowloris)', () => {
 
     it('closes connections beyond --web.max-connections before any handshake work, and serves again when one goes', async () => {
       const { port, base } = await start(
-        { limits: { ...SLOW_LIMITS, maxConnections: 5 }, createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options }) },
+        {
+          limits: { ...SLOW_LIMITS, maxConnections: 5 },
+          createServer: (options, listener) => createSecuredServer(guard, listener, { serverOptions: options }),
+        },
         'https',
       );
       const events: string[] = [];
@@ -273,7 +316,9 @@ describe('slow clients (slowloris)', () => {
 /** The first flight a real TLS client sends, recorded from a socket that never answers. */
 async function captureClientHello(): Promise<Buffer> {
   const server = createNetServer();
-  const hello = new Promise<Buffer>((resolve) => server.once('connection', (socket) => socket.once('data', (chunk: Buffer) => (resolve(chunk), socket.destroy()))));
+  const hello = new Promise<Buffer>((resolve) =>
+    server.once('connection', (socket) => socket.once('data', (chunk: Buffer) => (resolve(chunk), socket.destroy()))),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   const client = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false });
@@ -290,17 +335,55 @@ async function captureClientHello(): Promise<Buffer> {
 // EM-supplied text on the status page and in the exposition
 
 const ALLOWED_TAGS = new Set([
-  ...['!DOCTYPE', 'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'p', 'ul', 'li', 'a', 'code', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'],
+  ...[
+    '!DOCTYPE',
+    'html',
+    'head',
+    'meta',
+    'title',
+    'style',
+    'body',
+    'h1',
+    'h2',
+    'p',
+    'ul',
+    'li',
+    'a',
+    'code',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'span',
+  ],
   ...['nav', 'time', 'b', 'div', 'button', 'input', 'label', 'details', 'summary', 'script'],
 ]);
 const ALLOWED_ATTRIBUTES = new Set([
-  ...['lang', 'charset', 'href', 'class', 'name', 'content', 'datetime', 'id', 'type', 'placeholder', 'checked', 'hidden', 'role'],
+  ...[
+    'lang',
+    'charset',
+    'href',
+    'class',
+    'name',
+    'content',
+    'datetime',
+    'id',
+    'type',
+    'placeholder',
+    'checked',
+    'hidden',
+    'role',
+  ],
   ...['aria-label', 'aria-pressed', 'data-refresh-seconds', 'data-show', 'data-conditions'],
 ]);
 
 /** Every tag and attribute of the page, outside the style sheet and the page's own script. */
 function markupOf(html: string): { tags: string[]; attributes: string[] } {
-  const withoutStyle = html.replace(/<style>[^<]*<\/style>/, '<style></style>').replace(/<script>[^<]*<\/script>/, '<script></script>');
+  const withoutStyle = html
+    .replace(/<style>[^<]*<\/style>/, '<style></style>')
+    .replace(/<script>[^<]*<\/script>/, '<script></script>');
   const tags: string[] = [];
   const attributes: string[] = [];
   for (const m of withoutStyle.matchAll(/<\/?([!A-Za-z][\w-]*)([^>]*)>/g)) {
@@ -319,7 +402,14 @@ describe('EM-supplied text is inert on the status page', () => {
   beforeAll(async () => {
     site = await startSite();
     site.sim.setBackups([
-      { id: BACKUPS.daily, name: SCRIPT, repository: REPOSITORY, backupServer: `vbr"01'<b>bold</b>`, platform: '<i>VMware</i>', restorePoints: [NOW - 3_600_000] },
+      {
+        id: BACKUPS.daily,
+        name: SCRIPT,
+        repository: REPOSITORY,
+        backupServer: `vbr"01'<b>bold</b>`,
+        platform: '<i>VMware</i>',
+        restorePoints: [NOW - 3_600_000],
+      },
       { id: BACKUPS.hourly, name: 'Tom &amp; Jerry " onmouseover="alert(5)', restorePoints: [NOW - 60_000] },
       { id: BACKUPS.weekly, name: 'Weekly', restorePoints: [NOW - 60_000] },
     ]);
@@ -334,10 +424,18 @@ describe('EM-supplied text is inert on the status page', () => {
 
   it('escapes backup names, repositories, servers and EM error messages, leaving only the page own markup', async () => {
     const config = exporterConfig(
-      [emConfig(site, { name: 'em<01>', backups: [BACKUPS.daily, BACKUPS.hourly, BACKUPS.weekly].map((id) => ({ id, rpoSeconds: 86_400 })) })],
+      [
+        emConfig(site, {
+          name: 'em<01>',
+          backups: [BACKUPS.daily, BACKUPS.hourly, BACKUPS.weekly].map((id) => ({ id, rpoSeconds: 86_400 })),
+        }),
+      ],
       { retries: 0 },
     );
-    const exporter = createExporter(config, createLogger({ level: 'error', format: 'json', destination: { write: () => undefined } }));
+    const exporter = createExporter(
+      config,
+      createLogger({ level: 'error', format: 'json', destination: { write: () => undefined } }),
+    );
     await exporter.runOnce();
     const server = await serveExporter(exporter, { version: '1.0.0', now: () => NOW });
     track(server);

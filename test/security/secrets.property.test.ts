@@ -37,7 +37,24 @@ interface Secret {
 
 // eslint-disable-next-line @typescript-eslint/no-misused-spread -- ASCII punctuation, one character each
 const PUNCTUATION = [...'.*+?^${}()|[]\\/"\'<>&:;=%#@!~`,-'];
-const HOSTILE = [...PUNCTUATION, ' ', '  ', '\t', 'é', 'ß', 'Ω', '💾', '\u202e', '\u200d', '${', '$${', '&amp;', '</td>', '\\u0022', '%2F'];
+const HOSTILE = [
+  ...PUNCTUATION,
+  ' ',
+  '  ',
+  '\t',
+  'é',
+  'ß',
+  'Ω',
+  '💾',
+  '\u202e',
+  '\u200d',
+  '${',
+  '$${',
+  '&amp;',
+  '</td>',
+  '\\u0022',
+  '%2F',
+];
 const hostile = fc.string({ unit: fc.constantFrom(...HOSTILE), maxLength: 5 });
 /** `role` starts each nonce, so a report says which secret leaked even after shrinking made them alike. */
 const nonce = (role: string) =>
@@ -45,7 +62,9 @@ const nonce = (role: string) =>
     .tuple(fc.integer({ min: 36 ** 5, max: 36 ** 6 - 1 }), fc.integer({ min: 36 ** 5, max: 36 ** 6 - 1 }))
     .map(([a, b]) => `${role}${a.toString(36)}q${b.toString(36)}`);
 const secretOf = (role: string): fc.Arbitrary<Secret> =>
-  fc.tuple(hostile, nonce(role), hostile, nonce(role), hostile).map(([a, n1, b, n2, c]) => ({ text: `${a}${n1}${b}${n2}${c}`, nonces: [n1, n2] }));
+  fc
+    .tuple(hostile, nonce(role), hostile, nonce(role), hostile)
+    .map(([a, n1, b, n2, c]) => ({ text: `${a}${n1}${b}${n2}${c}`, nonces: [n1, n2] }));
 const passwordArb = secretOf('P');
 const wrongArb = secretOf('W');
 const sessionIdsArb = (count: number) => fc.tuple(...Array.from({ length: count }, (_, i) => secretOf(`S${i}x`)));
@@ -53,14 +72,17 @@ const sessionIdsArb = (count: number) => fc.tuple(...Array.from({ length: count 
 const secret = (text: string, ...nonces: string[]): Secret => ({ text, nonces });
 
 const escapeJson = (s: string): string => JSON.stringify(s).slice(1, -1);
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const escapeLabel = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const base64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /** Every spelling of a secret that a sink could hold: as is, escaped for JSON/HTML/labels/URLs, base64. */
 function formsOf(secret: Secret): string[] {
   const s = secret.text;
-  return [...new Set([s, escapeJson(s), escapeHtml(s), escapeLabel(s), encodeURIComponent(s), base64(s), ...secret.nonces])];
+  return [
+    ...new Set([s, escapeJson(s), escapeHtml(s), escapeLabel(s), encodeURIComponent(s), base64(s), ...secret.nonces]),
+  ];
 }
 
 function basicOf(password: Secret): Secret {
@@ -73,7 +95,8 @@ function leaks(sinks: Record<string, string>, secrets: Record<string, Secret>): 
   const found: string[] = [];
   for (const [sink, text] of Object.entries(sinks)) {
     for (const [name, secret] of Object.entries(secrets)) {
-      for (const form of formsOf(secret)) if (text.includes(form)) found.push(`${sink} holds ${name} as ${JSON.stringify(form)}`);
+      for (const form of formsOf(secret))
+        if (text.includes(form)) found.push(`${sink} holds ${name} as ${JSON.stringify(form)}`);
     }
   }
   return found;
@@ -107,7 +130,9 @@ function thrownSink(errors: unknown[]): string {
   return errors
     .map((e) => {
       const err = e as Error & Record<string, unknown>;
-      return [String(err), err.message, err.stack ?? '', JSON.stringify(err), JSON.stringify(Object.entries(err))].join('\n');
+      return [String(err), err.message, err.stack ?? '', JSON.stringify(err), JSON.stringify(Object.entries(err))].join(
+        '\n',
+      );
     })
     .join('\n');
 }
@@ -118,12 +143,17 @@ function echoText(password: Secret, token: string, sessionId: string): string {
 }
 
 function echoBody(kind: 'xml' | 'json' | 'text', text: string): { raw: string; contentType: string } {
-  if (kind === 'json') return { raw: JSON.stringify({ StatusCode: 500, Message: text }), contentType: 'application/json; charset=utf-8' };
+  if (kind === 'json')
+    return { raw: JSON.stringify({ StatusCode: 500, Message: text }), contentType: 'application/json; charset=utf-8' };
   if (kind === 'text') return { raw: text, contentType: 'text/plain; charset=utf-8' };
-  return { raw: `<?xml version="1.0" encoding="utf-8"?><Error Message="${xmlAttr(text)}" StatusCode="500"/>`, contentType: 'application/xml; charset=utf-8' };
+  return {
+    raw: `<?xml version="1.0" encoding="utf-8"?><Error Message="${xmlAttr(text)}" StatusCode="500"/>`,
+    contentType: 'application/xml; charset=utf-8',
+  };
 }
 
-const xmlAttr = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#9;');
+const xmlAttr = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#9;');
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures shared by every run: one CA file (the simulator's certificate is made once per process)
@@ -173,7 +203,11 @@ async function startEm(password: Secret, ids: Secret[]) {
   const issued: string[] = [];
   const sim = new EmSimulator({
     users: [{ username: USER, password: password.text }],
-    backups: Object.values(B).map((id) => ({ id, name: `backup ${id.slice(0, 4)}`, restorePoints: [NOW - 3_600_000, NOW - 90_000_000] })),
+    backups: Object.values(B).map((id) => ({
+      id,
+      name: `backup ${id.slice(0, 4)}`,
+      restorePoints: [NOW - 3_600_000, NOW - 90_000_000],
+    })),
     sessionIdFactory: () => {
       const base = ids[issued.length % ids.length]!.text;
       const id = issued.length < ids.length ? base : `${base}~${issued.length}`;
@@ -224,7 +258,13 @@ async function startRefusingEm(status: number, echo: string, kind: 'xml' | 'json
   return { sim, url: started.url };
 }
 
-function emEntry(name: string, url: string, password: string, backups: readonly string[], tls: EmConfig['tls'] = { caFile, insecureSkipVerify: false }): EmConfig {
+function emEntry(
+  name: string,
+  url: string,
+  password: string,
+  backups: readonly string[],
+  tls: EmConfig['tls'] = { caFile, insecureSkipVerify: false },
+): EmConfig {
   return {
     name,
     url,
@@ -244,153 +284,221 @@ describe('secrets never surface: in process', () => {
   const reasonsSeen = new Set<string>();
   let run = 0;
 
-  it('not in logs, /metrics, the status page or thrown errors, across every failure path', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        passwordArb,
-        wrongArb,
-        sessionIdsArb(3),
-        fc.constantFrom<'json' | 'pretty'>('json', 'pretty'),
-        async (password, wrong, sessionIds, logFormat) => {
-          let logText = '';
-          const logger = createLogger({ level: 'debug', format: logFormat, destination: { write: (s: string) => void (logText += s) } });
-          const em = await startEm(password, sessionIds);
-          const wrongEcho = echoText(wrong, 'no-token', 'no-session');
-          const refusing401 = await startRefusingEm(401, wrongEcho, 'text');
-          const refusing500 = await startRefusingEm(500, echoText(password, 'no-token', 'no-session'), 'json');
-          const errors: unknown[] = [];
-          try {
-            const pollBackups = [B.ok, B.relogon, B.echo500, B.echo403, B.proxyText, B.drop, B.midBody, B.badBody, B.redirect];
-            const config: ExporterConfig = {
-              poll: { schedule: '*/5 * * * *', concurrency: 2, timeoutMs: 5_000, retries: 0, metadataRefreshMs: 3_600_000 },
-              defaults: { rpoSeconds: 86_400 },
-              enterpriseManagers: [
-                emEntry('good', em.url, password.text, pollBackups),
-                emEntry('wrong-password', refusing401.url, wrong.text, [B.ok]),
-                emEntry('logon-500', refusing500.url, password.text, [B.ok]),
-                emEntry('untrusted-tls', em.url, password.text, [B.ok], { insecureSkipVerify: false }),
-                emEntry('unreachable', deadUrl, password.text, [B.ok]),
-              ],
-            };
-            const exporter = new Exporter({ config, logger, version: '0.0.0-test', now: () => NOW });
-            await exporter.runOnce();
-            // Every session expires; the next cycle meets 401s and logs on again.
-            em.sim.expireAllSessions();
-            await exporter.runOnce();
-
-            // Clients used directly, for the errors they throw: the echoes again on a fresh session,
-            // an untrusted certificate and (every fifth run, as waiting costs time) a timeout.
-            const direct = (name: string, overrides: Partial<EmClientOptions>) =>
-              createEmClient(
-                {
-                  name,
-                  url: em.url,
-                  username: USER,
-                  password: () => password.text,
-                  apiVersion: 'latest',
-                  format: 'xml',
-                  restorePoints: 'entity',
-                  tls: { caPem, insecureSkipVerify: false },
+  it(
+    'not in logs, /metrics, the status page or thrown errors, across every failure path',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          passwordArb,
+          wrongArb,
+          sessionIdsArb(3),
+          fc.constantFrom<'json' | 'pretty'>('json', 'pretty'),
+          async (password, wrong, sessionIds, logFormat) => {
+            let logText = '';
+            const logger = createLogger({
+              level: 'debug',
+              format: logFormat,
+              destination: { write: (s: string) => void (logText += s) },
+            });
+            const em = await startEm(password, sessionIds);
+            const wrongEcho = echoText(wrong, 'no-token', 'no-session');
+            const refusing401 = await startRefusingEm(401, wrongEcho, 'text');
+            const refusing500 = await startRefusingEm(500, echoText(password, 'no-token', 'no-session'), 'json');
+            const errors: unknown[] = [];
+            try {
+              const pollBackups = [
+                B.ok,
+                B.relogon,
+                B.echo500,
+                B.echo403,
+                B.proxyText,
+                B.drop,
+                B.midBody,
+                B.badBody,
+                B.redirect,
+              ];
+              const config: ExporterConfig = {
+                poll: {
+                  schedule: '*/5 * * * *',
+                  concurrency: 2,
                   timeoutMs: 5_000,
                   retries: 0,
-                  concurrency: 2,
-                  ...overrides,
+                  metadataRefreshMs: 3_600_000,
                 },
-                { api: { request: () => undefined }, log: logger.child({ em: name }) },
+                defaults: { rpoSeconds: 86_400 },
+                enterpriseManagers: [
+                  emEntry('good', em.url, password.text, pollBackups),
+                  emEntry('wrong-password', refusing401.url, wrong.text, [B.ok]),
+                  emEntry('logon-500', refusing500.url, password.text, [B.ok]),
+                  emEntry('untrusted-tls', em.url, password.text, [B.ok], { insecureSkipVerify: false }),
+                  emEntry('unreachable', deadUrl, password.text, [B.ok]),
+                ],
+              };
+              const exporter = new Exporter({ config, logger, version: '0.0.0-test', now: () => NOW });
+              await exporter.runOnce();
+              // Every session expires; the next cycle meets 401s and logs on again.
+              em.sim.expireAllSessions();
+              await exporter.runOnce();
+
+              // Clients used directly, for the errors they throw: the echoes again on a fresh session,
+              // an untrusted certificate and (every fifth run, as waiting costs time) a timeout.
+              const direct = (name: string, overrides: Partial<EmClientOptions>) =>
+                createEmClient(
+                  {
+                    name,
+                    url: em.url,
+                    username: USER,
+                    password: () => password.text,
+                    apiVersion: 'latest',
+                    format: 'xml',
+                    restorePoints: 'entity',
+                    tls: { caPem, insecureSkipVerify: false },
+                    timeoutMs: 5_000,
+                    retries: 0,
+                    concurrency: 2,
+                    ...overrides,
+                  },
+                  { api: { request: () => undefined }, log: logger.child({ em: name }) },
+                );
+              const failure = (call: Promise<unknown>, what: string): Promise<void> =>
+                call.then(
+                  () => void errors.push(new Error(`expected ${what} to fail`)),
+                  (err: unknown) => void errors.push(err),
+                );
+              const trusted = direct('direct', { format: 'json' });
+              await trusted.getRestorePoints(B.ok);
+              // EM echoes the session of the client it answers: it has no reason to know any other.
+              em.arm(em.issued.at(-1)!);
+              for (const id of [B.echo500, B.echo403, B.proxyText, B.drop, B.badBody, B.redirect])
+                await failure(trusted.getRestorePoints(id), id);
+              const untrusted = direct('direct-untrusted', { tls: { caPem: undefined, insecureSkipVerify: false } });
+              await failure(untrusted.getRestorePoints(B.ok), 'an untrusted certificate');
+              const impatient = direct('direct-impatient', { timeoutMs: 300 });
+              if (run++ % 5 === 0)
+                await failure(
+                  impatient.getBackup(B.slow).then(() => impatient.getRestorePoints(B.slow)),
+                  'a slow EM',
+                );
+              await Promise.all([trusted.close(), untrusted.close(), impatient.close()]);
+
+              const metrics = await exporter.metrics.render();
+              const page = renderStatusPage(
+                buildStatusModel(exporter.state, {
+                  version: '0',
+                  schedule: exporter.schedule,
+                  telemetryPath: '/metrics',
+                  ready: true,
+                  lifecycleEnabled: true,
+                  nowMs: NOW,
+                }),
               );
-            const failure = (call: Promise<unknown>, what: string): Promise<void> =>
-              call.then(
-                () => void errors.push(new Error(`expected ${what} to fail`)),
-                (err: unknown) => void errors.push(err),
+              const stateMessages = exporter.state
+                .backups()
+                .map((b) =>
+                  b.lastPoll?.failure === undefined
+                    ? ''
+                    : `${b.lastPoll.failure.reason} ${formatFailure(b.lastPoll.failure)}`,
+                )
+                .join('\n');
+              await exporter.stop();
+
+              // The paths were really taken.
+              for (const b of exporter.state.backups())
+                if (b.lastPoll?.failure) reasonsSeen.add(b.lastPoll.failure.reason);
+              for (const e of errors) reasonsSeen.add(String((e as { reason?: string }).reason));
+              expect(em.issued.length).toBeGreaterThanOrEqual(3); // first logon, re-logon after the 401, after expiry
+              expect(stateMessages).toContain('[redacted]'); // EM's echo arrived, and was cleaned
+
+              const secrets: Record<string, Secret> = {
+                password,
+                'wrong password': wrong,
+                'Authorization value': basicOf(password),
+                'wrong Authorization value': basicOf(wrong),
+                ...Object.fromEntries(
+                  em.issued.flatMap((id, i) => [
+                    [`session id ${i}`, { text: id, nonces: sessionIds[i % sessionIds.length]!.nonces }],
+                    [`token ${i}`, { text: base64(id), nonces: [] }],
+                  ]),
+                ),
+              };
+              const found = leaks(
+                { log: logSink(logText), metrics, page, state: stateMessages, thrown: thrownSink(errors) },
+                secrets,
               );
-            const trusted = direct('direct', { format: 'json' });
-            await trusted.getRestorePoints(B.ok);
-            // EM echoes the session of the client it answers: it has no reason to know any other.
-            em.arm(em.issued.at(-1)!);
-            for (const id of [B.echo500, B.echo403, B.proxyText, B.drop, B.badBody, B.redirect]) await failure(trusted.getRestorePoints(id), id);
-            const untrusted = direct('direct-untrusted', { tls: { caPem: undefined, insecureSkipVerify: false } });
-            await failure(untrusted.getRestorePoints(B.ok), 'an untrusted certificate');
-            const impatient = direct('direct-impatient', { timeoutMs: 300 });
-            if (run++ % 5 === 0) await failure(impatient.getBackup(B.slow).then(() => impatient.getRestorePoints(B.slow)), 'a slow EM');
-            await Promise.all([trusted.close(), untrusted.close(), impatient.close()]);
-
-            const metrics = await exporter.metrics.render();
-            const page = renderStatusPage(
-              buildStatusModel(exporter.state, { version: '0', schedule: exporter.schedule, telemetryPath: '/metrics', ready: true, lifecycleEnabled: true, nowMs: NOW }),
-            );
-            const stateMessages = exporter.state
-              .backups()
-              .map((b) => (b.lastPoll?.failure === undefined ? '' : `${b.lastPoll.failure.reason} ${formatFailure(b.lastPoll.failure)}`))
-              .join('\n');
-            await exporter.stop();
-
-            // The paths were really taken.
-            for (const b of exporter.state.backups()) if (b.lastPoll?.failure) reasonsSeen.add(b.lastPoll.failure.reason);
-            for (const e of errors) reasonsSeen.add(String((e as { reason?: string }).reason));
-            expect(em.issued.length).toBeGreaterThanOrEqual(3); // first logon, re-logon after the 401, after expiry
-            expect(stateMessages).toContain('[redacted]'); // EM's echo arrived, and was cleaned
-
-            const secrets: Record<string, Secret> = {
-              password,
-              'wrong password': wrong,
-              'Authorization value': basicOf(password),
-              'wrong Authorization value': basicOf(wrong),
-              ...Object.fromEntries(em.issued.flatMap((id, i) => [[`session id ${i}`, { text: id, nonces: sessionIds[i % sessionIds.length]!.nonces }], [`token ${i}`, { text: base64(id), nonces: [] }]])),
-            };
-            const found = leaks({ log: logSink(logText), metrics, page, state: stateMessages, thrown: thrownSink(errors) }, secrets);
-            expect(found).toEqual([]);
-          } finally {
-            await Promise.all([em.sim.stop(), refusing401.sim.stop(), refusing500.sim.stop()]);
-          }
-        },
-      ),
-      {
-        numRuns: 25,
-        // Once found: a password EM escaped (&amp;, a tab as &#9;) inside an XML body that fails to parse.
-        examples: [
-          [
-            secret('💾Pue89ipq9d71ur,  Pzzzzzdqzzzzzk]&amp;\t)', 'Pue89ipq9d71ur', 'Pzzzzzdqzzzzzk'),
-            secret('W5gbl7uqzzzzzg@éWzzzzzmqcptppr', 'W5gbl7uqzzzzzg', 'Wzzzzzmqcptppr'),
-            [secret('}{S0xr3g4o8q100002 ‍S0xvbo5ayqzzzzzd?!', 'S0xr3g4o8q100002', 'S0xvbo5ayqzzzzzd'), secret(';\\u0022\'?S1xzzzzzbq9pobwe  S1x10000sq10000r#=\'@', 'S1xzzzzzbq9pobwe', 'S1x10000sq10000r'), secret('S2xzzzzzsq7g2l4hS2x10000rqt67a9d', 'S2xzzzzzsq7g2l4h', 'S2x10000rqt67a9d')],
-            'pretty',
+              expect(found).toEqual([]);
+            } finally {
+              await Promise.all([em.sim.stop(), refusing401.sim.stop(), refusing500.sim.stop()]);
+            }
+          },
+        ),
+        {
+          numRuns: 25,
+          // Once found: a password EM escaped (&amp;, a tab as &#9;) inside an XML body that fails to parse.
+          examples: [
+            [
+              secret('💾Pue89ipq9d71ur,  Pzzzzzdqzzzzzk]&amp;\t)', 'Pue89ipq9d71ur', 'Pzzzzzdqzzzzzk'),
+              secret('W5gbl7uqzzzzzg@éWzzzzzmqcptppr', 'W5gbl7uqzzzzzg', 'Wzzzzzmqcptppr'),
+              [
+                secret('}{S0xr3g4o8q100002 ‍S0xvbo5ayqzzzzzd?!', 'S0xr3g4o8q100002', 'S0xvbo5ayqzzzzzd'),
+                secret(";\\u0022'?S1xzzzzzbq9pobwe  S1x10000sq10000r#='@", 'S1xzzzzzbq9pobwe', 'S1x10000sq10000r'),
+                secret('S2xzzzzzsq7g2l4hS2x10000rqt67a9d', 'S2xzzzzzsq7g2l4h', 'S2x10000rqt67a9d'),
+              ],
+              'pretty',
+            ],
           ],
-        ],
-      },
-    );
-    expect([...reasonsSeen].sort()).toEqual(expect.arrayContaining(['auth', 'http_4xx', 'http_5xx', 'network', 'parse', 'timeout', 'tls']));
-  }, PROPERTY_TIMEOUT_MS);
+        },
+      );
+      expect([...reasonsSeen].sort()).toEqual(
+        expect.arrayContaining(['auth', 'http_4xx', 'http_5xx', 'network', 'parse', 'timeout', 'tls']),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('not in config errors when an inline password sits in a file that fails validation elsewhere', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(passwordArb, fc.constantFrom('escaped', 'as written', 'env'), fc.constantFrom('schema', 'yaml', 'unset-env', 'files'), async (password, spelling, problem) => {
-        const file = join(dir, `config-${n++}.yaml`);
-        // Nothing but ${NAME}: that is a reference by design, and NAME no secret.
-        fc.pre(!(spelling === 'as written' && /^(?:\$\{[A-Za-z_]\w*\})+$/.test(password.text)));
-        const value =
-          spelling === 'env' ? '${EM_PASSWORD}' : spelling === 'escaped' ? password.text.replace(/\$\{/g, () => '$${') : password.text;
-        const lines = [
-          'poll:',
-          problem === 'schema' ? '  timeout: 30 seconds' : '  timeout: 30s',
-          problem === 'schema' ? '  colour: blue' : '  retries: 1',
-          'enterpriseManagers:',
-          '  - url: https://em01.example.local:9398',
-          `    username: '${USER}'`,
-          `    password: ${JSON.stringify(value)}`,
-          problem === 'files' ? `    tls: { caFile: ${JSON.stringify(join(dir, 'absent.pem'))} }` : '    format: xml',
-          problem === 'unset-env' ? '    apiVersion: ${NOT_SET_ANYWHERE}' : '    apiVersion: latest',
-          '    backups:',
-          problem === 'yaml' ? '      - [0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3' : '      - 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3',
-          problem === 'schema' ? '      - not-a-guid' : '',
-          '',
-        ];
-        await writeFile(file, lines.join('\n'), { mode: 0o644 });
-        await chmod(file, 0o644);
-        const result = await loadConfigFile(file, { EM_PASSWORD: password.text });
-        const text = result.ok ? JSON.stringify(result.warnings) : `${formatIssues(result.issues)}\n${JSON.stringify(result.issues)}`;
-        expect(result.ok).toBe(false);
-        expect(leaks({ 'config issues': text }, { password })).toEqual([]);
-      }),
+      fc.asyncProperty(
+        passwordArb,
+        fc.constantFrom('escaped', 'as written', 'env'),
+        fc.constantFrom('schema', 'yaml', 'unset-env', 'files'),
+        async (password, spelling, problem) => {
+          const file = join(dir, `config-${n++}.yaml`);
+          // Nothing but ${NAME}: that is a reference by design, and NAME no secret.
+          fc.pre(!(spelling === 'as written' && /^(?:\$\{[A-Za-z_]\w*\})+$/.test(password.text)));
+          const value =
+            spelling === 'env'
+              ? '${EM_PASSWORD}'
+              : spelling === 'escaped'
+                ? password.text.replace(/\$\{/g, () => '$${')
+                : password.text;
+          const lines = [
+            'poll:',
+            problem === 'schema' ? '  timeout: 30 seconds' : '  timeout: 30s',
+            problem === 'schema' ? '  colour: blue' : '  retries: 1',
+            'enterpriseManagers:',
+            '  - url: https://em01.example.local:9398',
+            `    username: '${USER}'`,
+            `    password: ${JSON.stringify(value)}`,
+            problem === 'files' ? `    tls: { caFile: ${JSON.stringify(join(dir, 'absent.pem'))} }` : '    format: xml',
+            problem === 'unset-env' ? '    apiVersion: ${NOT_SET_ANYWHERE}' : '    apiVersion: latest',
+            '    backups:',
+            problem === 'yaml'
+              ? '      - [0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3'
+              : '      - 0f7d1c2b-3a4e-4b5f-8c6d-7e8f90a1b2c3',
+            problem === 'schema' ? '      - not-a-guid' : '',
+            '',
+          ];
+          await writeFile(file, lines.join('\n'), { mode: 0o644 });
+          await chmod(file, 0o644);
+          const result = await loadConfigFile(file, { EM_PASSWORD: password.text });
+          const text = result.ok
+            ? JSON.stringify(result.warnings)
+            : `${formatIssues(result.issues)}\n${JSON.stringify(result.issues)}`;
+          expect(result.ok).toBe(false);
+          expect(leaks({ 'config issues': text }, { password })).toEqual([]);
+        },
+      ),
       {
         numRuns: 150,
         // A literal password holding what looks like a ${VAR} reference must not be quoted back.
@@ -422,7 +530,16 @@ describe('passwordFile is read again on reload', () => {
     await writeFile(passwordFile, 'old-password\n', { mode: 0o600 });
     await writeFile(
       configFile,
-      ['enterpriseManagers:', '  - name: em01', `    url: ${url}`, `    username: '${USER}'`, `    passwordFile: ${passwordFile}`, `    tls: { caFile: ${caFile} }`, `    backups: [${B.ok}]`, ''].join('\n'),
+      [
+        'enterpriseManagers:',
+        '  - name: em01',
+        `    url: ${url}`,
+        `    username: '${USER}'`,
+        `    passwordFile: ${passwordFile}`,
+        `    tls: { caFile: ${caFile} }`,
+        `    backups: [${B.ok}]`,
+        '',
+      ].join('\n'),
       { mode: 0o600 },
     );
     const load = async (): Promise<ExporterConfig> => {
@@ -431,13 +548,21 @@ describe('passwordFile is read again on reload', () => {
       return loaded.config;
     };
     let logText = '';
-    const logger = createLogger({ level: 'info', format: 'json', destination: { write: (s: string) => void (logText += s) } });
+    const logger = createLogger({
+      level: 'info',
+      format: 'json',
+      destination: { write: (s: string) => void (logText += s) },
+    });
     const exporter = new Exporter({ config: await load(), logger, version: '0', now: () => NOW });
     const logonPasswords = (): string[] =>
       sim
         .requests()
         .filter((r) => r.method === 'POST' && /sessionMngr/i.test(r.url))
-        .map((r) => Buffer.from(String(r.headers.authorization).replace(/^Basic /, ''), 'base64').toString('utf8').slice(USER.length + 1));
+        .map((r) =>
+          Buffer.from(String(r.headers.authorization).replace(/^Basic /, ''), 'base64')
+            .toString('utf8')
+            .slice(USER.length + 1),
+        );
     try {
       expect(await exporter.runOnce()).toBe(true);
       expect(logonPasswords()).toEqual(['old-password']);
@@ -469,102 +594,138 @@ describe('passwordFile is read again on reload', () => {
 // The binary
 
 describe('secrets never surface: the binary', () => {
-  it('--once: not on standard output (the exposition) nor in the log, with json and pretty logs', async () => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(passwordArb, wrongArb, sessionIdsArb(2), async (password, wrong, sessionIds) => {
-        const run = n++;
-        const em = await startEm(password, sessionIds);
-        const refusing = await startRefusingEm(401, echoText(wrong, 'no-token', 'no-session'), 'xml');
-        try {
-          const wrongFile = join(dir, `wrong-${run}.password`);
-          await writeFile(wrongFile, `${wrong.text}\n`, { mode: 0o600 });
-          const configFile = join(dir, `once-${run}.yaml`);
-          const em0 = (name: string, url: string, secretLine: string, backups: string[], tls = `{ caFile: ${JSON.stringify(caFile)} }`) => [
-            `  - name: ${name}`,
-            `    url: ${url}`,
-            `    username: '${USER}'`,
-            `    ${secretLine}`,
-            `    tls: ${tls}`,
-            `    backups: [${backups.join(', ')}]`,
-          ];
+  it(
+    '--once: not on standard output (the exposition) nor in the log, with json and pretty logs',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(passwordArb, wrongArb, sessionIdsArb(2), async (password, wrong, sessionIds) => {
+          const run = n++;
+          const em = await startEm(password, sessionIds);
+          const refusing = await startRefusingEm(401, echoText(wrong, 'no-token', 'no-session'), 'xml');
+          try {
+            const wrongFile = join(dir, `wrong-${run}.password`);
+            await writeFile(wrongFile, `${wrong.text}\n`, { mode: 0o600 });
+            const configFile = join(dir, `once-${run}.yaml`);
+            const em0 = (
+              name: string,
+              url: string,
+              secretLine: string,
+              backups: string[],
+              tls = `{ caFile: ${JSON.stringify(caFile)} }`,
+            ) => [
+              `  - name: ${name}`,
+              `    url: ${url}`,
+              `    username: '${USER}'`,
+              `    ${secretLine}`,
+              `    tls: ${tls}`,
+              `    backups: [${backups.join(', ')}]`,
+            ];
+            await writeFile(
+              configFile,
+              [
+                'poll:',
+                '  timeout: 5s',
+                '  retries: 0',
+                'enterpriseManagers:',
+                ...em0('good', em.url, `password: ${JSON.stringify(password.text.replace(/\$\{/g, () => '$${'))}`, [
+                  B.ok,
+                  B.relogon,
+                  B.echo500,
+                  B.echo403,
+                  B.proxyText,
+                  B.drop,
+                  B.badBody,
+                  B.redirect,
+                ]),
+                ...em0('wrong', refusing.url, `passwordFile: ${JSON.stringify(wrongFile)}`, [B.ok]),
+                ...em0('tls', em.url, 'password: ${EM_PASSWORD}', [B.ok], '{}'),
+                ...em0('down', deadUrl, 'password: ${EM_PASSWORD}', [B.ok]),
+                '',
+              ].join('\n'),
+              { mode: 0o600 },
+            );
+            const exporter = startExporter(
+              [
+                '--once',
+                `--config.file=${configFile}`,
+                '--log.level=debug',
+                `--log.format=${run % 2 === 0 ? 'json' : 'pretty'}`,
+              ],
+              {
+                EM_PASSWORD: password.text,
+              },
+            );
+            const { code } = await exporter.exited;
+            expect(code, exporter.stderr()).toBe(1);
+            expect(exporter.stdout()).toContain('veeam_em_up{em="good"} 1');
+            expect(exporter.stdout()).toContain('veeam_em_up{em="wrong"} 0');
+            expect(exporter.stderr()).toContain('[redacted]');
+            const secrets: Record<string, Secret> = {
+              password,
+              'wrong password': wrong,
+              'Authorization value': basicOf(password),
+              'wrong Authorization value': basicOf(wrong),
+              ...Object.fromEntries(
+                em.issued.flatMap((id, i) => [
+                  [`session id ${i}`, { text: id, nonces: sessionIds[i % sessionIds.length]!.nonces }],
+                  [`token ${i}`, { text: base64(id), nonces: [] }],
+                ]),
+              ),
+            };
+            expect(em.issued.length).toBeGreaterThanOrEqual(2);
+            expect(leaks({ stdout: exporter.stdout(), stderr: logSink(exporter.stderr()) }, secrets)).toEqual([]);
+          } finally {
+            await Promise.all([em.sim.stop(), refusing.sim.stop()]);
+          }
+        }),
+        { numRuns: 4 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it(
+    '--config.check: reports a broken file without the inline password, and warns (exit 0) when everyone may read a valid one',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(passwordArb, fc.boolean(), async (password, broken) => {
+          const file = join(dir, `check-${broken ? 'broken' : 'valid'}.yaml`);
           await writeFile(
-            configFile,
+            file,
             [
               'poll:',
-              '  timeout: 5s',
-              '  retries: 0',
+              broken ? '  timeout: soon' : '  timeout: 30s',
               'enterpriseManagers:',
-              ...em0('good', em.url, `password: ${JSON.stringify(password.text.replace(/\$\{/g, () => '$${'))}`, [B.ok, B.relogon, B.echo500, B.echo403, B.proxyText, B.drop, B.badBody, B.redirect]),
-              ...em0('wrong', refusing.url, `passwordFile: ${JSON.stringify(wrongFile)}`, [B.ok]),
-              ...em0('tls', em.url, 'password: ${EM_PASSWORD}', [B.ok], '{}'),
-              ...em0('down', deadUrl, 'password: ${EM_PASSWORD}', [B.ok]),
+              '  - url: https://em01.example.local:9398',
+              `    username: '${USER}'`,
+              `    password: ${JSON.stringify(password.text.replace(/\$\{/g, () => '$${'))}`,
+              `    backups: [${B.ok}${broken ? ', nope' : ''}]`,
               '',
             ].join('\n'),
-            { mode: 0o600 },
           );
-          const exporter = startExporter(['--once', `--config.file=${configFile}`, '--log.level=debug', `--log.format=${run % 2 === 0 ? 'json' : 'pretty'}`], {
-            EM_PASSWORD: password.text,
-          });
-          const { code } = await exporter.exited;
-          expect(code, exporter.stderr()).toBe(1);
-          expect(exporter.stdout()).toContain('veeam_em_up{em="good"} 1');
-          expect(exporter.stdout()).toContain('veeam_em_up{em="wrong"} 0');
-          expect(exporter.stderr()).toContain('[redacted]');
-          const secrets: Record<string, Secret> = {
-            password,
-            'wrong password': wrong,
-            'Authorization value': basicOf(password),
-            'wrong Authorization value': basicOf(wrong),
-            ...Object.fromEntries(em.issued.flatMap((id, i) => [[`session id ${i}`, { text: id, nonces: sessionIds[i % sessionIds.length]!.nonces }], [`token ${i}`, { text: base64(id), nonces: [] }]])),
-          };
-          expect(em.issued.length).toBeGreaterThanOrEqual(2);
-          expect(leaks({ stdout: exporter.stdout(), stderr: logSink(exporter.stderr()) }, secrets)).toEqual([]);
-        } finally {
-          await Promise.all([em.sim.stop(), refusing.sim.stop()]);
-        }
-      }),
-      { numRuns: 4 },
-    );
-  }, PROPERTY_TIMEOUT_MS);
-
-  it('--config.check: reports a broken file without the inline password, and warns (exit 0) when everyone may read a valid one', async () => {
-    await fc.assert(
-      fc.asyncProperty(passwordArb, fc.boolean(), async (password, broken) => {
-        const file = join(dir, `check-${broken ? 'broken' : 'valid'}.yaml`);
-        await writeFile(
-          file,
-          [
-            'poll:',
-            broken ? '  timeout: soon' : '  timeout: 30s',
-            'enterpriseManagers:',
-            '  - url: https://em01.example.local:9398',
-            `    username: '${USER}'`,
-            `    password: ${JSON.stringify(password.text.replace(/\$\{/g, () => '$${'))}`,
-            `    backups: [${B.ok}${broken ? ', nope' : ''}]`,
-            '',
-          ].join('\n'),
-        );
-        await chmod(file, 0o644);
-        const check = startExporter(['--config.check', `--config.file=${file}`]);
-        const { code } = await check.exited;
-        if (broken) {
-          expect(code).toBe(2);
-          expect(check.stderr()).toContain('poll.timeout');
-        } else {
-          expect(code, check.stderr()).toBe(0);
-          expect(check.stdout()).toBe('config OK\n');
-          const warning = check
-            .stderr()
-            .split('\n')
-            .filter((l) => l.startsWith('{'))
-            .map((l) => JSON.parse(l) as Record<string, unknown>)
-            .find((l) => l.level === 'warn' && /readable by every user/.test(String(l.msg)));
-          expect(warning).toMatchObject({ key: 'enterpriseManagers[0].password', file });
-        }
-        expect(leaks({ stdout: check.stdout(), stderr: logSink(check.stderr()) }, { password })).toEqual([]);
-      }),
-      { numRuns: 4, examples: [[secret('Pplain1q2-pass', 'Pplain1q2'), false]] },
-    );
-  }, PROPERTY_TIMEOUT_MS);
+          await chmod(file, 0o644);
+          const check = startExporter(['--config.check', `--config.file=${file}`]);
+          const { code } = await check.exited;
+          if (broken) {
+            expect(code).toBe(2);
+            expect(check.stderr()).toContain('poll.timeout');
+          } else {
+            expect(code, check.stderr()).toBe(0);
+            expect(check.stdout()).toBe('config OK\n');
+            const warning = check
+              .stderr()
+              .split('\n')
+              .filter((l) => l.startsWith('{'))
+              .map((l) => JSON.parse(l) as Record<string, unknown>)
+              .find((l) => l.level === 'warn' && /readable by every user/.test(String(l.msg)));
+            expect(warning).toMatchObject({ key: 'enterpriseManagers[0].password', file });
+          }
+          expect(leaks({ stdout: check.stdout(), stderr: logSink(check.stderr()) }, { password })).toEqual([]);
+        }),
+        { numRuns: 4, examples: [[secret('Pplain1q2-pass', 'Pplain1q2'), false]] },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

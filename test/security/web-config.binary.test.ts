@@ -26,9 +26,17 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
 
   beforeAll(async () => {
     site = await startSite();
-    const [sCa, cCa, otherCa] = await Promise.all([makeCa('exporter server CA'), makeCa('Prometheus client CA'), makeCa('stranger CA')]);
+    const [sCa, cCa, otherCa] = await Promise.all([
+      makeCa('exporter server CA'),
+      makeCa('Prometheus client CA'),
+      makeCa('stranger CA'),
+    ]);
     serverCa = sCa;
-    const [server, c, s] = await Promise.all([makeLeaf(sCa, 'localhost', 'server'), makeLeaf(cCa, 'prometheus', 'client'), makeLeaf(otherCa, 'prometheus', 'client')]);
+    const [server, c, s] = await Promise.all([
+      makeLeaf(sCa, 'localhost', 'server'),
+      makeLeaf(cCa, 'prometheus', 'client'),
+      makeLeaf(otherCa, 'prometheus', 'client'),
+    ]);
     client = c;
     stranger = s;
     await writeFile(join(site.dir, 'server.crt'), server.cert);
@@ -56,12 +64,27 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
     );
     await writeFile(
       join(site.dir, 'config.yaml'),
-      ['enterpriseManagers:', `  - url: ${site.started.url}`, `    username: '${USER}'`, '    password: ${VEEAM_EM_PASSWORD}', `    tls: { caFile: ${site.caFile} }`, `    backups: [${BACKUPS.daily}]`, ''].join('\n'),
+      [
+        'enterpriseManagers:',
+        `  - url: ${site.started.url}`,
+        `    username: '${USER}'`,
+        '    password: ${VEEAM_EM_PASSWORD}',
+        `    tls: { caFile: ${site.caFile} }`,
+        `    backups: [${BACKUPS.daily}]`,
+        '',
+      ].join('\n'),
       { mode: 0o600 },
     );
-    run = startExporter([`--config.file=${join(site.dir, 'config.yaml')}`, `--web.config.file=${webConfig()}`, '--web.listen-address=127.0.0.1:0'], {
-      VEEAM_EM_PASSWORD: PASSWORD,
-    });
+    run = startExporter(
+      [
+        `--config.file=${join(site.dir, 'config.yaml')}`,
+        `--web.config.file=${webConfig()}`,
+        '--web.listen-address=127.0.0.1:0',
+      ],
+      {
+        VEEAM_EM_PASSWORD: PASSWORD,
+      },
+    );
     const listening = await run.waitForLog((l) => l.msg === 'listening');
     expect(listening.scheme).toBe('https');
     port = Number(String(listening.address).split(':').pop());
@@ -73,7 +96,12 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
   });
 
   it('serves a client with a certificate from client_ca_file and the right password, with the configured headers', async () => {
-    const reply = await get(port, '/metrics', { ca: serverCa.cert, ...client, user: 'prometheus', password: SCRAPE_PASSWORD });
+    const reply = await get(port, '/metrics', {
+      ca: serverCa.cert,
+      ...client,
+      user: 'prometheus',
+      password: SCRAPE_PASSWORD,
+    });
     expect(reply.status).toBe(200);
     expect(reply.protocol).toBe('TLSv1.3');
     expect(reply.body).toContain('veeam_em_exporter_build_info');
@@ -82,7 +110,11 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
   });
 
   it('answers a wrong or missing password with 401 even to a client with a good certificate', async () => {
-    for (const credentials of [{}, { user: 'prometheus', password: 'wrong' }, { user: 'nobody', password: SCRAPE_PASSWORD }]) {
+    for (const credentials of [
+      {},
+      { user: 'prometheus', password: 'wrong' },
+      { user: 'nobody', password: SCRAPE_PASSWORD },
+    ]) {
       const reply = await get(port, '/metrics', { ca: serverCa.cert, ...client, ...credentials });
       expect(reply.status, JSON.stringify(credentials)).toBe(401);
       expect(reply.headers['www-authenticate']).toMatch(/^Basic /);
@@ -94,7 +126,9 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
     const auth = { user: 'prometheus', password: SCRAPE_PASSWORD };
     await expect(get(port, '/metrics', { ca: serverCa.cert, ...auth })).rejects.toThrow();
     await expect(get(port, '/metrics', { ca: serverCa.cert, ...stranger, ...auth })).rejects.toThrow();
-    await expect(get(port, '/metrics', { ca: serverCa.cert, ...client, ...auth, maxVersion: 'TLSv1.2' })).rejects.toThrow(/version|protocol/i);
+    await expect(
+      get(port, '/metrics', { ca: serverCa.cert, ...client, ...auth, maxVersion: 'TLSv1.2' }),
+    ).rejects.toThrow(/version|protocol/i);
     // The refusals did not disturb the exporter.
     expect((await get(port, '/-/healthy', { ca: serverCa.cert, ...client, ...auth })).status).toBe(200);
   });
@@ -110,13 +144,17 @@ describe('--web.config.file on the binary: mutual TLS, TLS 1.3, $2y$ basic auth,
   });
 
   it('serves a rotated certificate to new connections without a restart', async () => {
-    const before = (await get(port, '/-/healthy', { ca: serverCa.cert, ...client, user: 'prometheus', password: SCRAPE_PASSWORD })).serverFingerprint;
+    const before = (
+      await get(port, '/-/healthy', { ca: serverCa.cert, ...client, user: 'prometheus', password: SCRAPE_PASSWORD })
+    ).serverFingerprint;
     const rotated = await makeLeaf(serverCa, 'localhost', 'server');
     await writeFile(join(site.dir, 'server.key'), rotated.key, { mode: 0o600 });
     await writeFile(join(site.dir, 'server.crt'), rotated.cert);
     let after = before;
     await waitUntil(async () => {
-      after = (await get(port, '/-/healthy', { ca: serverCa.cert, ...client, user: 'prometheus', password: SCRAPE_PASSWORD })).serverFingerprint;
+      after = (
+        await get(port, '/-/healthy', { ca: serverCa.cert, ...client, user: 'prometheus', password: SCRAPE_PASSWORD })
+      ).serverFingerprint;
       return after !== before;
     }, 'the rotated certificate');
     expect(after).toBeDefined();

@@ -64,7 +64,10 @@ async function bigServer(bytes: number, limits: Record<string, number>, renderDe
 describe('clients that never read', () => {
   it('pin at most --web.max-requests responses, and only until the response timeout; the rest get 503 with Retry-After', async () => {
     const body = 16 * MiB; // well over what loopback socket buffers absorb
-    const { port, base, renders, pendingBytes, serverSockets, log } = await bigServer(body, { maxRequestsInFlight: 3, responseTimeout: 2_000 });
+    const { port, base, renders, pendingBytes, serverSockets, log } = await bigServer(body, {
+      maxRequestsInFlight: 3,
+      responseTimeout: 2_000,
+    });
 
     const stuck = [];
     for (let i = 0; i < 3; i++) {
@@ -95,7 +98,11 @@ describe('clients that never read', () => {
 
   it('share one rendered body when they overlap, however many there are', async () => {
     const body = 4 * MiB;
-    const { port, renders, pendingBytes } = await bigServer(body, { maxRequestsInFlight: 100, responseTimeout: 20_000 }, 300);
+    const { port, renders, pendingBytes } = await bigServer(
+      body,
+      { maxRequestsInFlight: 100, responseTimeout: 20_000 },
+      300,
+    );
     const clients = Array.from({ length: 40 }, () => neverReading(port, SCRAPE));
     await until(() => pendingBytes() > 0, 10_000, 'the responses to be queued');
     await new Promise((r) => setTimeout(r, 400));
@@ -125,7 +132,10 @@ describe('clients that never read', () => {
 
   it('a pipelined flood on one connection is cut off at once, having rendered and held a bounded amount', async () => {
     const body = 1 * MiB;
-    const { port, base, renders, serverSockets } = await bigServer(body, { maxRequestsInFlight: 3, responseTimeout: 30_000 });
+    const { port, base, renders, serverSockets } = await bigServer(body, {
+      maxRequestsInFlight: 3,
+      responseTimeout: 30_000,
+    });
     const heapBefore = process.memoryUsage().heapUsed;
     const flood = neverReading(port, SCRAPE.repeat(2_000));
     // Long before the response timeout: the connection goes as soon as it has too many open requests.
@@ -152,7 +162,10 @@ describe('--web.max-connections', () => {
     extra.on('data', (d: Buffer) => (received += d.length));
     extra.on('error', () => undefined);
     extra.write(SCRAPE);
-    await Promise.race([new Promise<void>((r) => extra.once('close', () => r())), new Promise((_, reject) => setTimeout(() => reject(new Error('5th connection was kept')), 5_000))]);
+    await Promise.race([
+      new Promise<void>((r) => extra.once('close', () => r())),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('5th connection was kept')), 5_000)),
+    ]);
     expect(received).toBe(0);
     expect(log()).toContain('--web.max-connections reached');
 
@@ -183,7 +196,9 @@ describe('request bodies', () => {
       socket.on('error', () => undefined);
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       socket.write(head);
-      const chunk = head.includes('chunked') ? Buffer.from(`10000\r\n${'a'.repeat(0x10000)}\r\n`) : Buffer.alloc(0x10000, 97);
+      const chunk = head.includes('chunked')
+        ? Buffer.from(`10000\r\n${'a'.repeat(0x10000)}\r\n`)
+        : Buffer.alloc(0x10000, 97);
       const pump = (): void => {
         while (!socket.destroyed && socket.write(chunk)) {
           // The socket takes more at once: keep writing until it asks to wait for 'drain'.
@@ -193,7 +208,10 @@ describe('request bodies', () => {
       pump();
       const started = Date.now();
       const what = head.split('\r\n')[0];
-      await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: connection kept`)), 10_000))]);
+      await Promise.race([
+        closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: connection kept`)), 10_000)),
+      ]);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(received).toMatch(/^HTTP\/1\.1 (200|403) /);
       expect(received).toContain('Connection: close');

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { textPart, type ExpositionPart } from '../../src/metrics/exposition.js';
 import { gzipChunks, identityChunks } from '../../src/server/exposition-body.js';
 
-const line = (i: number) => `veeam_em_backup_restore_points{em="em01",backup_id="${i}",backup_name="Bäckup ${i} \\"x\\""} ${i % 30}\n`;
+const line = (i: number) =>
+  `veeam_em_backup_restore_points{em="em01",backup_id="${i}",backup_name="Bäckup ${i} \\"x\\""} ${i % 30}\n`;
 const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => line(from + k)).join('');
 
 const textOf = (p: ExpositionPart) => p.bytes.toString('utf8');
@@ -48,7 +49,9 @@ describe('encoding an exposition given in parts', () => {
     const again = await gzipChunks([...p.slice(0, 3), textPart(lines(4000, 4050), false), p[4]!], 1);
     expect(again[1]).toBe(first[1]);
     expect(again[again.length - 2]).toBe(first[first.length - 2]);
-    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe([textOf(p[0]!), textOf(p[1]!), lines(4000, 4050), textOf(p[4]!)].join(''));
+    expect(gunzipSync(Buffer.concat(again)).toString('utf8')).toBe(
+      [textOf(p[0]!), textOf(p[1]!), lines(4000, 4050), textOf(p[4]!)].join(''),
+    );
   });
 
   it('compresses a small exposition at once, as parts would lose the label sets the families share', async () => {
@@ -58,7 +61,7 @@ describe('encoding an exposition given in parts', () => {
     ];
     const body = Buffer.concat(await gzipChunks(small, 1));
     expect(gunzipSync(body).toString('utf8')).toBe(small.map(textOf).join(''));
-    const apart = small.map((x) => (zlib.deflateRawSync(x.bytes, { level: 1 }).length)).reduce((a, b) => a + b, 0);
+    const apart = small.map((x) => zlib.deflateRawSync(x.bytes, { level: 1 }).length).reduce((a, b) => a + b, 0);
     expect(body.length).toBeLessThan(apart);
   });
 

@@ -18,15 +18,19 @@ export function request(
 ): Promise<Response> {
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
-      });
-      res.on('error', reject);
-    });
+    const req = send(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, agent: opts.agent, ...(opts.ca ? { ca: opts.ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -35,7 +39,11 @@ export function request(
 /** A server on a free loopback port with a stub exposition and a log that tests can read. */
 export async function startServer(overrides: Partial<HttpServerOptions> = {}, scheme: 'http' | 'https' = 'http') {
   let logText = '';
-  const logger = createLogger({ level: 'debug', format: 'json', destination: { write: (s: string) => void (logText += s) } });
+  const logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    destination: { write: (s: string) => void (logText += s) },
+  });
   const state = createExporterState();
   let renders = 0;
   const server = createHttpServer({

@@ -153,7 +153,11 @@ describe('routing', () => {
 
   it('answers 405 with Allow for wrong methods', async () => {
     const { base } = await start();
-    for (const [method, path] of [['POST', '/metrics'], ['DELETE', '/'], ['PUT', '/-/healthy']] as const) {
+    for (const [method, path] of [
+      ['POST', '/metrics'],
+      ['DELETE', '/'],
+      ['PUT', '/-/healthy'],
+    ] as const) {
       const res = await request(`${base}${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.allow, `${method} ${path}`).toBe('GET, HEAD');
@@ -192,7 +196,9 @@ describe('protection against misbehaving clients', () => {
   });
 
   it('drops a client that never finishes its headers, while scrapes keep working', async () => {
-    const { port, base } = await start({ limits: { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 100 } });
+    const { port, base } = await start({
+      limits: { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 100 },
+    });
     const slow = connect(port, '127.0.0.1');
     await new Promise((resolve) => slow.once('connect', resolve));
     slow.write('GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ');

@@ -32,7 +32,9 @@ function record(overrides: Partial<BackupRecord> = {}): BackupRecord {
 function rows(html: string): string[][] {
   const body = /<tbody>\n([\s\S]*?)<\/tbody>/.exec(html)?.[1];
   if (body === undefined) throw new Error('no table body');
-  return [...body.matchAll(/<tr[^>]*>(.*)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '')));
+  return [...body.matchAll(/<tr[^>]*>(.*)<\/tr>/g)].map((row) =>
+    [...row[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '')),
+  );
 }
 
 /** Columns: backup, age vs RPO, last poll, restore points, newest point, ID, EM. */
@@ -47,7 +49,11 @@ function rowTags(html: string): string[] {
 }
 
 function named(name: string, overrides: Partial<BackupRecord> = {}): BackupRecord {
-  return record({ backupId: `id-${name}`, metadata: { id: `id-${name}`, name, platform: 'p', backupType: 't', backupServer: 's', repository: 'r' }, ...overrides });
+  return record({
+    backupId: `id-${name}`,
+    metadata: { id: `id-${name}`, name, platform: 'p', backupType: 't', backupServer: 's', repository: 'r' },
+    ...overrides,
+  });
 }
 
 function sha256(text: string): string {
@@ -84,12 +90,31 @@ describe('renderStatusPage', () => {
     expect(directives.get('script-src')).toEqual([sha256(scripts[0]!)]);
     expect(directives.get('style-src')).toEqual([sha256(styles[0]!)]);
     expect(directives.get('connect-src')).toEqual(["'self'"]);
-    expect([...directives.keys()].sort()).toEqual(['base-uri', 'connect-src', 'default-src', 'form-action', 'frame-ancestors', 'script-src', 'style-src']);
+    expect([...directives.keys()].sort()).toEqual([
+      'base-uri',
+      'connect-src',
+      'default-src',
+      'form-action',
+      'frame-ancestors',
+      'script-src',
+      'style-src',
+    ]);
     expect(STATUS_PAGE_CSP).not.toContain('unsafe');
   });
 
   it('renders a hostile backup name as text', () => {
-    const html = page([record({ metadata: { id: ID, name: '<script>alert("x")</script>', platform: 'p', backupType: 't', backupServer: 's', repository: 'r' } })]);
+    const html = page([
+      record({
+        metadata: {
+          id: ID,
+          name: '<script>alert("x")</script>',
+          platform: 'p',
+          backupType: 't',
+          backupServer: 's',
+          repository: 'r',
+        },
+      }),
+    ]);
     expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
   });
@@ -107,8 +132,20 @@ describe('renderStatusPage', () => {
         {
           name: '<em>',
           backups: [
-            record({ em: '<em>', backupId: '<id>', lastPoll: { ok: false, atMs: NOW, failure: { em: '<em>', backupId: '<id>', reason: 'parse', detail: 'bad <xml> & "quotes"' } } }),
-            record({ em: '<em>', backupId: 'b', lastPoll: { ok: false, atMs: NOW, failure: { em: '<em>', backupId: 'b', reason: 'parse', detail: long } } }),
+            record({
+              em: '<em>',
+              backupId: '<id>',
+              lastPoll: {
+                ok: false,
+                atMs: NOW,
+                failure: { em: '<em>', backupId: '<id>', reason: 'parse', detail: 'bad <xml> & "quotes"' },
+              },
+            }),
+            record({
+              em: '<em>',
+              backupId: 'b',
+              lastPoll: { ok: false, atMs: NOW, failure: { em: '<em>', backupId: 'b', reason: 'parse', detail: long } },
+            }),
           ],
         },
       ],
@@ -133,8 +170,18 @@ describe('renderStatusPage', () => {
         lastSuccessMs: NOW - 60_000,
       }),
     ]);
-    expect(rowCells(html)).toEqual(['Daily SQL', 'OK: 2h of 10h (20 %)', 'OK at 2025-06-05T11:59:00Z', '14', '2025-06-05T10:00:00Z', ID, 'em01']);
-    expect(html).toContain('<td class="age ok">OK: <span class="nowrap">2h</span> of <span class="nowrap">10h</span> <span class="nowrap">(20 %)</span></td>');
+    expect(rowCells(html)).toEqual([
+      'Daily SQL',
+      'OK: 2h of 10h (20 %)',
+      'OK at 2025-06-05T11:59:00Z',
+      '14',
+      '2025-06-05T10:00:00Z',
+      ID,
+      'em01',
+    ]);
+    expect(html).toContain(
+      '<td class="age ok">OK: <span class="nowrap">2h</span> of <span class="nowrap">10h</span> <span class="nowrap">(20 %)</span></td>',
+    );
     expect(rowTags(html)).toEqual(['<tr class="row-ok" data-conditions="ok">']);
   });
 
@@ -144,7 +191,9 @@ describe('renderStatusPage', () => {
     [12.5 * 3600, 'late', 'Over RPO: 12h 30m of 10h (125 %)'],
   ])('colours and words an age of %s s against a 10 h RPO as %s, in text too', (ageSeconds, cls, text) => {
     const newestMs = NOW - ageSeconds * 1000;
-    const html = page([record({ summary: { count: 1, newestMs, oldestMs: newestMs }, lastPoll: { ok: true, atMs: NOW } })]);
+    const html = page([
+      record({ summary: { count: 1, newestMs, oldestMs: newestMs }, lastPoll: { ok: true, atMs: NOW } }),
+    ]);
     expect(html).toContain(`<td class="age ${cls}">`);
     expect(rowCells(html)[1]).toBe(text);
     expect(rowTags(html)).toEqual([`<tr class="row-${cls}" data-conditions="${cls}">`]);
@@ -154,20 +203,36 @@ describe('renderStatusPage', () => {
     const html = page([
       record({
         summary: { count: 3, newestMs: NOW - HOUR, oldestMs: NOW - 3 * HOUR },
-        lastPoll: { ok: false, atMs: NOW - 1000, failure: { em: 'em01', backupId: 'X', reason: 'timeout', detail: 'no answer in 30s', advice: 'check the network' } },
+        lastPoll: {
+          ok: false,
+          atMs: NOW - 1000,
+          failure: {
+            em: 'em01',
+            backupId: 'X',
+            reason: 'timeout',
+            detail: 'no answer in 30s',
+            advice: 'check the network',
+          },
+        },
       }),
     ]);
     const cells = rowCells(html);
     expect(cells[3]).toBe('3');
-    expect(cells[2]).toBe('Failed (timeout) at 2025-06-05T11:59:59Z: em &quot;em01&quot;: backup X: no answer in 30s: check the network');
+    expect(cells[2]).toBe(
+      'Failed (timeout) at 2025-06-05T11:59:59Z: em &quot;em01&quot;: backup X: no answer in 30s: check the network',
+    );
     expect(html).toContain('<span class="failing">Failed (timeout)</span>');
     expect(rowTags(html)).toEqual(['<tr class="row-failing" data-conditions="failing">']);
   });
 
   it('folds a long poll message behind a preview and keeps it whole inside', () => {
     const detail = `${'EM answered something unexpected '.repeat(8)}end`;
-    const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: 'X', reason: 'parse', detail } } })]);
-    const details = /<details><summary><span class="preview">([^<]*)<\/span>.*?<\/summary>([^<]*)<\/details>/.exec(html);
+    const html = page([
+      record({ lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: 'X', reason: 'parse', detail } } }),
+    ]);
+    const details = /<details><summary><span class="preview">([^<]*)<\/span>.*?<\/summary>([^<]*)<\/details>/.exec(
+      html,
+    );
     expect(details?.[2]).toBe(`em &quot;em01&quot;: backup X: ${detail}`);
     expect(details?.[1]).toMatch(/^EM answered .*…$/);
     expect(details![1]!.length).toBeLessThanOrEqual(73);
@@ -183,7 +248,9 @@ describe('renderStatusPage', () => {
       advice: 'EM does not know this backup: check the backup ID in the config',
     };
     const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure } })]);
-    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe(`GET backup: EM answered 404 &quot;Backup [${ID.slice(0, 35)}…`);
+    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe(
+      `GET backup: EM answered 404 &quot;Backup [${ID.slice(0, 35)}…`,
+    );
   });
 
   it('starts the preview of a folded message after the EM and backup the row already names', () => {
@@ -198,20 +265,27 @@ describe('renderStatusPage', () => {
       status: 500,
     };
     const html = page([record({ lastPoll: { ok: false, atMs: NOW, failure } })]);
-    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe('GET restore points: EM answered 500 &quot;The repository database could not…');
+    expect(/<span class="preview">([^<]*)<\/span>/.exec(html)?.[1]).toBe(
+      'GET restore points: EM answered 500 &quot;The repository database could not…',
+    );
     expect(html).toContain(`</summary>${message.replace(/"/g, '&quot;')}</details>`);
   });
 
-
-
   it('says when a backup has no restore points or was never polled', () => {
     const empty = page([record({ summary: { count: 0 }, lastPoll: { ok: true, atMs: NOW } })]);
-    expect(rowCells(empty).slice(1, 5)).toEqual(['No restore points (RPO 10h)', 'OK at 2025-06-05T12:00:00Z', '0', 'none']);
+    expect(rowCells(empty).slice(1, 5)).toEqual([
+      'No restore points (RPO 10h)',
+      'OK at 2025-06-05T12:00:00Z',
+      '0',
+      'none',
+    ]);
     // As red as over RPO: both are critical alerts.
     expect(empty).toContain('<td class="age empty">');
     expect(rowTags(empty)).toEqual(['<tr class="row-empty" data-conditions="empty">']);
     expect(rowCells(page([record()])).slice(1, 5)).toEqual(['Not polled yet (RPO 10h)', 'Not polled yet', '—', '—']);
-    const failedOnly = record({ lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: ID, reason: 'not_found', detail: 'gone' } } });
+    const failedOnly = record({
+      lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', backupId: ID, reason: 'not_found', detail: 'gone' } },
+    });
     expect(rowCells(page([failedOnly]))[1]).toBe('No successful poll yet (RPO 10h)');
     // Nothing is known about its freshness: grey, not green.
     expect(page([failedOnly])).toContain('<td class="age pending">');
@@ -224,13 +298,17 @@ describe('renderStatusPage', () => {
 
   it('flags a newest point beyond the tolerance in the future, instead of showing it as OK with age 0', () => {
     const ahead = NOW + 2 * HOUR;
-    const html = page([record({ summary: { count: 2, newestMs: ahead, oldestMs: NOW - HOUR }, lastPoll: { ok: true, atMs: NOW } })]);
+    const html = page([
+      record({ summary: { count: 2, newestMs: ahead, oldestMs: NOW - HOUR }, lastPoll: { ok: true, atMs: NOW } }),
+    ]);
     expect(rowCells(html)[1]).toBe('Newest point in the future: 2h ahead of this host (RPO 10h)');
     expect(html).toContain('<td class="age future">');
     expect(rowTags(html)).toEqual(['<tr class="row-future" data-conditions="future">']);
     // Within the tolerance it is jitter, not skew.
     const jitter = NOW + FUTURE_POINT_TOLERANCE_MS - 1000;
-    const fine = page([record({ summary: { count: 1, newestMs: jitter, oldestMs: jitter }, lastPoll: { ok: true, atMs: NOW } })]);
+    const fine = page([
+      record({ summary: { count: 1, newestMs: jitter, oldestMs: jitter }, lastPoll: { ok: true, atMs: NOW } }),
+    ]);
     expect(rowCells(fine)[1]).toBe('OK: 0s of 10h (0 %)');
   });
 
@@ -251,14 +329,30 @@ describe('renderStatusPage', () => {
       named('i-nearer', { summary: at(9.5), lastPoll: polled }),
     ];
     const html = page(backups);
-    expect(rows(html).map((cells) => cells[0])).toEqual(['h-later', 'g-late', 'f-failing', 'd-empty', 'e-future', 'i-nearer', 'b-near', 'c-pending', 'a-ok']);
+    expect(rows(html).map((cells) => cells[0])).toEqual([
+      'h-later',
+      'g-late',
+      'f-failing',
+      'd-empty',
+      'e-future',
+      'i-nearer',
+      'b-near',
+      'c-pending',
+      'a-ok',
+    ]);
   });
 
   it('sorts a backup that is both over RPO and failing with the late ones, and counts it under both', () => {
     const late = { count: 1, newestMs: NOW - 20 * HOUR, oldestMs: NOW - 20 * HOUR };
     const html = page([
-      named('fresh-but-failing', { summary: { count: 1, newestMs: NOW, oldestMs: NOW }, lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'auth', detail: 'refused' } } }),
-      named('late-and-failing', { summary: late, lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'timeout', detail: 'slow' } } }),
+      named('fresh-but-failing', {
+        summary: { count: 1, newestMs: NOW, oldestMs: NOW },
+        lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'auth', detail: 'refused' } },
+      }),
+      named('late-and-failing', {
+        summary: late,
+        lastPoll: { ok: false, atMs: NOW, failure: { em: 'em01', reason: 'timeout', detail: 'slow' } },
+      }),
     ]);
     expect(rows(html).map((cells) => cells[0])).toEqual(['late-and-failing', 'fresh-but-failing']);
     expect(rowTags(html)[0]).toBe('<tr class="row-late" data-conditions="late failing">');
@@ -276,8 +370,21 @@ describe('renderStatusPage', () => {
       lifecycleEnabled: false,
       nowMs: NOW,
       ems: [
-        { name: 'em01', backups: [record({ em: 'em01', backupId: 'x', summary: { count: 1, newestMs: NOW, oldestMs: NOW }, lastPoll: { ok: true, atMs: NOW } })] },
-        { name: 'em02', backups: [record({ em: 'em02', backupId: 'y', summary: { count: 0 }, lastPoll: { ok: true, atMs: NOW } })] },
+        {
+          name: 'em01',
+          backups: [
+            record({
+              em: 'em01',
+              backupId: 'x',
+              summary: { count: 1, newestMs: NOW, oldestMs: NOW },
+              lastPoll: { ok: true, atMs: NOW },
+            }),
+          ],
+        },
+        {
+          name: 'em02',
+          backups: [record({ em: 'em02', backupId: 'y', summary: { count: 0 }, lastPoll: { ok: true, atMs: NOW } })],
+        },
       ],
     });
     expect(rows(html).map((cells) => [cells[5], cells[6]])).toEqual([
@@ -296,11 +403,19 @@ describe('renderStatusPage', () => {
       lifecycleEnabled: true,
       nowMs: NOW,
       ems: [
-        { name: 'em01', up: false, lastCycleEndMs: NOW, lastCycleSeconds: 1, backups: [record({ summary: { count: 1, newestMs: NOW, oldestMs: NOW } })] },
+        {
+          name: 'em01',
+          up: false,
+          lastCycleEndMs: NOW,
+          lastCycleSeconds: 1,
+          backups: [record({ summary: { count: 1, newestMs: NOW, oldestMs: NOW } })],
+        },
         { name: 'em02', backups: [] },
       ],
     });
-    expect(html).toContain('<li><b>em01</b> <span class="down">down</span> · last cycle ended <time datetime="2025-06-05T12:00:00Z">2025-06-05T12:00:00Z</time>, took 1.0 s · 1 backup: 1 OK</li>');
+    expect(html).toContain(
+      '<li><b>em01</b> <span class="down">down</span> · last cycle ended <time datetime="2025-06-05T12:00:00Z">2025-06-05T12:00:00Z</time>, took 1.0 s · 1 backup: 1 OK</li>',
+    );
     expect(html).toContain('<li><b>em02</b> not polled yet · no poll cycle has finished yet · 0 backups</li>');
     expect(html).toContain('Not ready: the first poll cycle has not finished yet.');
     expect(html).toContain('<code>POST /-/reload</code>');
@@ -315,13 +430,23 @@ describe('renderStatusPage', () => {
 describe('buildStatusModel', () => {
   it('groups backups under their EM in configuration order', () => {
     const state = createExporterState();
-    state.setTargets(['em02', 'em01'], [
-      { em: 'em01', backupId: 'a', rpoSeconds: 1 },
-      { em: 'em02', backupId: 'b', rpoSeconds: 1 },
-      { em: 'em01', backupId: 'c', rpoSeconds: 1 },
-    ]);
+    state.setTargets(
+      ['em02', 'em01'],
+      [
+        { em: 'em01', backupId: 'a', rpoSeconds: 1 },
+        { em: 'em02', backupId: 'b', rpoSeconds: 1 },
+        { em: 'em01', backupId: 'c', rpoSeconds: 1 },
+      ],
+    );
     state.recordCycle('em01', { up: true, endedAtMs: 5, durationSeconds: 1 });
-    const model = buildStatusModel(state, { version: '1', schedule: 's', telemetryPath: '/metrics', ready: true, lifecycleEnabled: false, nowMs: 0 });
+    const model = buildStatusModel(state, {
+      version: '1',
+      schedule: 's',
+      telemetryPath: '/metrics',
+      ready: true,
+      lifecycleEnabled: false,
+      nowMs: 0,
+    });
     expect(model.ems.map((em) => [em.name, em.up, em.backups.map((b) => b.backupId)])).toEqual([
       ['em02', undefined, ['b']],
       ['em01', true, ['a', 'c']],
@@ -352,18 +477,28 @@ describe('rateBackup', () => {
     ['exactly at the tolerance', NOW + FUTURE_POINT_TOLERANCE_MS, ['ok']],
     ['a millisecond beyond it', NOW + FUTURE_POINT_TOLERANCE_MS + 1, ['future']],
   ] as const)('rates a newest point %s ahead', (_, newestMs, conditions) => {
-    expect(rateBackup(record({ summary: { count: 1, newestMs, oldestMs: newestMs }, lastPoll: polled }), NOW).conditions).toEqual(conditions);
+    expect(
+      rateBackup(record({ summary: { count: 1, newestMs, oldestMs: newestMs }, lastPoll: polled }), NOW).conditions,
+    ).toEqual(conditions);
   });
 
   it('reports the age as exported (0 for a point ahead) and how far ahead it is', () => {
-    const rating = rateBackup(record({ summary: { count: 1, newestMs: NOW + HOUR, oldestMs: NOW }, lastPoll: polled }), NOW);
+    const rating = rateBackup(
+      record({ summary: { count: 1, newestMs: NOW + HOUR, oldestMs: NOW }, lastPoll: polled }),
+      NOW,
+    );
     expect(rating).toMatchObject({ primary: 'future', ageSeconds: 0, aheadSeconds: 3600 });
   });
 
   it('keeps every condition that holds, worst first, and OK only alone', () => {
     const failed = { ok: false, atMs: NOW, reason: 'auth' as const };
-    expect(rateBackup(record({ summary: { count: 0 }, lastPoll: failed }), NOW).conditions).toEqual(['failing', 'empty']);
-    expect(rateBackup(record({ summary: { count: 1, newestMs: NOW + HOUR }, lastPoll: failed }), NOW).conditions).toEqual(['failing', 'future']);
+    expect(rateBackup(record({ summary: { count: 0 }, lastPoll: failed }), NOW).conditions).toEqual([
+      'failing',
+      'empty',
+    ]);
+    expect(
+      rateBackup(record({ summary: { count: 1, newestMs: NOW + HOUR }, lastPoll: failed }), NOW).conditions,
+    ).toEqual(['failing', 'future']);
     expect(rateBackup(record({ lastPoll: failed }), NOW).conditions).toEqual(['failing']);
     expect(rateBackup(record(), NOW).conditions).toEqual(['pending']);
   });
@@ -387,9 +522,29 @@ describe('formatDuration', () => {
   });
 
   it('shows machine freshness below the backups table, outside what the filters hide, under the same CSP', () => {
-    const html = page([record({ metadata: { id: ID, name: 'Daily', platform: 'VMware', backupType: 'Standard', backupServer: 'vbr', repository: 'r' } })], {
-      vms: [{ em: 'em01', dropped: 0, series: [{ backupId: ID, vmId: 'vm-1', vmName: 'db-03', count: 2, newestMs: NOW - 30 * HOUR }] }],
-    });
+    const html = page(
+      [
+        record({
+          metadata: {
+            id: ID,
+            name: 'Daily',
+            platform: 'VMware',
+            backupType: 'Standard',
+            backupServer: 'vbr',
+            repository: 'r',
+          },
+        }),
+      ],
+      {
+        vms: [
+          {
+            em: 'em01',
+            dropped: 0,
+            series: [{ backupId: ID, vmId: 'vm-1', vmName: 'db-03', count: 2, newestMs: NOW - 30 * HOUR }],
+          },
+        ],
+      },
+    );
     const table = html.indexOf('<table id="backups">');
     const machines = html.indexOf('<h2 id="machines">');
     expect(table).toBeGreaterThan(0);

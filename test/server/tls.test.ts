@@ -56,7 +56,11 @@ describe('with a server factory (as --web.config.file uses)', () => {
       'https',
     );
     try {
-      expect({ headersTimeout: built?.headersTimeout, requestTimeout: built?.requestTimeout, keepAliveTimeout: built?.keepAliveTimeout }).toEqual({
+      expect({
+        headersTimeout: built?.headersTimeout,
+        requestTimeout: built?.requestTimeout,
+        keepAliveTimeout: built?.keepAliveTimeout,
+      }).toEqual({
         headersTimeout: 300,
         requestTimeout: 400,
         keepAliveTimeout: 500,

@@ -31,12 +31,24 @@ const get = (path: string, headers: Record<string, string> = {}): Promise<Res> =
 function rawGet(path: string): Promise<{ status: number; contentLength: number; received: number; failed: boolean }> {
   return new Promise((resolve, reject) => {
     const req = https.get(
-      { host: '127.0.0.1', port: started.port, path, ca: started.caPem, agent: false, headers: { 'x-restsvcsessionid': token } },
+      {
+        host: '127.0.0.1',
+        port: started.port,
+        path,
+        ca: started.caPem,
+        agent: false,
+        headers: { 'x-restsvcsessionid': token },
+      },
       (res) => {
         let received = 0;
         let failed = false;
         const done = (): void =>
-          resolve({ status: res.statusCode ?? 0, contentLength: Number(res.headers['content-length']), received, failed });
+          resolve({
+            status: res.statusCode ?? 0,
+            contentLength: Number(res.headers['content-length']),
+            received,
+            failed,
+          });
         res.on('data', (c: Buffer) => (received += c.length));
         res.on('aborted', () => (failed = true));
         res.on('error', () => (failed = true));
@@ -72,7 +84,10 @@ describe('fault injection', () => {
   it('does not run the real handler when it replaces the response', async () => {
     sim.addFault({ match: { method: 'post', path: /sessionMngr/ }, status: 500, times: 1 });
     const before = sim.sessions().length;
-    const res = await request(started, '/api/sessionMngr/?v=latest', { method: 'POST', headers: { authorization: BASIC } });
+    const res = await request(started, '/api/sessionMngr/?v=latest', {
+      method: 'POST',
+      headers: { authorization: BASIC },
+    });
     expect(res.status).toBe(500);
     expect(sim.sessions()).toHaveLength(before);
   });
@@ -110,7 +125,11 @@ describe('fault injection', () => {
   });
 
   it('sends raw bytes with the given or the negotiated content type', async () => {
-    sim.addFault({ match: { path: RP_PATH }, body: { raw: '<html>maintenance</html>', contentType: 'text/html' }, times: 1 });
+    sim.addFault({
+      match: { path: RP_PATH },
+      body: { raw: '<html>maintenance</html>', contentType: 'text/html' },
+      times: 1,
+    });
     const html = await get(RP_PATH);
     expect(html.body).toBe('<html>maintenance</html>');
     expect(html.headers['content-type']).toBe('text/html');

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { FilterError, checkFilter, matches, parseFilter, parseUtc, type FieldValue } from '../../src/simulator/filter.js';
+import {
+  FilterError,
+  checkFilter,
+  matches,
+  parseFilter,
+  parseUtc,
+  type FieldValue,
+} from '../../src/simulator/filter.js';
 
 type Row = Record<string, FieldValue>;
 const read = (row: Row, field: string): FieldValue | undefined => row[field.toLowerCase()];
 const kinds = (field: string): FieldValue['kind'] | undefined =>
-  (({ name: 'text', uid: 'text', backupuid: 'text', creationtime: 'time' }) as Record<string, FieldValue['kind']>)[field.toLowerCase()];
+  (({ name: 'text', uid: 'text', backupuid: 'text', creationtime: 'time' }) as Record<string, FieldValue['kind']>)[
+    field.toLowerCase()
+  ];
 
 const row = (name: string, time: string): Row => ({
   name: { kind: 'text', value: name },
@@ -52,7 +61,12 @@ describe('parseFilter', () => {
   });
 
   it('reads quoted values with doubled quotes, separators and spaces inside', () => {
-    expect(parseFilter('Name=="say ""hi"", (then; leave)"')).toEqual({ kind: 'cmp', field: 'Name', op: '==', value: 'say "hi", (then; leave)' });
+    expect(parseFilter('Name=="say ""hi"", (then; leave)"')).toEqual({
+      kind: 'cmp',
+      field: 'Name',
+      op: '==',
+      value: 'say "hi", (then; leave)',
+    });
     expect(parseFilter('Name==""')).toEqual({ kind: 'cmp', field: 'Name', op: '==', value: '' });
   });
 
@@ -86,7 +100,12 @@ describe('parseFilter', () => {
   it('refuses nesting deep enough to exhaust the stack', () => {
     const deep = '('.repeat(10_000) + 'Name==a' + ')'.repeat(10_000);
     expect(() => parseFilter(deep)).toThrow(/too deeply nested/);
-    expect(parseFilter('('.repeat(50) + 'Name==a' + ')'.repeat(50))).toEqual({ kind: 'cmp', field: 'Name', op: '==', value: 'a' });
+    expect(parseFilter('('.repeat(50) + 'Name==a' + ')'.repeat(50))).toEqual({
+      kind: 'cmp',
+      field: 'Name',
+      op: '==',
+      value: 'a',
+    });
   });
 });
 
@@ -94,9 +113,11 @@ describe('matches', () => {
   const daily = row('Daily', '2025-06-05T01:00:00Z');
   const weekly = row('Weekly', '2025-06-01T01:00:00Z');
   const pick = (filter: string): string[] =>
-    [daily, weekly].filter((r) => matches(parseFilter(filter), r, read)).map((r) => (r.name as { value: string }).value);
+    [daily, weekly]
+      .filter((r) => matches(parseFilter(filter), r, read))
+      .map((r) => (r.name as { value: string }).value);
 
-  it('compares text case-insensitively, as EM\'s SQL collation does', () => {
+  it("compares text case-insensitively, as EM's SQL collation does", () => {
     expect(pick('Name==daily')).toEqual(['Daily']);
     expect(pick('UID=="URN:VEEAM:BACKUP:WEEKLY"')).toEqual(['Weekly']);
     expect(pick('Name!=DAILY')).toEqual(['Weekly']);

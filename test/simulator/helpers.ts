@@ -37,7 +37,9 @@ export function request(started: StartedSimulator, path: string, opts: Req = {})
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
         res.on('aborted', () => reject(new Error('aborted')));
       },
@@ -47,7 +49,9 @@ export function request(started: StartedSimulator, path: string, opts: Req = {})
   });
 }
 
-export async function startSim(options: SimulatorOptions = {}): Promise<{ sim: EmSimulator; started: StartedSimulator }> {
+export async function startSim(
+  options: SimulatorOptions = {},
+): Promise<{ sim: EmSimulator; started: StartedSimulator }> {
   const sim = new EmSimulator(options);
   const started = await sim.start();
   return { sim, started };
@@ -55,7 +59,10 @@ export async function startSim(options: SimulatorOptions = {}): Promise<{ sim: E
 
 /** Logs on and returns the token. */
 export async function logon(started: StartedSimulator, headers: Record<string, string> = {}): Promise<string> {
-  const res = await request(started, '/api/sessionMngr/?v=latest', { method: 'POST', headers: { authorization: BASIC, ...headers } });
+  const res = await request(started, '/api/sessionMngr/?v=latest', {
+    method: 'POST',
+    headers: { authorization: BASIC, ...headers },
+  });
   if (res.status !== 201) throw new Error(`logon failed: ${res.status} ${res.body}`);
   const token = res.headers['x-restsvcsessionid'];
   if (typeof token !== 'string') throw new Error('no session header');

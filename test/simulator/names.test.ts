@@ -37,7 +37,9 @@ describe('PostgreSQL style names', () => {
     expect(formatBackupDateUtc(ms, 'postgres', ID200)).toBe('2023-11-03T16:25:35.9202Z');
     expect(formatRestorePointName(ms, 'postgres', ID0)).toBe('2023-11-03 16:25:35.92');
     expect(formatRestorePointName(Date.UTC(2026, 5, 16, 6, 33, 10), 'postgres', ID0)).toBe('2026-06-16 06:33:10');
-    expect(formatRestorePointName(Date.UTC(2026, 5, 16, 6, 33, 10, 1), 'postgres', ID0)).toBe('2026-06-16 06:33:10.001');
+    expect(formatRestorePointName(Date.UTC(2026, 5, 16, 6, 33, 10, 1), 'postgres', ID0)).toBe(
+      '2026-06-16 06:33:10.001',
+    );
   });
 
   it('keeps the invented microseconds below 500 so truncating and rounding agree', () => {
@@ -60,7 +62,9 @@ describe('round trips', () => {
         const name = formatRestorePointName(ms, 'mssql', id);
         expect(name).toMatch(/^[A-Z][a-z]{2} [ 1-3]\d \d{4} [ 1]\d:[0-5]\d[AP]M$/);
         const m = /^(\w{3}) +(\d+) (\d{4}) +(\d+):(\d\d)([AP])M$/.exec(name)!;
-        const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(m[1]!);
+        const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].indexOf(
+          m[1]!,
+        );
         const h = (Number(m[4]) % 12) + (m[6] === 'P' ? 12 : 0);
         expect(Date.UTC(Number(m[3]), month, Number(m[2]), h, Number(m[5]))).toBe(ms - (ms % 60_000));
       }),

@@ -52,15 +52,25 @@ describe('XML', () => {
     const res = await get('/api/backups');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/xml; charset=utf-8');
-    expect(res.body.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<EntityReferences xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd=')).toBe(true);
+    expect(
+      res.body.startsWith(
+        '<?xml version="1.0" encoding="utf-8"?>\n<EntityReferences xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd=',
+      ),
+    ).toBe(true);
     expect(res.body).toContain(
       `<Ref UID="urn:veeam:Backup:${DAILY.id}" Name="Daily VM Backup" Href="${api}/backups/${DAILY.id}" Type="BackupReference">`,
     );
-    expect(res.body).toMatch(/<Link Href="[^"]+\/repositories\/[^"]+" Name="Repo &amp; Co" Type="RepositoryReference" Rel="Up" \/>/);
+    expect(res.body).toMatch(
+      /<Link Href="[^"]+\/repositories\/[^"]+" Name="Repo &amp; Co" Type="RepositoryReference" Rel="Up" \/>/,
+    );
     const refs = parseXml(res.body).EntityReferences.Ref;
     expect(refs.map((r: any) => r['@_UID'])).toEqual([`urn:veeam:Backup:${DAILY.id}`, `urn:veeam:Backup:${URL_ID}`]);
     const down = refs[0].Links.Link.find((l: any) => l['@_Rel'] === 'Down');
-    expect(down).toEqual({ '@_Href': `${api}/backups/${DAILY.id}/restorePoints`, '@_Type': 'RestorePointReferenceList', '@_Rel': 'Down' });
+    expect(down).toEqual({
+      '@_Href': `${api}/backups/${DAILY.id}/restorePoints`,
+      '@_Type': 'RestorePointReferenceList',
+      '@_Rel': 'Down',
+    });
   });
 
   it('serves one backup as EntityRef, and as a Backup entity with ?format=Entity', async () => {
@@ -69,7 +79,9 @@ describe('XML', () => {
     expect(ref['@_Href']).toBe(`${api}/backups/${DAILY.id}`);
 
     const res = await get(`/api/backups/${DAILY.id}?format=Entity`);
-    expect(res.body).toContain(`<Backup xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" Href="${api}/backups/${DAILY.id}?format=Entity" Type="Backup" Name="Daily VM Backup" UID="urn:veeam:Backup:${DAILY.id}">`);
+    expect(res.body).toContain(
+      `<Backup xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" Href="${api}/backups/${DAILY.id}?format=Entity" Type="Backup" Name="Daily VM Backup" UID="urn:veeam:Backup:${DAILY.id}">`,
+    );
     const b = parseXml(res.body).Backup;
     expect(b.Platform).toBe('HyperV');
     expect(b.BackupType).toBe('ChildBackup');
@@ -108,7 +120,9 @@ describe('XML', () => {
     expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(['2025-06-05T01:01:27.11Z', '2025-05-27T12:55:03Z']);
     expect(rps.map((r: any) => r['@_Type'])).toEqual(['RestorePoint', 'RestorePoint']);
     expect(rps[0]['@_Href']).toMatch(/\?format=Entity$/);
-    expect(res.body).toMatch(/<RestorePoint Href="[^"]+" Type="RestorePoint" Name="Jun  5 2025  1:01AM" UID="urn:veeam:RestorePoint:/);
+    expect(res.body).toMatch(
+      /<RestorePoint Href="[^"]+" Type="RestorePoint" Name="Jun  5 2025  1:01AM" UID="urn:veeam:RestorePoint:/,
+    );
   });
 
   it('switches to PostgreSQL style names at run time', async () => {
@@ -122,15 +136,18 @@ describe('XML', () => {
     expect(refs[0]['@_Name']).toBe(`2025-06-05 01:01:27${micros(refs[0], 110)}`);
     expect(refs[1]['@_Name']).toBe(`2025-05-27 12:55:03${micros(refs[1], 0)}`);
     expect(refs[0]['@_Name']).toMatch(/^2025-06-05 01:01:27\.11\d{0,4}$/);
-    const rps = parseXml((await get(`/api/backups/${DAILY.id}/restorePoints?format=Entity`)).body).RestorePoints.RestorePoint;
-    expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(refs.map((r: { '@_Name': string }) => `${r['@_Name'].replace(' ', 'T')}Z`));
+    const rps = parseXml((await get(`/api/backups/${DAILY.id}/restorePoints?format=Entity`)).body).RestorePoints
+      .RestorePoint;
+    expect(rps.map((r: any) => r.BackupDateUTC)).toEqual(
+      refs.map((r: { '@_Name': string }) => `${r['@_Name'].replace(' ', 'T')}Z`),
+    );
   });
 
   it('keeps restore point IDs stable across requests and simulators', async () => {
     const uids = async (s: StartedSimulator, t: string): Promise<string[]> =>
-      parseXml((await request(s, `/api/backups/${DAILY.id}/restorePoints`, { headers: { 'x-restsvcsessionid': t } })).body).EntityReferences.Ref.map(
-        (r: any) => r['@_UID'],
-      );
+      parseXml(
+        (await request(s, `/api/backups/${DAILY.id}/restorePoints`, { headers: { 'x-restsvcsessionid': t } })).body,
+      ).EntityReferences.Ref.map((r: any) => r['@_UID']);
     const first = await uids(started, token);
     expect(new Set(first).size).toBe(2);
     expect(await uids(started, token)).toEqual(first);
@@ -145,7 +162,9 @@ describe('XML', () => {
 
   it('renders empty lists as empty elements', async () => {
     const res = await get(`/api/backups/${URL_ID}/restorePoints?format=Entity`);
-    expect(res.body).toContain('<RestorePoints xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />');
+    expect(res.body).toContain(
+      '<RestorePoints xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />',
+    );
   });
 
   it('escapes names with markup and quotes, which parse back unchanged', async () => {
@@ -167,7 +186,9 @@ describe('XML', () => {
       servername: 'localhost',
       headers: { 'x-restsvcsessionid': token, host: 'em01.example.local:9398' },
     });
-    expect(parseXml(res.body).EntityReferences.Ref[0]['@_Href']).toBe(`https://em01.example.local:9398/api/backups/${DAILY.id}`);
+    expect(parseXml(res.body).EntityReferences.Ref[0]['@_Href']).toBe(
+      `https://em01.example.local:9398/api/backups/${DAILY.id}`,
+    );
   });
 });
 
@@ -181,7 +202,9 @@ describe('format parameter', () => {
     const old = new EmSimulator({ backups: [DAILY], ignoreEntityFormat: true });
     const s = await old.start();
     try {
-      const res = await request(s, `/api/backups/${DAILY.id}/restorePoints?format=Entity`, { headers: { 'x-restsvcsessionid': await logon(s) } });
+      const res = await request(s, `/api/backups/${DAILY.id}/restorePoints?format=Entity`, {
+        headers: { 'x-restsvcsessionid': await logon(s) },
+      });
       expect(parseXml(res.body).EntityReferences.Ref).toHaveLength(2);
     } finally {
       await old.stop();
@@ -197,7 +220,10 @@ describe('JSON', () => {
     expect(Object.keys(rp)).toEqual(['BackupDateUTC', 'Name', 'UID', 'Links', 'Href', 'Type']);
     expect(rp.BackupDateUTC).toBe('2025-06-05T01:01:27.11Z');
     expect(Object.keys(rp.Links[0])).toEqual(['Rel', 'Href', 'Name', 'Type']);
-    expect(rp.Links.find((l: any) => l.Rel === 'Down')).toMatchObject({ Name: null, Type: 'VmRestorePointReferenceList' });
+    expect(rp.Links.find((l: any) => l.Rel === 'Down')).toMatchObject({
+      Name: null,
+      Type: 'VmRestorePointReferenceList',
+    });
 
     const refs = await getJson(`/api/backups/${DAILY.id}/restorePoints`);
     expect(Object.keys(refs)).toEqual(['Refs']);
@@ -235,11 +261,25 @@ describe('JSON', () => {
   it('renders errors in both casings', async () => {
     const v12 = await get('/api/backups/00000000-0000-0000-0000-000000000000', { accept: 'application/json' });
     expect(v12.status).toBe(404);
-    expect(Object.keys(JSON.parse(v12.body))).toEqual(['FirstChanceExceptionMessage', 'Message', 'StackTrace', 'Status', 'StatusCode']);
+    expect(Object.keys(JSON.parse(v12.body))).toEqual([
+      'FirstChanceExceptionMessage',
+      'Message',
+      'StackTrace',
+      'Status',
+      'StatusCode',
+    ]);
     expect(JSON.parse(v12.body)).toMatchObject({ StackTrace: null, Status: null, StatusCode: 404 });
     sim.setJsonStyle('v13');
-    const v13 = await get('/api/backups/00000000-0000-0000-0000-000000000000', { accept: 'text/plain, application/json;q=0.9' });
-    expect(Object.keys(JSON.parse(v13.body))).toEqual(['firstChanceExceptionMessage', 'message', 'stackTrace', 'status', 'statusCode']);
+    const v13 = await get('/api/backups/00000000-0000-0000-0000-000000000000', {
+      accept: 'text/plain, application/json;q=0.9',
+    });
+    expect(Object.keys(JSON.parse(v13.body))).toEqual([
+      'firstChanceExceptionMessage',
+      'message',
+      'stackTrace',
+      'status',
+      'statusCode',
+    ]);
   });
 
   it('speaks XML unless Accept names application/json', async () => {
@@ -254,7 +294,10 @@ describe('not found and wrong methods', () => {
 
   it.each([
     ['an unknown GUID', '/api/backups/00000000-0000-0000-0000-000000000000'],
-    ['restore points of an unknown GUID', '/api/backups/00000000-0000-0000-0000-000000000000/restorePoints?format=Entity'],
+    [
+      'restore points of an unknown GUID',
+      '/api/backups/00000000-0000-0000-0000-000000000000/restorePoints?format=Entity',
+    ],
     ['a URN instead of a GUID', `/api/backups/urn:veeam:Backup:${DAILY.id}`],
     ['a percent-encoded URN', `/api/backups/urn%3Aveeam%3ABackup%3A${DAILY.id}`],
     ['something that is no GUID', '/api/backups/daily'],
@@ -291,7 +334,9 @@ describe('not found and wrong methods', () => {
     expect(parseXml((await get(`/api/backups/${DAILY.id}/restorePoints`)).body).EntityReferences.Ref).toHaveLength(1);
     sim.setBackups([]);
     expect((await get(`/api/backups/${DAILY.id}`)).status).toBe(404);
-    expect((await get('/api/backups')).body).toContain('<EntityReferences xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />');
+    expect((await get('/api/backups')).body).toContain(
+      '<EntityReferences xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" />',
+    );
   });
 });
 

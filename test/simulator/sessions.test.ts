@@ -9,13 +9,16 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function sim(options: Parameters<typeof startSim>[0] = {}): Promise<{ sim: EmSimulator; started: StartedSimulator }> {
+async function sim(
+  options: Parameters<typeof startSim>[0] = {},
+): Promise<{ sim: EmSimulator; started: StartedSimulator }> {
   const s = await startSim(options);
   current = s.sim;
   return s;
 }
 
-const basic = (user: string, password: string): string => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+const basic = (user: string, password: string): string =>
+  'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
 describe('TLS', () => {
   it('is verified against the exposed PEM for 127.0.0.1 and localhost, and refused without it', async () => {
@@ -25,7 +28,11 @@ describe('TLS', () => {
     expect((await request(started, '/api/')).status).toBe(200);
     expect((await request(started, '/api/', { host: 'localhost', servername: 'localhost' })).status).toBe(200);
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => {
-      https.get({ host: '127.0.0.1', port: started.port, path: '/api/', agent: false }, () => resolve(new Error('accepted'))).on('error', resolve);
+      https
+        .get({ host: '127.0.0.1', port: started.port, path: '/api/', agent: false }, () =>
+          resolve(new Error('accepted')),
+        )
+        .on('error', resolve);
     });
     expect(err.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
   });
@@ -67,7 +74,9 @@ describe('GET /api', () => {
     expect(res.status).toBe(200);
     const em = parseXml(res.body).EnterpriseManager;
     expect(em.SupportedVersions.SupportedVersion.map((v: any) => v['@_Name'])).toEqual(['v1_5', 'v1_6', 'v1_7']);
-    expect(em.Links.Link.map((l: any) => l['@_Href'])).toContain(`https://127.0.0.1:${started.port}/api/sessionMngr/?v=latest`);
+    expect(em.Links.Link.map((l: any) => l['@_Href'])).toContain(
+      `https://127.0.0.1:${started.port}/api/sessionMngr/?v=latest`,
+    );
   });
 
   it('nests SupportedVersions twice in JSON, with null Href and Type; camelCase in v13', async () => {
@@ -76,7 +85,12 @@ describe('GET /api', () => {
     expect(v12.SupportedVersions.SupportedVersions.map((v: any) => v.Name)).toEqual(['v1_5', 'v1_6', 'v1_7']);
     expect(v12.Href).toBeNull();
     expect(v12.Type).toBeNull();
-    expect(v12.Links[0]).toEqual({ Rel: 'Down', Href: `https://127.0.0.1:${started.port}/api/logonSessions`, Name: null, Type: 'LogonSessionList' });
+    expect(v12.Links[0]).toEqual({
+      Rel: 'Down',
+      Href: `https://127.0.0.1:${started.port}/api/logonSessions`,
+      Name: null,
+      Type: 'LogonSessionList',
+    });
     s.setJsonStyle('v13');
     const v13 = JSON.parse((await request(started, '/api', { headers: { accept: 'application/json' } })).body);
     expect(Object.keys(v13)).toEqual(['supportedVersions', 'links', 'href', 'type']);
@@ -87,7 +101,10 @@ describe('GET /api', () => {
 describe('logon', () => {
   it('answers 201 with the token in header and cookie, token = base64(SessionId)', async () => {
     const { sim: s, started } = await sim();
-    const res = await request(started, '/api/sessionMngr/?v=latest', { method: 'POST', headers: { authorization: BASIC } });
+    const res = await request(started, '/api/sessionMngr/?v=latest', {
+      method: 'POST',
+      headers: { authorization: BASIC },
+    });
     expect(res.status).toBe(201);
     const body = parseXml(res.body).LogonSession;
     expect(body.UserName).toBe(USER);
@@ -136,19 +153,31 @@ describe('logon', () => {
 
   it('takes the Windows user name case-insensitively but the password exactly', async () => {
     const { started } = await sim();
-    const ok = await request(started, '/api/sessionMngr/', { method: 'POST', headers: { authorization: basic(USER.toUpperCase(), PASSWORD) } });
+    const ok = await request(started, '/api/sessionMngr/', {
+      method: 'POST',
+      headers: { authorization: basic(USER.toUpperCase(), PASSWORD) },
+    });
     expect(ok.status).toBe(201);
-    const bad = await request(started, '/api/sessionMngr/', { method: 'POST', headers: { authorization: basic(USER, PASSWORD.toUpperCase()) } });
+    const bad = await request(started, '/api/sessionMngr/', {
+      method: 'POST',
+      headers: { authorization: basic(USER, PASSWORD.toUpperCase()) },
+    });
     expect(bad.status).toBe(401);
   });
 
   it('accepts the advertised versions and refuses others with 400', async () => {
     const { started } = await sim();
     for (const v of ['latest', 'v1_5', 'v1_6', 'v1_7']) {
-      const res = await request(started, `/api/sessionMngr/?v=${v}`, { method: 'POST', headers: { authorization: BASIC } });
+      const res = await request(started, `/api/sessionMngr/?v=${v}`, {
+        method: 'POST',
+        headers: { authorization: BASIC },
+      });
       expect(res.status, v).toBe(201);
     }
-    const old = await request(started, '/api/sessionMngr/?v=v1_4', { method: 'POST', headers: { authorization: BASIC } });
+    const old = await request(started, '/api/sessionMngr/?v=v1_4', {
+      method: 'POST',
+      headers: { authorization: BASIC },
+    });
     expect(old.status).toBe(400);
   });
 
@@ -179,7 +208,9 @@ describe('using a session', () => {
     const { sim: s, started } = await sim({ backups: [BK] });
     const token = await logon(started);
     for (let i = 0; i < 5; i++) {
-      expect((await request(started, `/api/backups/${BK.id}`, { headers: { 'X-RestSvcSessionId': token } })).status).toBe(200);
+      expect(
+        (await request(started, `/api/backups/${BK.id}`, { headers: { 'X-RestSvcSessionId': token } })).status,
+      ).toBe(200);
     }
     expect(s.sessions()).toHaveLength(1);
     expect(s.openSessionCount()).toBe(1);
@@ -196,7 +227,14 @@ describe('using a session', () => {
     const stale = await logon(started);
     const fresh = await logon(started);
     const staleId = Buffer.from(stale, 'base64').toString();
-    expect((await request(started, `/api/logonSessions/${staleId}`, { method: 'DELETE', headers: { 'x-restsvcsessionid': stale } })).status).toBe(204);
+    expect(
+      (
+        await request(started, `/api/logonSessions/${staleId}`, {
+          method: 'DELETE',
+          headers: { 'x-restsvcsessionid': stale },
+        })
+      ).status,
+    ).toBe(204);
     const staleCookie = await request(started, '/api/backups', {
       headers: { cookie: `other=1; X-RestSvcSessionId=${stale}`, 'x-restsvcsessionid': fresh },
     });
@@ -213,7 +251,13 @@ describe('using a session', () => {
     await logon(started);
     const res = await request(started, '/api/logonSessions', { headers: { 'x-restsvcsessionid': a } });
     expect(parseXml(res.body).LogonSessions.LogonSession).toHaveLength(2);
-    const json = JSON.parse((await request(started, '/api/logonSessions', { headers: { 'x-restsvcsessionid': a, accept: 'application/json' } })).body);
+    const json = JSON.parse(
+      (
+        await request(started, '/api/logonSessions', {
+          headers: { 'x-restsvcsessionid': a, accept: 'application/json' },
+        })
+      ).body,
+    );
     expect(json.LogonSessions.map((x: any) => x.UserName)).toEqual([USER, USER]);
   });
 });
@@ -224,7 +268,10 @@ describe('logout', () => {
     const token = await logon(started);
     const id = Buffer.from(token, 'base64').toString();
     expect(s.openSessionCount()).toBe(1);
-    const res = await request(started, `/api/logonSessions/${id}`, { method: 'DELETE', headers: { 'x-restsvcsessionid': token } });
+    const res = await request(started, `/api/logonSessions/${id}`, {
+      method: 'DELETE',
+      headers: { 'x-restsvcsessionid': token },
+    });
     expect(res.status).toBe(204);
     expect(res.body).toBe('');
     expect(s.openSessionCount()).toBe(0);
@@ -237,7 +284,10 @@ describe('logout', () => {
     const mine = await logon(started);
     const theirs = await logon(started);
     const theirId = Buffer.from(theirs, 'base64').toString();
-    const res = await request(started, `/api/logonSessions/${theirId}`, { method: 'DELETE', headers: { 'x-restsvcsessionid': mine } });
+    const res = await request(started, `/api/logonSessions/${theirId}`, {
+      method: 'DELETE',
+      headers: { 'x-restsvcsessionid': mine },
+    });
     expect(res.status).toBe(404);
     expect(s.openSessionCount()).toBe(2);
     expect((await request(started, `/api/logonSessions/${theirId}`, { method: 'DELETE' })).status).toBe(401);
@@ -250,7 +300,8 @@ describe('idle expiry', () => {
     let now = 1_000_000;
     const { sim: s, started } = await sim({ now: () => now, sessionIdleTimeoutMs: 1000 });
     const token = await logon(started);
-    const get = async (): Promise<number> => (await request(started, '/api/backups', { headers: { 'x-restsvcsessionid': token } })).status;
+    const get = async (): Promise<number> =>
+      (await request(started, '/api/backups', { headers: { 'x-restsvcsessionid': token } })).status;
     now += 999;
     expect(await get()).toBe(200);
     now += 999; // 1998 ms after logon, but only 999 after the last request

@@ -15,7 +15,12 @@ const DAILY: SimBackup = {
     { name: 'app-03', displayName: 'app-03 (prod)', omitVmName: true, objRef: null, delayMs: 60_000 },
   ],
 };
-const OTHER: SimBackup = { id: '7b6a400c-452c-41d1-bb81-ea682e89492d', name: 'Other', restorePoints: [T0 + 3 * DAY], vms: [{ name: 'x-01', delayMs: 10_000 }] };
+const OTHER: SimBackup = {
+  id: '7b6a400c-452c-41d1-bb81-ea682e89492d',
+  name: 'Other',
+  restorePoints: [T0 + 3 * DAY],
+  vms: [{ name: 'x-01', delayMs: 10_000 }],
+};
 
 let sim: EmSimulator;
 let started: StartedSimulator;
@@ -39,7 +44,10 @@ const arr = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.is
 
 async function restorePointIds(backupId: string): Promise<Array<{ id: string; time: string }>> {
   const res = await get(`/api/backups/${backupId}/restorePoints?format=Entity`);
-  return arr(parseXml(res.body).RestorePoints.RestorePoint).map((p: any) => ({ id: String(p['@_UID']).split(':').pop()!, time: p.BackupDateUTC }));
+  return arr(parseXml(res.body).RestorePoints.RestorePoint).map((p: any) => ({
+    id: String(p['@_UID']).split(':').pop()!,
+    time: p.BackupDateUTC,
+  }));
 }
 
 describe('VM restore points', () => {
@@ -72,27 +80,43 @@ describe('VM restore points', () => {
 
   it('answers /vmRestorePoints/{id} as reference and entity, 404 for an unknown one', async () => {
     const rps = await restorePointIds(DAILY.id);
-    const list = arr(parseXml((await get(`/api/restorePoints/${rps[0]!.id}/vmRestorePoints`)).body).EntityReferences.Ref);
+    const list = arr(
+      parseXml((await get(`/api/restorePoints/${rps[0]!.id}/vmRestorePoints`)).body).EntityReferences.Ref,
+    );
     const id = String(list[0]['@_UID']).split(':').pop();
     const entity = parseXml((await get(`/api/vmRestorePoints/${id}?format=Entity`)).body).VmRestorePoint;
     expect(entity['@_UID']).toBe(`urn:veeam:VmRestorePoint:${id}`);
     expect(entity.CreationTimeUTC).toMatch(/^2025-06-0\dT01:0\d:\d\d(\.\d+)?Z$/);
-    expect(parseXml((await get(`/api/vmRestorePoints/${id}`)).body).EntityRef['@_Type']).toBe('VmRestorePointReference');
+    expect(parseXml((await get(`/api/vmRestorePoints/${id}`)).body).EntityRef['@_Type']).toBe(
+      'VmRestorePointReference',
+    );
     expect((await get('/api/vmRestorePoints/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await get('/api/restorePoints/00000000-0000-4000-8000-000000000000/vmRestorePoints')).status).toBe(404);
   });
 
   it('serves type=VmRestorePoint through the query service: CreationTime filter, sort, paging', async () => {
     const filter = encodeURIComponent('CreationTime>="2025-06-02T00:00:00Z"');
-    const res = await get(`/api/query?type=VmRestorePoint&format=Entities&filter=${filter}&sortDesc=CreationTime&pageSize=2&page=1`);
+    const res = await get(
+      `/api/query?type=VmRestorePoint&format=Entities&filter=${filter}&sortDesc=CreationTime&pageSize=2&page=1`,
+    );
     expect(res.status).toBe(200);
     const result = parseXml(res.body).QueryResult;
     const points = arr(result.Entities.VmRestorePoints.VmRestorePoint);
     expect(points.map((p: any) => p.CreationTimeUTC)).toEqual(['2025-06-04T01:00:10Z', '2025-06-03T01:01:00Z']);
     expect(result.PagingInfo['@_PagesCount']).toBe('3');
-    const page3 = parseXml((await get(`/api/query?type=VmRestorePoint&format=Entities&filter=${filter}&sortDesc=CreationTime&pageSize=2&page=3`)).body).QueryResult;
-    expect(arr(page3.Entities.VmRestorePoints.VmRestorePoint).map((p: any) => p.CreationTimeUTC)).toEqual(['2025-06-02T01:00:30Z']);
-    const asc = parseXml((await get(`/api/query?type=VmRestorePoint&format=Entities&sortAsc=CreationTime&pageSize=100`)).body).QueryResult;
+    const page3 = parseXml(
+      (
+        await get(
+          `/api/query?type=VmRestorePoint&format=Entities&filter=${filter}&sortDesc=CreationTime&pageSize=2&page=3`,
+        )
+      ).body,
+    ).QueryResult;
+    expect(arr(page3.Entities.VmRestorePoints.VmRestorePoint).map((p: any) => p.CreationTimeUTC)).toEqual([
+      '2025-06-02T01:00:30Z',
+    ]);
+    const asc = parseXml(
+      (await get(`/api/query?type=VmRestorePoint&format=Entities&sortAsc=CreationTime&pageSize=100`)).body,
+    ).QueryResult;
     const times = arr(asc.Entities.VmRestorePoints.VmRestorePoint).map((p: any) => p.CreationTimeUTC);
     expect(times).toHaveLength(3 + 1 + 3 + 1);
     expect(times[0]).toBe('2025-06-01T01:00:30Z');
@@ -103,7 +127,9 @@ describe('VM restore points', () => {
   });
 
   it('speaks JSON v12 (PascalCase, nulls) and v13 (camelCase)', async () => {
-    const v12 = JSON.parse((await get('/api/query?type=VmRestorePoint&format=Entities&sortDesc=CreationTime&pageSize=100', true)).body);
+    const v12 = JSON.parse(
+      (await get('/api/query?type=VmRestorePoint&format=Entities&sortDesc=CreationTime&pageSize=100', true)).body,
+    );
     const items = v12.Entities.VmRestorePoints.VmRestorePoints;
     expect(items).toHaveLength(8);
     const app = items.find((p: any) => p.VmDisplayName === 'app-03 (prod)');
@@ -113,13 +139,17 @@ describe('VM restore points', () => {
     sim.setJsonStyle('v13');
     const v13 = JSON.parse((await get('/api/query?type=VmRestorePoint&format=Entities&pageSize=100', true)).body);
     const first = v13.entities.vmRestorePoints.vmRestorePoints[0];
-    expect(Object.keys(first)).toEqual(expect.arrayContaining(['creationTimeUTC', 'vmName', 'hierarchyObjRef', 'vmDisplayName', 'uid', 'links']));
+    expect(Object.keys(first)).toEqual(
+      expect.arrayContaining(['creationTimeUTC', 'vmName', 'hierarchyObjRef', 'vmDisplayName', 'uid', 'links']),
+    );
   });
 
   it('generated backups have several VMs, some missing the newest points', () => {
     const backups = generateBackups({ count: 12, now: T0 });
     expect(backups.every((b) => (b.vms?.length ?? 0) >= 1)).toBe(true);
-    const lagging = backups.filter((b) => b.vms?.some((vm) => vm.inRestorePoints !== undefined && vm.inRestorePoints.length < b.restorePoints.length));
+    const lagging = backups.filter((b) =>
+      b.vms?.some((vm) => vm.inRestorePoints !== undefined && vm.inRestorePoints.length < b.restorePoints.length),
+    );
     expect(lagging.length).toBeGreaterThan(0);
   });
 });

@@ -71,86 +71,93 @@ describe('soak: session hygiene', () => {
     expect(s.sim.maxOpenSessions()).toBe(2);
   });
 
-  it(`${CYCLES} cycles with random faults: never two sessions at once per EM, every session ended by logout or expiry`, { timeout: 180_000 }, async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    let now = Date.UTC(2026, 10, 28, 12, 0, 0);
-    vi.setSystemTime(now);
-    const ems = await Promise.all(
-      ['a1a1a1a1', 'b2b2b2b2'].map(async (prefix, i) => {
-        const set = backups(prefix, 5, now);
-        // The simulator's clock follows the faked Date, so idle expiry happens in accelerated time too.
-        const site = await startSite({ backups: set, now: () => Date.now() });
-        sites.push(site);
-        const config = emConfig(site, { name: `em0${i + 1}`, backups: set.map((b) => ({ id: b.id, rpoSeconds: 86_400 })) });
-        return { site, sim: site.sim, config, rnd: mulberry32(0x5eed + i), expiries: 0, maxOpenAfterCycle: 0 };
-      }),
-    );
-    const configs = ems.map((em) => em.config);
-    exporter = new Exporter({
-      config: exporterConfig(configs, { retries: 1, concurrency: 4, timeoutMs: 2_000 }),
-      logger: pino({ level: 'silent' }),
-      version: 'soak',
-      now: () => Date.now(),
-      // Retries stay on, without the 250 ms pause before each: thousands of cycles must stay cheap.
-      clientTuning: { retryBackoffMs: 1 },
-    });
-
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      // A minute per cycle: every logon pause (30 s) is over by the next one; metadata is re-read hourly.
-      now += MINUTE;
-      // Now and then a long quiet spell: EM idles the session out by itself (15 minutes).
-      if (cycle % 397 === 396) now += 16 * MINUTE;
+  it(
+    `${CYCLES} cycles with random faults: never two sessions at once per EM, every session ended by logout or expiry`,
+    { timeout: 180_000 },
+    async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      let now = Date.UTC(2026, 10, 28, 12, 0, 0);
       vi.setSystemTime(now);
-      const during: Array<() => void> = [];
-      for (const em of ems) {
-        em.sim.clearFaults();
-        const { rule, expire } = randomFault(em.rnd);
-        if (rule) em.sim.addFault(rule);
-        if (expire === 'before') {
-          em.sim.expireAllSessions();
-          em.expiries++;
-        }
-        if (expire === 'during') {
-          during.push(() => {
+      const ems = await Promise.all(
+        ['a1a1a1a1', 'b2b2b2b2'].map(async (prefix, i) => {
+          const set = backups(prefix, 5, now);
+          // The simulator's clock follows the faked Date, so idle expiry happens in accelerated time too.
+          const site = await startSite({ backups: set, now: () => Date.now() });
+          sites.push(site);
+          const config = emConfig(site, {
+            name: `em0${i + 1}`,
+            backups: set.map((b) => ({ id: b.id, rpoSeconds: 86_400 })),
+          });
+          return { site, sim: site.sim, config, rnd: mulberry32(0x5eed + i), expiries: 0, maxOpenAfterCycle: 0 };
+        }),
+      );
+      const configs = ems.map((em) => em.config);
+      exporter = new Exporter({
+        config: exporterConfig(configs, { retries: 1, concurrency: 4, timeoutMs: 2_000 }),
+        logger: pino({ level: 'silent' }),
+        version: 'soak',
+        now: () => Date.now(),
+        // Retries stay on, without the 250 ms pause before each: thousands of cycles must stay cheap.
+        clientTuning: { retryBackoffMs: 1 },
+      });
+
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        // A minute per cycle: every logon pause (30 s) is over by the next one; metadata is re-read hourly.
+        now += MINUTE;
+        // Now and then a long quiet spell: EM idles the session out by itself (15 minutes).
+        if (cycle % 397 === 396) now += 16 * MINUTE;
+        vi.setSystemTime(now);
+        const during: Array<() => void> = [];
+        for (const em of ems) {
+          em.sim.clearFaults();
+          const { rule, expire } = randomFault(em.rnd);
+          if (rule) em.sim.addFault(rule);
+          if (expire === 'before') {
             em.sim.expireAllSessions();
             em.expiries++;
-          });
+          }
+          if (expire === 'during') {
+            during.push(() => {
+              em.sim.expireAllSessions();
+              em.expiries++;
+            });
+          }
+        }
+        const running = exporter.runOnce();
+        if (during.length > 0) setImmediate(() => during.forEach((f) => f()));
+        await running;
+        for (const em of ems) {
+          const open = em.sim.openSessionCount();
+          em.maxOpenAfterCycle = Math.max(em.maxOpenAfterCycle, open);
+          if (open > 1) expect.fail(`cycle ${cycle}: ${open} sessions open on one EM`);
         }
       }
-      const running = exporter.runOnce();
-      if (during.length > 0) setImmediate(() => during.forEach((f) => f()));
-      await running;
+
+      // Faults cleared: one more cycle brings every backup back.
+      for (const em of ems) em.sim.clearFaults();
+      now += MINUTE;
+      vi.setSystemTime(now);
+      expect(await exporter.runOnce()).toBe(true);
+      const text = await exporter.metrics.render();
+      for (const name of ['em01', 'em02']) expect(sample(text, 'veeam_em_up', { em: name })).toBe(1);
+
+      await exporter.stop();
+      exporter = undefined;
       for (const em of ems) {
-        const open = em.sim.openSessionCount();
-        em.maxOpenAfterCycle = Math.max(em.maxOpenAfterCycle, open);
-        if (open > 1) expect.fail(`cycle ${cycle}: ${open} sessions open on one EM`);
+        const sessions = em.sim.sessions();
+        const byLogout = sessions.filter((s) => s.endedBy === 'logout').length;
+        const byExpiry = sessions.filter((s) => s.endedBy === 'expired').length;
+        // The soak did exercise the session handling.
+        expect(sessions.length).toBeGreaterThan(100);
+        expect(em.sim.maxOpenSessions()).toBe(1);
+        expect(em.maxOpenAfterCycle).toBe(1);
+        expect(em.sim.openSessionCount()).toBe(0);
+        // Every session ended; only the ones EM expired (at most one per expiry we caused, plus the
+        // quiet spells) were not logged out.
+        expect(byLogout + byExpiry).toBe(sessions.length);
+        expect(byExpiry).toBeLessThanOrEqual(em.expiries + Math.floor(CYCLES / 397));
+        expect(byLogout).toBeGreaterThan(0);
       }
-    }
-
-    // Faults cleared: one more cycle brings every backup back.
-    for (const em of ems) em.sim.clearFaults();
-    now += MINUTE;
-    vi.setSystemTime(now);
-    expect(await exporter.runOnce()).toBe(true);
-    const text = await exporter.metrics.render();
-    for (const name of ['em01', 'em02']) expect(sample(text, 'veeam_em_up', { em: name })).toBe(1);
-
-    await exporter.stop();
-    exporter = undefined;
-    for (const em of ems) {
-      const sessions = em.sim.sessions();
-      const byLogout = sessions.filter((s) => s.endedBy === 'logout').length;
-      const byExpiry = sessions.filter((s) => s.endedBy === 'expired').length;
-      // The soak did exercise the session handling.
-      expect(sessions.length).toBeGreaterThan(100);
-      expect(em.sim.maxOpenSessions()).toBe(1);
-      expect(em.maxOpenAfterCycle).toBe(1);
-      expect(em.sim.openSessionCount()).toBe(0);
-      // Every session ended; only the ones EM expired (at most one per expiry we caused, plus the
-      // quiet spells) were not logged out.
-      expect(byLogout + byExpiry).toBe(sessions.length);
-      expect(byExpiry).toBeLessThanOrEqual(em.expiries + Math.floor(CYCLES / 397));
-      expect(byLogout).toBeGreaterThan(0);
-    }
-  });
+    },
+  );
 });

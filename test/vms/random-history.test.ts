@@ -58,7 +58,10 @@ interface Step {
 const stepArb = (backups: number): fc.Arbitrary<Step> =>
   fc.record({
     advanceMs: fc.integer({ min: 2 * HOUR, max: 30 * HOUR }),
-    events: fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 8, maxLength: 8 }), { minLength: backups, maxLength: backups }),
+    events: fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 8, maxLength: 8 }), {
+      minLength: backups,
+      maxLength: backups,
+    }),
   });
 
 interface Model {
@@ -68,7 +71,9 @@ interface Model {
 }
 
 function byKey(series: readonly VmSeries[], withCount: boolean): Record<string, unknown> {
-  return Object.fromEntries(series.map((s) => [`${s.backupId}/${s.vmId}`, withCount ? s : { vmName: s.vmName, newestMs: s.newestMs }]));
+  return Object.fromEntries(
+    series.map((s) => [`${s.backupId}/${s.vmId}`, withCount ? s : { vmName: s.vmName, newestMs: s.newestMs }]),
+  );
 }
 
 /** The same EM read afresh: a new tracker, every backup's restore points, every VM point. */
@@ -82,7 +87,8 @@ async function fullReRead(ids: readonly string[]): Promise<VmSeries[]> {
 
 function applyStep(models: Model[], step: Step, now: number, previousNow: number, counter: { vm: number }): void {
   models.forEach((model, b) => {
-    const [hasNew = 0, age = 0, skipMask = 0, late = 0, retention = 0, byHand = 0, addVm = 0, removeVm = 0] = step.events[b] ?? [];
+    const [hasNew = 0, age = 0, skipMask = 0, late = 0, retention = 0, byHand = 0, addVm = 0, removeVm = 0] =
+      step.events[b] ?? [];
     const points = model.backup.restorePoints;
     const addPoint = (ms: number): void => {
       if (points.includes(ms)) return;
@@ -92,7 +98,8 @@ function applyStep(models: Model[], step: Step, now: number, previousNow: number
         if (!vm.removed && (skipMask >> v) % 4 !== 0) vm.inRestorePoints!.push(ms);
       });
     };
-    if (addVm % 7 === 0) model.vms.push({ name: `vm-${b}-${counter.vm++}`, delayMs: 20_000 + (addVm % 60_000), inRestorePoints: [] });
+    if (addVm % 7 === 0)
+      model.vms.push({ name: `vm-${b}-${counter.vm++}`, delayMs: 20_000 + (addVm % 60_000), inRestorePoints: [] });
     if (removeVm % 9 === 0 && model.vms.length > 1) model.vms[removeVm % model.vms.length]!.removed = true;
     // A new point created since the last cycle, with its machines' points tens of seconds later.
     if (hasNew % 5 !== 0) addPoint(now - 5 * 60_000 - (age % (now - previousNow - 10 * 60_000)));
@@ -106,7 +113,10 @@ function applyStep(models: Model[], step: Step, now: number, previousNow: number
     // A restore point deleted by hand.
     if (byHand % 10 === 0 && points.length > 1) points.splice(byHand % points.length, 1);
     for (const vm of model.vms) vm.inRestorePoints = vm.inRestorePoints!.filter((ms) => points.includes(ms));
-    sim.upsertBackup({ ...model.backup, vms: model.vms.map(({ removed: _removed, ...vm }) => ({ ...vm, inRestorePoints: [...vm.inRestorePoints!] })) });
+    sim.upsertBackup({
+      ...model.backup,
+      vms: model.vms.map(({ removed: _removed, ...vm }) => ({ ...vm, inRestorePoints: [...vm.inRestorePoints!] })),
+    });
   });
 }
 
@@ -114,30 +124,38 @@ describe('VM freshness through random histories', () => {
   it('incremental newest timestamps equal a full re-read after every cycle, and everything after every resync', async () => {
     const backupCount = 3;
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb(backupCount), { minLength: 6, maxLength: 14 }), fc.array(fc.integer({ min: 2, max: 6 }), { minLength: backupCount, maxLength: backupCount }), async (steps, keeps) => {
-        const counter = { vm: 0 };
-        const models: Model[] = keeps.map((keep, b) => ({
-          backup: { id: `0000000${b}-0000-4000-8000-00000000000${b}`, name: `Backup ${b}`, restorePoints: [] },
-          vms: [0, 1, 2].map((v) => ({ name: `vm-${b}-${counter.vm++}`, delayMs: 20_000 + v * 17_000, inRestorePoints: [] })),
-          keep,
-        }));
-        sim.setBackups(models.map((m) => ({ ...m.backup, vms: [] })));
-        const tracker = new VmTracker({ overlapMs: OVERLAP, resyncMs: RESYNC });
-        const tapped = tapRestorePoints(client, () => tracker);
-        const ids = models.map((m) => m.backup.id);
-        let now = T0;
-        for (const step of steps) {
-          const previousNow = now;
-          now += step.advanceMs;
-          applyStep(models, step, now, previousNow, counter);
-          for (const id of ids) await tapped.getRestorePoints(id);
-          const outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now });
-          expect(outcome.ok).toBe(true);
-          const truth = await fullReRead(ids);
-          if (outcome.plan.kind === 'full') expect(byKey(tracker.series(), true)).toEqual(byKey(truth, true));
-          else expect(byKey(tracker.series(), false)).toEqual(byKey(truth, false));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(stepArb(backupCount), { minLength: 6, maxLength: 14 }),
+        fc.array(fc.integer({ min: 2, max: 6 }), { minLength: backupCount, maxLength: backupCount }),
+        async (steps, keeps) => {
+          const counter = { vm: 0 };
+          const models: Model[] = keeps.map((keep, b) => ({
+            backup: { id: `0000000${b}-0000-4000-8000-00000000000${b}`, name: `Backup ${b}`, restorePoints: [] },
+            vms: [0, 1, 2].map((v) => ({
+              name: `vm-${b}-${counter.vm++}`,
+              delayMs: 20_000 + v * 17_000,
+              inRestorePoints: [],
+            })),
+            keep,
+          }));
+          sim.setBackups(models.map((m) => ({ ...m.backup, vms: [] })));
+          const tracker = new VmTracker({ overlapMs: OVERLAP, resyncMs: RESYNC });
+          const tapped = tapRestorePoints(client, () => tracker);
+          const ids = models.map((m) => m.backup.id);
+          let now = T0;
+          for (const step of steps) {
+            const previousNow = now;
+            now += step.advanceMs;
+            applyStep(models, step, now, previousNow, counter);
+            for (const id of ids) await tapped.getRestorePoints(id);
+            const outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now });
+            expect(outcome.ok).toBe(true);
+            const truth = await fullReRead(ids);
+            if (outcome.plan.kind === 'full') expect(byKey(tracker.series(), true)).toEqual(byKey(truth, true));
+            else expect(byKey(tracker.series(), false)).toEqual(byKey(truth, false));
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   }, 120_000);
@@ -154,17 +172,40 @@ describe('what the overlap covers, and what waits for a resync', () => {
   async function lateArrival(lateByMs: number, overlapMs: number) {
     const a = { name: 'a', delayMs: 30_000 };
     const b = { name: 'b', delayMs: 30_000 };
-    sim.setBackups([{ id: ID, name: 'Daily', restorePoints: [FIRST], vms: [{ ...a, inRestorePoints: [FIRST] }, { ...b, inRestorePoints: [] }] }]);
+    sim.setBackups([
+      {
+        id: ID,
+        name: 'Daily',
+        restorePoints: [FIRST],
+        vms: [
+          { ...a, inRestorePoints: [FIRST] },
+          { ...b, inRestorePoints: [] },
+        ],
+      },
+    ]);
     const tracker = new VmTracker({ overlapMs, resyncMs: RESYNC });
     const tapped = tapRestorePoints(client, () => tracker);
     const cycle = async (now: number) => {
       await tapped.getRestorePoints(ID);
       const outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now });
-      return { kind: outcome.plan.kind, newest: Object.fromEntries(tracker.series().map((s) => [s.vmName, s.newestMs])) };
+      return {
+        kind: outcome.plan.kind,
+        newest: Object.fromEntries(tracker.series().map((s) => [s.vmName, s.newestMs])),
+      };
     };
     await cycle(T0);
     const late = FIRST - lateByMs;
-    sim.setBackups([{ id: ID, name: 'Daily', restorePoints: [FIRST, late], vms: [{ ...a, inRestorePoints: [FIRST] }, { ...b, inRestorePoints: [late] }] }]);
+    sim.setBackups([
+      {
+        id: ID,
+        name: 'Daily',
+        restorePoints: [FIRST, late],
+        vms: [
+          { ...a, inRestorePoints: [FIRST] },
+          { ...b, inRestorePoints: [late] },
+        ],
+      },
+    ]);
     return { late, next: await cycle(T0 + HOUR), resync: await cycle(T0 + RESYNC + HOUR) };
   }
 
@@ -191,12 +232,25 @@ describe('what the overlap covers, and what waits for a resync', () => {
     const cycle = async (now: number) => {
       await tapped.getRestorePoints(ID);
       const outcome = await readVmPoints({ em: 'em01', client, tracker, now: () => now });
-      return { kind: outcome.plan.kind, newest: Object.fromEntries(tracker.series().map((s) => [s.vmName, s.newestMs])) };
+      return {
+        kind: outcome.plan.kind,
+        newest: Object.fromEntries(tracker.series().map((s) => [s.vmName, s.newestMs])),
+      };
     };
     await cycle(T0);
     await cycle(T0 + 2 * HOUR);
     // Machine "b" appears in the same, already known restore point, hours after its creation.
-    sim.setBackups([{ id: ID, name: 'Daily', restorePoints: [FIRST], vms: [{ ...a, inRestorePoints: [FIRST] }, { name: 'b', delayMs: 40_000, inRestorePoints: [FIRST] }] }]);
+    sim.setBackups([
+      {
+        id: ID,
+        name: 'Daily',
+        restorePoints: [FIRST],
+        vms: [
+          { ...a, inRestorePoints: [FIRST] },
+          { name: 'b', delayMs: 40_000, inRestorePoints: [FIRST] },
+        ],
+      },
+    ]);
     expect(await cycle(T0 + 3 * HOUR)).toEqual({ kind: 'since', newest: { a: FIRST + 30_000 } });
     expect(await cycle(T0 + RESYNC + HOUR)).toEqual({ kind: 'full', newest: { a: FIRST + 30_000, b: FIRST + 40_000 } });
   });

@@ -5,7 +5,13 @@ import { VmTracker } from '../../src/vms/tracker.js';
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 0, 10);
 const B = 'b0000000-0000-4000-8000-000000000000';
-const point = (uid: string, rp: string, ms: number, vm = 'web-01', ref = `urn:VMware:Vm:h.${vm}`): VmRestorePoint => ({ uid, restorePointId: rp, timeMs: ms, vmName: vm, vmId: ref });
+const point = (uid: string, rp: string, ms: number, vm = 'web-01', ref = `urn:VMware:Vm:h.${vm}`): VmRestorePoint => ({
+  uid,
+  restorePointId: rp,
+  timeMs: ms,
+  vmName: vm,
+  vmId: ref,
+});
 
 describe('VmTracker', () => {
   it('reads everything first, then only what is new since the mark minus the overlap, and in full again at the resync cadence', () => {
@@ -42,14 +48,23 @@ describe('VmTracker', () => {
   it('one series per machine and backup: count, newest, the newest name (a rename keeps the series), none once its restore points are gone', () => {
     const t = new VmTracker({ overlapMs: HOUR, resyncMs: 24 * HOUR });
     t.setRestorePoints(B, ['rp1', 'rp2']);
-    t.applyFull([point('p1', 'rp1', NOW - 30 * HOUR, 'old-name', 'urn:x'), point('p2', 'rp2', NOW - 6 * HOUR, 'new-name', 'urn:x'), point('p3', 'rp2', NOW - 6 * HOUR, 'db')], NOW);
+    t.applyFull(
+      [
+        point('p1', 'rp1', NOW - 30 * HOUR, 'old-name', 'urn:x'),
+        point('p2', 'rp2', NOW - 6 * HOUR, 'new-name', 'urn:x'),
+        point('p3', 'rp2', NOW - 6 * HOUR, 'db'),
+      ],
+      NOW,
+    );
     expect(t.series()).toEqual([
       { backupId: B, vmId: 'urn:VMware:Vm:h.db', vmName: 'db', count: 1, newestMs: NOW - 6 * HOUR },
       { backupId: B, vmId: 'urn:x', vmName: 'new-name', count: 2, newestMs: NOW - 6 * HOUR },
     ]);
     // Retention removed rp2: db has no point left, urn:x keeps its older one.
     t.setRestorePoints(B, ['rp1']);
-    expect(t.series()).toEqual([{ backupId: B, vmId: 'urn:x', vmName: 'old-name', count: 1, newestMs: NOW - 30 * HOUR }]);
+    expect(t.series()).toEqual([
+      { backupId: B, vmId: 'urn:x', vmName: 'old-name', count: 1, newestMs: NOW - 30 * HOUR },
+    ]);
     t.keepBackups(new Set());
     expect(t.series()).toEqual([]);
   });
@@ -65,9 +80,16 @@ describe('VmTracker', () => {
     const t = new VmTracker({ overlapMs: HOUR, resyncMs: 24 * HOUR });
     t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }]);
     t.applyFull([], NOW);
-    t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }, { id: 'rp2', timeMs: NOW - 30 * 60_000 }]);
+    t.setRestorePoints(B, [
+      { id: 'rp1', timeMs: NOW - 30 * HOUR },
+      { id: 'rp2', timeMs: NOW - 30 * 60_000 },
+    ]);
     expect(t.plan(NOW + 5 * 60_000).kind).toBe('since');
-    t.setRestorePoints(B, [{ id: 'rp1', timeMs: NOW - 30 * HOUR }, { id: 'rp2', timeMs: NOW - 30 * 60_000 }, { id: 'rp0', timeMs: NOW - 2 * HOUR }]);
+    t.setRestorePoints(B, [
+      { id: 'rp1', timeMs: NOW - 30 * HOUR },
+      { id: 'rp2', timeMs: NOW - 30 * 60_000 },
+      { id: 'rp0', timeMs: NOW - 2 * HOUR },
+    ]);
     expect(t.plan(NOW + 5 * 60_000).kind).toBe('full');
   });
 });

@@ -11,7 +11,10 @@ describe('parseBasicAuthorization', () => {
   });
 
   it('accepts the scheme in any case and UTF-8 credentials', () => {
-    expect(parseBasicAuthorization(`basic ${Buffer.from('jörg:pässwort').toString('base64')}`)).toEqual({ user: 'jörg', password: 'pässwort' });
+    expect(parseBasicAuthorization(`basic ${Buffer.from('jörg:pässwort').toString('base64')}`)).toEqual({
+      user: 'jörg',
+      password: 'pässwort',
+    });
   });
 
   it.each([undefined, '', 'Bearer abc', 'Basic', `Basic ${Buffer.from('no-colon').toString('base64')}`, 'Basic !!!'])(
@@ -42,7 +45,9 @@ describe('BasicAuthenticator', () => {
   });
 
   it('denies, rather than fails, when the comparison throws', async () => {
-    const auth = new BasicAuthenticator(new Map([['alice', new Secret('$2b$04$' + '.'.repeat(53))]]), () => Promise.reject(new Error('boom')));
+    const auth = new BasicAuthenticator(new Map([['alice', new Secret('$2b$04$' + '.'.repeat(53))]]), () =>
+      Promise.reject(new Error('boom')),
+    );
     await expect(auth.authorize(basic('alice:x'))).resolves.toBe(false);
     // The queue must keep working after a failure.
     await expect(auth.authorize(basic('alice:y'))).resolves.toBe(false);

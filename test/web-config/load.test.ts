@@ -69,7 +69,9 @@ describe('loadWebConfig: a valid file', () => {
     });
 
     it('warns that basic auth without TLS sends passwords in clear text', async () => {
-      const result = await loadWebConfig(await write('basic_auth_users:\n  alice: $2y$04$0172E.f4NmtUr3QhfP7TROPO2Vw8y1l.pYY9dKhd0e.YSwfabb1/O\n'));
+      const result = await loadWebConfig(
+        await write('basic_auth_users:\n  alice: $2y$04$0172E.f4NmtUr3QhfP7TROPO2Vw8y1l.pYY9dKhd0e.YSwfabb1/O\n'),
+      );
       expect(result.ok && result.warnings.map((w) => w.path)).toEqual(['basic_auth_users']);
     });
 
@@ -79,7 +81,9 @@ describe('loadWebConfig: a valid file', () => {
     });
 
     it('names the key and the file when a certificate file is missing', async () => {
-      const file = await write(`tls_server_config:\n  cert_file: nowhere.crt\n  key_file: ${fixture('throwaway-test-only.key')}\n`);
+      const file = await write(
+        `tls_server_config:\n  cert_file: nowhere.crt\n  key_file: ${fixture('throwaway-test-only.key')}\n`,
+      );
       const result = await loadWebConfig(file);
       expect(result.ok).toBe(false);
       if (!result.ok) {
@@ -90,8 +94,12 @@ describe('loadWebConfig: a valid file', () => {
     });
 
     it('refuses a key that does not belong to the certificate, without quoting the key', async () => {
-      const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const file = await write(`tls_server_config:\n  cert_file: ${fixture('throwaway-test-only.crt')}\n  key_file: other.key\n`);
+      const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
+      const file = await write(
+        `tls_server_config:\n  cert_file: ${fixture('throwaway-test-only.crt')}\n  key_file: other.key\n`,
+      );
       await writeFile(join(dir ?? '', 'other.key'), pem);
       const result = await loadWebConfig(file);
       expect(result.ok).toBe(false);
@@ -112,7 +120,11 @@ describe('loadWebConfig: a valid file', () => {
     });
 
     it('points an unclosed quote at the line that opens it, not where yaml gave up', async () => {
-      const result = await loadWebConfig(await write('tls_server_config:\n  cert_file: "server.crt\n  key_file: server.key\nbasic_auth_users:\n  alice: x\n'));
+      const result = await loadWebConfig(
+        await write(
+          'tls_server_config:\n  cert_file: "server.crt\n  key_file: server.key\nbasic_auth_users:\n  alice: x\n',
+        ),
+      );
       expect(result.ok).toBe(false);
       if (!result.ok) {
         expect(result.issues).toHaveLength(1);
@@ -125,7 +137,9 @@ describe('loadWebConfig: a valid file', () => {
       const missing = join(tmpdir(), 'does-not-exist-web-config.yml');
       expect(await loadWebConfig(missing)).toMatchObject({
         ok: false,
-        issues: [{ file: missing, path: '', message: 'cannot read the web config file (--web.config.file): no such file' }],
+        issues: [
+          { file: missing, path: '', message: 'cannot read the web config file (--web.config.file): no such file' },
+        ],
       });
       expect(await loadWebConfig(tmpdir())).toMatchObject({
         ok: false,
@@ -145,15 +159,57 @@ interface BadCase {
 
 // One problem per file, so each must produce exactly one issue, at this key path and position.
 const BAD_CASES: BadCase[] = [
-  { file: 'unknown-key.yml', path: 'tls_server_config.client_auth', line: 4, column: 3, message: /unknown key "client_auth"/ },
-  { file: 'unsupported-toolkit-key.yml', path: 'tls_server_config.client_allowed_sans', line: 6, column: 3, message: /not supported by this exporter/ },
+  {
+    file: 'unknown-key.yml',
+    path: 'tls_server_config.client_auth',
+    line: 4,
+    column: 3,
+    message: /unknown key "client_auth"/,
+  },
+  {
+    file: 'unsupported-toolkit-key.yml',
+    path: 'tls_server_config.client_allowed_sans',
+    line: 6,
+    column: 3,
+    message: /not supported by this exporter/,
+  },
   { file: 'http2.yml', path: 'http_server_config.http2', line: 2, column: 10, message: /HTTP\/2 is not supported/ },
-  { file: 'header-name.yml', path: 'http_server_config.headers.X-Powered-By', line: 4, column: 5, message: /cannot be configured/ },
-  { file: 'header-value.yml', path: 'http_server_config.headers.X-Frame-Options', line: 3, column: 22, message: /expected one of deny, sameorigin/ },
-  { file: 'client-auth-type.yml', path: 'tls_server_config.client_auth_type', line: 4, column: 21, message: /RequireAndVerifyClientCert/ },
-  { file: 'missing-key-file.yml', path: 'tls_server_config.key_file', line: 1, column: 1, message: /key_file .*is required/ },
+  {
+    file: 'header-name.yml',
+    path: 'http_server_config.headers.X-Powered-By',
+    line: 4,
+    column: 5,
+    message: /cannot be configured/,
+  },
+  {
+    file: 'header-value.yml',
+    path: 'http_server_config.headers.X-Frame-Options',
+    line: 3,
+    column: 22,
+    message: /expected one of deny, sameorigin/,
+  },
+  {
+    file: 'client-auth-type.yml',
+    path: 'tls_server_config.client_auth_type',
+    line: 4,
+    column: 21,
+    message: /RequireAndVerifyClientCert/,
+  },
+  {
+    file: 'missing-key-file.yml',
+    path: 'tls_server_config.key_file',
+    line: 1,
+    column: 1,
+    message: /key_file .*is required/,
+  },
   { file: 'bcrypt-hash.yml', path: 'basic_auth_users.bob', line: 3, column: 8, message: /not a bcrypt hash/ },
-  { file: 'min-version.yml', path: 'tls_server_config.min_version', line: 4, column: 16, message: /unknown TLS version "TLS1\.2"/ },
+  {
+    file: 'min-version.yml',
+    path: 'tls_server_config.min_version',
+    line: 4,
+    column: 16,
+    message: /unknown TLS version "TLS1\.2"/,
+  },
 ];
 
 describe('loadWebConfig: each bad file is refused with its key path and position', () => {

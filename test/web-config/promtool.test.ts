@@ -42,7 +42,8 @@ async function exampleWithItsFiles(): Promise<string> {
   scratchDirs.push(dir);
   const copy = join(dir, 'web-config.yml');
   await copyFile(EXAMPLE, copy);
-  const tls = (parse(await readFile(EXAMPLE, 'utf8')) as { tls_server_config?: Record<string, unknown> }).tls_server_config ?? {};
+  const tls =
+    (parse(await readFile(EXAMPLE, 'utf8')) as { tls_server_config?: Record<string, unknown> }).tls_server_config ?? {};
   const standIns: Array<[unknown, string]> = [
     [tls.cert_file, THROWAWAY_CERT],
     [tls.key_file, THROWAWAY_KEY],

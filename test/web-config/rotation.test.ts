@@ -37,7 +37,10 @@ describe('WebGuard: changes on disk apply to new connections without a restart',
     expect(before.serverFingerprint).toBe(fingerprint(pki.server.cert));
 
     await change(running, { 'server.key': pki.rotatedServer.key, 'server.crt': pki.rotatedServer.cert }, (e) => {
-      return reloaded(e) && (e.obj as { certificateSha256?: string }).certificateSha256 === fingerprint(pki.rotatedServer.cert);
+      return (
+        reloaded(e) &&
+        (e.obj as { certificateSha256?: string }).certificateSha256 === fingerprint(pki.rotatedServer.cert)
+      );
     });
 
     const after = await get(running.port, '/', { ca: pki.serverCa.cert });

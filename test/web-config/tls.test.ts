@@ -43,7 +43,9 @@ describe('createSecuredServer: TLS', () => {
   it('offers the current certificate as a SecureContext for SNI-based servers', async () => {
     running = await startSecured('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n', tlsFiles());
     const guard = running.guard;
-    const sni = createTlsServer({ SNICallback: (_name, done) => done(null, guard.secureContext()) }, (socket) => socket.end());
+    const sni = createTlsServer({ SNICallback: (_name, done) => done(null, guard.secureContext()) }, (socket) =>
+      socket.end(),
+    );
     const port = await listen(sni);
     try {
       const presented = await new Promise<string>((resolve, reject) => {
@@ -60,7 +62,9 @@ describe('createSecuredServer: TLS', () => {
   });
 
   it('passes the HTTP server options through to the HTTPS server', async () => {
-    running = await startSecured('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n', tlsFiles(), { maxHeaderSize: 1024 });
+    running = await startSecured('tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n', tlsFiles(), {
+      maxHeaderSize: 1024,
+    });
     const reply = await get(running.port, '/', { ca: pki.serverCa.cert, user: 'x'.repeat(2048) });
     expect(reply.status).toBe(431);
   });
@@ -73,7 +77,8 @@ describe('createSecuredServer: TLS', () => {
   });
 
   it('applies cipher_suites to TLS 1.2 under OpenSSL names', async () => {
-    const yml = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]\n';
+    const yml =
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]\n';
     running = await startSecured(yml, tlsFiles());
     const reply = await get(running.port, '/', { ca: pki.serverCa.cert, maxVersion: 'TLSv1.2' });
     expect(reply.protocol).toBe('TLSv1.2');
@@ -119,7 +124,8 @@ describe('createSecuredServer: TLS', () => {
   });
 
   describe('RequireAnyClientCert', () => {
-    const config = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n';
+    const config =
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAnyClientCert\n';
 
     it('refuses a client without a certificate', async () => {
       running = await startSecured(config, tlsFiles());

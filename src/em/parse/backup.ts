@@ -36,7 +36,8 @@ export function parseBackupEntity(body: string, contentType: string): BackupMeta
 export function backupFromNode(node: unknown, which = 'backup'): BackupMetadata {
   if (!isObject(node)) throw new ParseError(`${which} is not an object`);
   const name = text(field(node, 'Name'));
-  if (name === undefined || name.trim() === '') throw new ParseError(`${which} without a Name (keys: ${keysHint(node)})`);
+  if (name === undefined || name.trim() === '')
+    throw new ParseError(`${which} without a Name (keys: ${keysHint(node)})`);
   const uid = text(field(node, 'UID')) ?? '';
   const related = links(node);
   const linkName = (type: string): string =>

@@ -58,7 +58,8 @@ function readJson(text: string): EmDocument {
 function jsonProblem(text: string, message: string): string {
   if (/end of JSON input/i.test(message)) return 'the body ends before the JSON does (truncated?)';
   const position = /at position (\d+)/.exec(message)?.[1];
-  if (position !== undefined) return `unexpected text at offset ${position}: "${quote(text.slice(Number(position), Number(position) + 40), 40)}"`;
+  if (position !== undefined)
+    return `unexpected text at offset ${position}: "${quote(text.slice(Number(position), Number(position) + 40), 40)}"`;
   const token = /Unexpected token '?(.)'?/.exec(message)?.[1];
   if (token !== undefined) return `unexpected "${quote(token, 4)}" near the start: "${quote(text.slice(0, 40), 40)}"`;
   return `not valid JSON: "${quote(text.slice(0, 40), 40)}"`;

@@ -9,7 +9,8 @@ export function errorMessageOf(doc: EmDocument): string | undefined {
   if (doc.format === 'xml' && doc.rootName !== 'Error') return undefined;
   const node = doc.root;
   if (!isObject(node)) return undefined;
-  if (doc.format === 'json' && field(node, 'StatusCode') === undefined && field(node, 'Message') === undefined) return undefined;
+  if (doc.format === 'json' && field(node, 'StatusCode') === undefined && field(node, 'Message') === undefined)
+    return undefined;
   const message = text(field(node, 'Message')) ?? text(field(node, 'FirstChanceExceptionMessage'));
   return message === undefined || message.trim() === '' ? undefined : message.trim();
 }
@@ -19,7 +20,11 @@ export function errorMessageOf(doc: EmDocument): string | undefined {
  * for a one-line message. `clean` runs before shortening, so whatever it removes (secrets) cannot
  * survive half-cut. Never throws: an unreadable error body just has no explanation.
  */
-export function parseErrorMessage(body: string, contentType: string, clean: (text: string) => string = (t) => t): string | undefined {
+export function parseErrorMessage(
+  body: string,
+  contentType: string,
+  clean: (text: string) => string = (t) => t,
+): string | undefined {
   if (body.length > MAX_ERROR_BODY) return undefined;
   if (/^text\/plain/i.test(contentType.trim())) return body.trim() === '' ? undefined : excerpt(clean(body));
   try {

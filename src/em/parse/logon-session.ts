@@ -22,7 +22,9 @@ export function parseLogonSession(body: string, contentType: string): LogonSessi
   const direct = text(field(doc.root, 'SessionId'))?.trim();
   if (direct) return { sessionId: direct };
   const hrefs = [
-    ...links(doc.root).filter((l) => l.rel.toLowerCase() === 'delete').map((l) => l.href),
+    ...links(doc.root)
+      .filter((l) => l.rel.toLowerCase() === 'delete')
+      .map((l) => l.href),
     text(field(doc.root, 'Href')) ?? '',
   ];
   for (const href of hrefs) {

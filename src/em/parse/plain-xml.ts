@@ -58,7 +58,15 @@ function isSpace(c: number): boolean {
 
 /** Letters, digits, `_ - . :`: every name EM uses; anything else is left to the general path. */
 function isNameChar(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c === 0x2e || c === COLON;
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === COLON
+  );
 }
 
 function isNameStart(c: number): boolean {
@@ -66,7 +74,8 @@ function isNameStart(c: number): boolean {
 }
 
 /** The declaration as EM writes it; anything looser is left to the general path. */
-const DECLARATION = /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][\w.-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
+const DECLARATION =
+  /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.[0-9]\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][\w.-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
 
 /** Keys that would reach Object.prototype machinery; the general path refuses or handles them. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -176,7 +185,10 @@ export function readPlainXml(text: string, options: PlainXmlOptions): PlainXml |
     // A start tag. `<!` (comment, CDATA, DOCTYPE) and `<?` are left to the general path, as is
     // text beside child elements or outside the root (inside a raw element any text may stand).
     if (!isNameStart(c1)) return undefined;
-    if (top === undefined ? result !== undefined || !blank(text, textStart, lt) : !top.raw && !blank(text, textStart, lt)) return undefined;
+    if (
+      top === undefined ? result !== undefined || !blank(text, textStart, lt) : !top.raw && !blank(text, textStart, lt)
+    )
+      return undefined;
     let j = lt + 1;
     while (j < len && isNameChar(text.charCodeAt(j))) j++;
     const tag = text.slice(lt + 1, j);

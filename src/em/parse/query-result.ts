@@ -14,8 +14,10 @@ import { ParseError, quote } from './parse-error.js';
 export function unwrapList(value: unknown, name: string): unknown[] {
   if (isObject(value)) {
     const inner = field(value, name);
-    if (inner === undefined) throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
-    if (inner !== null && !Array.isArray(inner)) throw new ParseError(`JSON ${name}.${name} is not a list (found ${jsonKind(inner)})`);
+    if (inner === undefined)
+      throw new ParseError(`JSON ${name} is an object without a ${name} list (keys: ${keysHint(value)})`);
+    if (inner !== null && !Array.isArray(inner))
+      throw new ParseError(`JSON ${name}.${name} is not a list (found ${jsonKind(inner)})`);
     return list(inner);
   }
   if (value === null || Array.isArray(value)) return list(value);
@@ -61,12 +63,15 @@ export function queryResultItems(doc: EmDocument, listName: string, itemName: st
   const refs = field(root, 'Refs');
   if (isObject(entities)) {
     const inner = field(entities, listName);
-    if (inner === undefined) throw new ParseError(`QueryResult Entities without ${listName} (keys: ${keysHint(entities)})`);
+    if (inner === undefined)
+      throw new ParseError(`QueryResult Entities without ${listName} (keys: ${keysHint(entities)})`);
     return unwrapList(inner, listName);
   }
-  if (entities !== undefined && entities !== null) throw new ParseError(`QueryResult Entities is not an object (found ${jsonKind(entities)})`);
+  if (entities !== undefined && entities !== null)
+    throw new ParseError(`QueryResult Entities is not an object (found ${jsonKind(entities)})`);
   if (refs !== undefined && refs !== null) return unwrapList(refs, 'Refs');
-  if (entities === undefined && refs === undefined) throw new ParseError(`JSON without Entities or Refs (keys: ${keysHint(root)})`);
+  if (entities === undefined && refs === undefined)
+    throw new ParseError(`JSON without Entities or Refs (keys: ${keysHint(root)})`);
   // Present and null: an empty result.
   return [];
 }

@@ -5,7 +5,16 @@
  */
 import type { BackupMetadata, RestorePoint } from '../../domain.js';
 import { backupFromNode } from './backup.js';
-import { decodeXmlReferences, field, isObject, links, ownString, readDocument, text, type EmDocument } from './document.js';
+import {
+  decodeXmlReferences,
+  field,
+  isObject,
+  links,
+  ownString,
+  readDocument,
+  text,
+  type EmDocument,
+} from './document.js';
 import { ParseError, quote } from './parse-error.js';
 import { queryResultItems } from './query-result.js';
 import { restorePoint } from './restore-points.js';
@@ -62,7 +71,8 @@ export function linksOf(node: unknown): LinkInfo[] {
     const link: LinkInfo = { rel: '', type: '', name: '', href: '' };
     for (const attr of (tag[1] ?? '').matchAll(ATTRIBUTE)) {
       const name = (attr[1] ?? '').replace(/^.*:/, '').toLowerCase();
-      if (name === 'rel' || name === 'type' || name === 'name' || name === 'href') link[name] = decodeXmlReferences(attr[2] ?? attr[3] ?? '');
+      if (name === 'rel' || name === 'type' || name === 'name' || name === 'href')
+        link[name] = decodeXmlReferences(attr[2] ?? attr[3] ?? '');
     }
     out.push(link);
   }

@@ -36,7 +36,9 @@ function xmlItems(doc: EmDocument): unknown[] {
     case 'Error':
       throw new ParseError(`EM sent an Error document: ${quote(errorMessageOf(doc) ?? 'no message')}`);
     default:
-      throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected RestorePoints or EntityReferences)`);
+      throw new ParseError(
+        `unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected RestorePoints or EntityReferences)`,
+      );
   }
 }
 
@@ -44,10 +46,12 @@ function jsonItems(doc: EmDocument): unknown[] {
   const root = doc.root;
   // A bare null or array is not a shape EM answers with: reading it as "no points" would report a
   // backup without restore points on the strength of a body that says nothing.
-  if (!isObject(root)) throw new ParseError(`unexpected JSON ${jsonKind(root)} (expected RestorePoints, Refs or a QueryResult)`);
+  if (!isObject(root))
+    throw new ParseError(`unexpected JSON ${jsonKind(root)} (expected RestorePoints, Refs or a QueryResult)`);
   const restorePoints = field(root, 'RestorePoints');
   if (restorePoints !== undefined) return unwrapList(restorePoints, 'RestorePoints');
-  if (field(root, 'Entities') !== undefined || field(root, 'Refs') !== undefined) return queryResultItems(doc, 'RestorePoints', 'RestorePoint');
+  if (field(root, 'Entities') !== undefined || field(root, 'Refs') !== undefined)
+    return queryResultItems(doc, 'RestorePoints', 'RestorePoint');
   if (field(root, 'BackupDateUTC') !== undefined) return [root];
   refuseErrorDocument(doc);
   throw new ParseError(`JSON without RestorePoints or Refs (keys: ${keysHint(root)})`);

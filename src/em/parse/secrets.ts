@@ -7,7 +7,8 @@ import { decodeXmlReferences } from './document.js';
 /** Every occurrence of every secret replaced by `[redacted]`, longest first (a secret holding another is not left half-replaced). */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of [...asEchoed(secrets)].sort((a, b) => b.length - a.length)) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of [...asEchoed(secrets)].sort((a, b) => b.length - a.length))
+    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
@@ -35,9 +36,20 @@ export function holdsSecret(text: string, secrets: readonly string[]): boolean {
 }
 
 const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))/g;
-const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 
 function unescapeJson(text: string): string {
   if (!text.includes('\\')) return text;
-  return text.replace(JSON_ESCAPE, (_, hex?: string, simple?: string) => (hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (JSON_SIMPLE_ESCAPES[simple ?? ''] ?? '')));
+  return text.replace(JSON_ESCAPE, (_, hex?: string, simple?: string) =>
+    hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : (JSON_SIMPLE_ESCAPES[simple ?? ''] ?? ''),
+  );
 }

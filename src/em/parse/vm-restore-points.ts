@@ -39,7 +39,9 @@ export function parseVmRestorePoints(body: string, contentType: string): VmResto
       case 'Error':
         throw new ParseError(`EM sent an Error document: ${quote(errorMessageOf(doc) ?? 'no message')}`);
       default:
-        throw new ParseError(`unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected VmRestorePoints or EntityReferences)`);
+        throw new ParseError(
+          `unexpected XML root <${quote(doc.rootName ?? '', 40)}> (expected VmRestorePoints or EntityReferences)`,
+        );
     }
   } else {
     const root = doc.root;
@@ -64,27 +66,40 @@ export function vmRestorePoint(item: unknown, index: number): VmRestorePoint {
   const name = nonEmpty(text(field(item, 'Name')));
   const which = `VM restore point #${index + 1}${rawUid !== undefined ? ` (${quote(rawUid, 80)})` : ''}`;
 
-  const up = linksOf(item).find((l) => l.type.toLowerCase() === 'restorepointreference' && (l.rel === '' || l.rel.toLowerCase() === 'up'));
+  const up = linksOf(item).find(
+    (l) => l.type.toLowerCase() === 'restorepointreference' && (l.rel === '' || l.rel.toLowerCase() === 'up'),
+  );
   const restorePointId = up === undefined ? undefined : RESTORE_POINT_HREF.exec(up.href)?.[1]?.toLowerCase();
-  if (restorePointId === undefined) throw new ParseError(`${which} has no Up RestorePointReference link, so its backup is unknown`);
+  if (restorePointId === undefined)
+    throw new ParseError(`${which} has no Up RestorePointReference link, so its backup is unknown`);
 
-  const vmName = nonEmpty(text(field(item, 'VmName'))) ?? nonEmpty(text(field(item, 'VmDisplayName'))) ?? nameBeforeAt(name);
-  if (vmName === undefined) throw new ParseError(`${which} names no machine (neither VmName, VmDisplayName nor a "vm@time" Name)`);
+  const vmName =
+    nonEmpty(text(field(item, 'VmName'))) ?? nonEmpty(text(field(item, 'VmDisplayName'))) ?? nameBeforeAt(name);
+  if (vmName === undefined)
+    throw new ParseError(`${which} names no machine (neither VmName, VmDisplayName nor a "vm@time" Name)`);
   const vmId = nonEmpty(text(field(item, 'HierarchyObjRef'))) ?? vmName;
 
   // Copies: the tracker keeps VM points for days, and none of them may pin the body.
-  return { uid: ownString(rawUid ?? `${restorePointId}/${vmId}`), restorePointId: ownString(restorePointId), timeMs: pointTime(item, which, name), vmName: ownString(vmName), vmId: ownString(vmId) };
+  return {
+    uid: ownString(rawUid ?? `${restorePointId}/${vmId}`),
+    restorePointId: ownString(restorePointId),
+    timeMs: pointTime(item, which, name),
+    vmName: ownString(vmName),
+    vmId: ownString(vmId),
+  };
 }
 
 function pointTime(item: Record<string, unknown>, which: string, name: string | undefined): number {
   const created = nonEmpty(text(field(item, 'CreationTimeUTC')));
   if (created !== undefined) {
     const ms = parseRfc3339Utc(created);
-    if (ms === undefined) throw new ParseError(`${which}: CreationTimeUTC "${quote(created, 40)}" is not an RFC 3339 time`);
+    if (ms === undefined)
+      throw new ParseError(`${which}: CreationTimeUTC "${quote(created, 40)}" is not an RFC 3339 time`);
     if (!isUnsetDate(ms)) return ms;
   }
   const ms = name === undefined ? undefined : parseRestorePointName(name);
-  if (ms === undefined) throw new ParseError(`${which}: neither CreationTimeUTC nor Name ("${quote(name ?? '', 40)}") tells its time`);
+  if (ms === undefined)
+    throw new ParseError(`${which}: neither CreationTimeUTC nor Name ("${quote(name ?? '', 40)}") tells its time`);
   return ms;
 }
 

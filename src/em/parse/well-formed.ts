@@ -50,7 +50,9 @@ export function xmlProblem(text: string): string | undefined {
       if (!m) return `malformed closing tag at offset ${lt}`;
       const expected = open.pop();
       if (expected !== m[1]) {
-        return expected === undefined ? `closing tag </${quote(m[1] ?? '', 40)}> without an opening tag` : `expected </${quote(expected, 40)}>, found </${quote(m[1] ?? '', 40)}>`;
+        return expected === undefined
+          ? `closing tag </${quote(m[1] ?? '', 40)}> without an opening tag`
+          : `expected </${quote(expected, 40)}>, found </${quote(m[1] ?? '', 40)}>`;
       }
       i = CLOSING_TAG.lastIndex;
     } else {

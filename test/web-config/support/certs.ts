@@ -72,7 +72,11 @@ let shared: Promise<Pki> | undefined;
 /** One PKI per test file: generation is the slow part and nothing mutates it. */
 export function testPki(): Promise<Pki> {
   shared ??= (async () => {
-    const [serverCa, clientCa, strangerCa] = await Promise.all([makeCa('test server CA'), makeCa('test client CA'), makeCa('stranger CA')]);
+    const [serverCa, clientCa, strangerCa] = await Promise.all([
+      makeCa('test server CA'),
+      makeCa('test client CA'),
+      makeCa('stranger CA'),
+    ]);
     const [server, rotatedServer, client, strangerClient] = await Promise.all([
       makeLeaf(serverCa, 'localhost', 'server'),
       makeLeaf(serverCa, 'localhost', 'server'),

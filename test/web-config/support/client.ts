@@ -60,7 +60,11 @@ export function get(port: number, path: string, options: ClientOptions = {}): Pr
       const socket = res.socket;
       const tlsInfo =
         socket instanceof TLSSocket
-          ? { serverFingerprint: socket.getPeerCertificate().fingerprint256, protocol: socket.getProtocol() ?? '', cipher: socket.getCipher().name }
+          ? {
+              serverFingerprint: socket.getPeerCertificate().fingerprint256,
+              protocol: socket.getProtocol() ?? '',
+              cipher: socket.getCipher().name,
+            }
           : {};
       let body = '';
       res.setEncoding('utf8');

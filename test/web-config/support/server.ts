@@ -26,7 +26,11 @@ export interface Running {
  * Writes `files` and `web.yml` into a fresh directory, then serves a handler that answers 200 "ok"
  * behind the web config, on an ephemeral loopback port.
  */
-export async function startSecured(webYml: string, files: Record<string, string> = {}, serverOptions: ServerOptions = {}): Promise<Running> {
+export async function startSecured(
+  webYml: string,
+  files: Record<string, string> = {},
+  serverOptions: ServerOptions = {},
+): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'web-guard-'));
   const write = (name: string, text: string): Promise<void> => writeFile(join(dir, name), text);
   for (const [name, text] of Object.entries(files)) await write(name, text);
