@@ -54,8 +54,15 @@ export interface IpcChild {
  * Forks a bench child that answers `{id, ...command}` messages with `{id, ok, value | error}`, and
  * announces itself with `{ready: true}` once it is listening for them.
  */
-export async function forkIpc(script: string, args: string[] = [], execArgv: string[] = []): Promise<IpcChild> {
-  const child = track(fork(distScript(script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }));
+export async function forkIpc(
+  script: string,
+  args: string[] = [],
+  execArgv: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<IpcChild> {
+  const child = track(
+    fork(distScript(script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env }),
+  );
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (raw) => {

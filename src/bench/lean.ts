@@ -14,10 +14,10 @@
  * asked for over IPC just before and after what is measured, so the load generator and the
  * simulator, which run elsewhere, do not count.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_DEFAULTS } from '../config/index.js';
-import { forkIpc, type IpcChild } from './children.js';
+import { ROOT, forkIpc, type IpcChild } from './children.js';
 import type { BareClientFigures } from './bare-client.js';
 import type { CycleFigures } from './cycle-child.js';
 import { bytes, num, type Cell, type ScenarioResult, type Table, type TargetCheck } from './report.js';
@@ -150,6 +150,26 @@ async function samples(
   return out;
 }
 
+const SHIPPED_KEYS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'] as const;
+
+/**
+ * The memory settings the image sets in its ENV (the systemd unit and the replay in .ci/docker-steps
+ * name the same, test/deploy/docker.test.ts checks it), so the exporter is measured as it ships.
+ */
+export async function shippedMemorySettings(): Promise<Record<string, string>> {
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const settings: Record<string, string> = {};
+  for (const line of dockerfile.split('\n')) {
+    if (line.trimStart().startsWith('#')) continue;
+    for (const key of SHIPPED_KEYS) {
+      const found = new RegExp(`\\b${key}=(\\S+)`).exec(line);
+      if (found?.[1] !== undefined) settings[key] = found[1];
+    }
+  }
+  for (const key of SHIPPED_KEYS) if (settings[key] === undefined) throw new Error(`Dockerfile: no ${key} in ENV`);
+  return settings;
+}
+
 async function cycle(child: IpcChild, site: Site, what: string): Promise<CycleCost> {
   const figures = await child.call<CycleFigures>({ cmd: 'cycle' }, 900_000);
   const counts = await site.counts(true);
@@ -197,7 +217,7 @@ async function measureRun(
     restorePoints: run.mode,
     format: run.format,
   });
-  const child = await forkIpc('bench/cycle-child.js');
+  const child = await forkIpc('bench/cycle-child.js', [], [], { ...process.env, ...(await shippedMemorySettings()) });
   const what = `${run.mode} mode, ${run.format}, ${run.size} backups`;
   try {
     await child.call({ cmd: 'prepare', configFile, env: { [PASSWORD_ENV]: SIM_PASSWORD } });
@@ -319,12 +339,18 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
   }
   return {
     name: 'Memory and CPU',
-    tables: tables(runs, bare, options, bigSkipped),
+    tables: tables(runs, bare, options, bigSkipped, await shippedMemorySettings()),
     targets: targets(runs, bare, options),
   };
 }
 
-function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, bigSkipped: boolean): Table[] {
+function tables(
+  runs: RunFigures[],
+  bare: BareFigures[],
+  options: LeanOptions,
+  bigSkipped: boolean,
+  shipped: Record<string, string>,
+): Table[] {
   const memory: Table = {
     title: `Exporter process memory and poll cost, simulated EM answering at once, concurrency ${options.concurrency}`,
     columns: [
@@ -354,6 +380,9 @@ function tables(runs: RunFigures[], bare: BareFigures[], options: LeanOptions, b
       num(perRequest(r.steadyCycles), 2),
     ]),
     notes: [
+      `The exporter runs with the memory settings it ships with (${Object.entries(shipped)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(', ')}, from the Dockerfile; docs/scaling.md#memory-settings).`,
       `The Exporter class with the HTTP server main.js puts in front of it, in a process of its own, polling a simulated EM (another process) that answers without delay; ${options.pointsPerBackup} restore points per backup, poll.concurrency ${options.concurrency} (the default), every other poll setting as an operator would write it.`,
       `idle = resident set once the config is loaded and /metrics listens, before any poll. steady = after the first cycle and ${options.steadyCycles} more (and, at ${num(options.costSize)} backups in entity mode, the scrapes of the next table). peak = the process's VmHWM (\`process.resourceUsage().maxRSS\`) at the end; for the ${options.bigSize === undefined ? 'large' : num(options.bigSize)}-backup run, which polls once, that is the first cycle's peak.`,
       "CPU ms/request = the exporter process's CPU time during the cycle ÷ EM requests counted at the simulator; a steady cycle reads restore points only (metadata is re-read after poll.metadataRefresh, 1 h).",

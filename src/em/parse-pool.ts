@@ -9,7 +9,7 @@
  *   one does, so a `--once` run waits for its parse.
  * - A worker idle for `idleMs` (1 s by default) is ended: its heap holds the garbage of the pages
  *   it parsed (tens of MB after a query-mode cycle) until it would parse again, usually at the next
- *   cycle minutes later; starting one costs some 50 ms of CPU, once per cycle.
+ *   cycle minutes later; starting one again costs little next to the parsing of a cycle.
  * - A worker that dies fails the body it held as a parse failure; the next body gets a new worker.
  * - Without the built worker script (running from the TypeScript sources without a build), bodies
  *   are parsed inline.

@@ -1,7 +1,7 @@
 /**
  * Encodes an exposition given in parts (see ExpositionPart). Stable parts keep their compressed
- * bytes from one scrape to the next, so at 10,000 backups a scrape compresses the few hundred
- * kilobytes that changed instead of 12 MB.
+ * bytes from one scrape to the next, so a scrape of a large site compresses the lines that
+ * changed, not the whole exposition.
  *
  * The gzip body is one member: each part is compressed as raw deflate ending in a sync flush (byte
  * aligned, no final block, no reference to earlier parts), and such pieces form a valid deflate
