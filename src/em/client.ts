@@ -80,6 +80,8 @@ class HttpEmClient implements EmClient, EmVmClient {
   readonly name: string;
   private readonly baseUrl: string;
   private readonly accept: string;
+  /** Items per query-service page, for every query this client sends. */
+  private readonly pageSize: number;
   private readonly transport: Transport;
   private readonly exchange: Exchange;
   private readonly sessions: SessionKeeper;
@@ -101,6 +103,7 @@ class HttpEmClient implements EmClient, EmVmClient {
     this.baseUrl = `${options.url.replace(/\/+$/, '').replace(/\/api$/i, '')}/api`;
     // Exactly one media type: EM 9.5 U4 broke on Accept lists (see src/em/README.md).
     this.accept = options.format === 'json' ? 'application/json' : 'application/xml';
+    this.pageSize = options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
     this.transport = createTransport(options);
     this.exchange = new Exchange({
       em: options.name,
@@ -164,8 +167,7 @@ class HttpEmClient implements EmClient, EmVmClient {
             advice: 'EM has no backup list here: check url (the EM REST API, port 9398)',
           }),
         );
-        const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
-        if (listing.length > pageSize) this.listInPages = true;
+        if (listing.length > this.pageSize) this.listInPages = true;
         return listing;
       } catch (err) {
         if (!(err instanceof EmError) || !oversized.has(err)) throw err;
@@ -239,9 +241,12 @@ class HttpEmClient implements EmClient, EmVmClient {
   }
 
   async queryVmRestorePoints(filter: string | undefined, run: TaskRunner = runNow): Promise<VmRestorePoint[]> {
-    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
     try {
-      return await this.queryAll({ type: 'VmRestorePoint', filter, pageSize }, run, 'vmRestorePointQuery');
+      return await this.queryAll(
+        { type: 'VmRestorePoint', filter, pageSize: this.pageSize },
+        run,
+        'vmRestorePointQuery',
+      );
     } catch (err) {
       if (err instanceof EmError) throw err.at({ em: this.name, subject: VM_SUBJECT });
       throw err;
@@ -287,9 +292,12 @@ class HttpEmClient implements EmClient, EmVmClient {
    * listing back to `/backups`.
    */
   private async listBackupPages(run: TaskRunner): Promise<BackupMetadata[]> {
-    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
     try {
-      const found = await this.queryAll({ type: 'Backup', filter: undefined, pageSize }, run, 'backupQuery');
+      const found = await this.queryAll(
+        { type: 'Backup', filter: undefined, pageSize: this.pageSize },
+        run,
+        'backupQuery',
+      );
       // A backup created while the pages are read pushes one onto the next page, where it is seen twice.
       const byId = new Map<string, BackupMetadata>();
       for (const backup of found)
@@ -320,14 +328,17 @@ class HttpEmClient implements EmClient, EmVmClient {
     assign: (batch: string[], items: Parsed<N>['items']) => Map<string, V | EmError>,
   ): Promise<Map<string, BackupOutcome<V>>> {
     const ids = [...new Set(backupIds.map((id) => bareId(id).toLowerCase()))];
-    const pageSize = this.options.queryPageSize ?? QUERY_DEFAULTS.pageSize;
-    const batches = batchFilters(type, ids, this.baseUrl, pageSize, QUERY_DEFAULTS.maxUrlChars, expected);
+    const batches = batchFilters(type, ids, this.baseUrl, this.pageSize, QUERY_DEFAULTS.maxUrlChars, expected);
     const out = new Map<string, BackupOutcome<V>>();
     await Promise.all(
       batches.map(async (batch) => {
         let values: Map<string, V | EmError>;
         try {
-          const items = await this.queryAll({ type, filter: filterOf(type, batch), pageSize }, run, parse);
+          const items = await this.queryAll(
+            { type, filter: filterOf(type, batch), pageSize: this.pageSize },
+            run,
+            parse,
+          );
           values = assign(batch, items);
         } catch (err) {
           const error =
