@@ -211,13 +211,14 @@ async function measureRun(
   options: LeanOptions,
   steadyCycles: number,
   costScrapes: boolean,
+  shipped: Record<string, string>,
 ): Promise<RunFigures> {
   const configFile = await site.writeConfig({
     concurrency: options.concurrency,
     restorePoints: run.mode,
     format: run.format,
   });
-  const child = await forkIpc('bench/cycle-child.js', [], [], { ...process.env, ...(await shippedMemorySettings()) });
+  const child = await forkIpc('bench/cycle-child.js', [], [], { ...process.env, ...shipped });
   const what = `${run.mode} mode, ${run.format}, ${run.size} backups`;
   try {
     await child.call({ cmd: 'prepare', configFile, env: { [PASSWORD_ENV]: SIM_PASSWORD } });
@@ -298,6 +299,7 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const runs: RunFigures[] = [];
   const bare: BareFigures[] = [];
+  const shipped = await shippedMemorySettings();
   let bigSkipped = false;
   for (const size of options.sizes) {
     const site = await startSite({
@@ -309,11 +311,20 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
     try {
       for (const mode of options.modes) {
         const costHere = size === options.costSize && mode === 'entity';
-        runs.push(await measureRun(site, { size, mode, format: 'xml' }, options, options.steadyCycles, costHere));
+        runs.push(
+          await measureRun(site, { size, mode, format: 'xml' }, options, options.steadyCycles, costHere, shipped),
+        );
       }
       if (size === options.costSize) {
         runs.push(
-          await measureRun(site, { size, mode: 'entity', format: 'json' }, options, options.steadyCycles, false),
+          await measureRun(
+            site,
+            { size, mode: 'entity', format: 'json' },
+            options,
+            options.steadyCycles,
+            false,
+            shipped,
+          ),
         );
         for (const format of ['xml', 'json'] as const) bare.push(await bareClient(site, format, options.concurrency));
       }
@@ -331,7 +342,9 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
         latencyMs: 0,
       });
       try {
-        runs.push(await measureRun(site, { size: options.bigSize, mode: 'entity', format: 'xml' }, options, 0, false));
+        runs.push(
+          await measureRun(site, { size: options.bigSize, mode: 'entity', format: 'xml' }, options, 0, false, shipped),
+        );
       } finally {
         await site.close();
       }
@@ -339,7 +352,7 @@ export async function runLean(options: LeanOptions): Promise<ScenarioResult> {
   }
   return {
     name: 'Memory and CPU',
-    tables: tables(runs, bare, options, bigSkipped, await shippedMemorySettings()),
+    tables: tables(runs, bare, options, bigSkipped, shipped),
     targets: targets(runs, bare, options),
   };
 }
