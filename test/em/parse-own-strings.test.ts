@@ -170,7 +170,14 @@ describe('parsers keep no body alive', () => {
   it.each(cases)('%s: the results hold a small part of the bodies', (_what, makeBodies, parse) => {
     // The first run pays for what loading and compiling the parser keeps; the second is measured.
     retainedBy(makeBodies, parse);
-    const { bodies, retained, results } = retainedBy(makeBodies, parse);
+    // The test runner's own work can allocate between the two heap readings of one attempt. A pinned
+    // body is held in every attempt, so the attempt that held least is the measure.
+    let best = retainedBy(makeBodies, parse);
+    for (let attempt = 1; attempt < 3; attempt++) {
+      const next = retainedBy(makeBodies, parse);
+      if (next.retained < best.retained) best = next;
+    }
+    const { bodies, retained, results } = best;
     expect(results.length).toBeGreaterThan(0);
     expect(bodies).toBeGreaterThan(1_000_000);
     // A pinned body keeps all of its bytes (and more: each pinned small body its parsed tree's
